@@ -1,0 +1,457 @@
+//! The guest CPU's architectural state (`CpuState`), processor modes, banked
+//! registers, PSRs and exception entry (Arm ARM B1.3, B1.8, B1.9).
+//!
+//! `CpuState` is `#[repr(C)]`: translated code reads and writes it at fixed
+//! offsets. `r[0..16]` always holds the registers of the *current* mode; the other
+//! modes' banked copies live in `bank_*` and are swapped on every mode change.
+
+pub mod psr;
+
+pub use psr::*;
+
+use crate::sys::Cp15;
+
+/// Processor modes (CPSR.M), Arm ARM B1.3.1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u8)]
+pub enum Mode {
+    Usr = 0x10,
+    Fiq = 0x11,
+    Irq = 0x12,
+    Svc = 0x13,
+    Mon = 0x16,
+    Abt = 0x17,
+    Hyp = 0x1a,
+    Und = 0x1b,
+    Sys = 0x1f,
+}
+
+impl Mode {
+    pub fn from_bits(m: u32) -> Option<Mode> {
+        Some(match m & 0x1f {
+            0x10 => Mode::Usr,
+            0x11 => Mode::Fiq,
+            0x12 => Mode::Irq,
+            0x13 => Mode::Svc,
+            0x16 => Mode::Mon,
+            0x17 => Mode::Abt,
+            0x1a => Mode::Hyp,
+            0x1b => Mode::Und,
+            0x1f => Mode::Sys,
+            _ => return None,
+        })
+    }
+
+    /// Index into the banked SP/LR/SPSR arrays. User and System share bank 0.
+    pub fn bank(self) -> usize {
+        match self {
+            Mode::Usr | Mode::Sys => 0,
+            Mode::Fiq => 1,
+            Mode::Irq => 2,
+            Mode::Svc => 3,
+            Mode::Abt => 4,
+            Mode::Und => 5,
+            Mode::Mon => 6,
+            Mode::Hyp => 7,
+        }
+    }
+
+    pub fn is_privileged(self) -> bool {
+        self != Mode::Usr
+    }
+
+    pub fn has_spsr(self) -> bool {
+        !matches!(self, Mode::Usr | Mode::Sys)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Mode::Usr => "usr",
+            Mode::Fiq => "fiq",
+            Mode::Irq => "irq",
+            Mode::Svc => "svc",
+            Mode::Mon => "mon",
+            Mode::Abt => "abt",
+            Mode::Hyp => "hyp",
+            Mode::Und => "und",
+            Mode::Sys => "sys",
+        }
+    }
+}
+
+/// The exceptions of Arm ARM B1.8, with what the dispatcher needs to take them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exception {
+    Reset,
+    Undefined,
+    Svc,
+    PrefetchAbort,
+    DataAbort,
+    Irq,
+    Fiq,
+}
+
+impl Exception {
+    fn vector_offset(self) -> u32 {
+        match self {
+            Exception::Reset => 0x00,
+            Exception::Undefined => 0x04,
+            Exception::Svc => 0x08,
+            Exception::PrefetchAbort => 0x0c,
+            Exception::DataAbort => 0x10,
+            Exception::Irq => 0x18,
+            Exception::Fiq => 0x1c,
+        }
+    }
+    fn target_mode(self) -> Mode {
+        match self {
+            Exception::Reset | Exception::Svc => Mode::Svc,
+            Exception::Undefined => Mode::Und,
+            Exception::PrefetchAbort | Exception::DataAbort => Mode::Abt,
+            Exception::Irq => Mode::Irq,
+            Exception::Fiq => Mode::Fiq,
+        }
+    }
+}
+
+/// Why a block (or the interpreter) handed control back to the dispatcher.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[repr(u32)]
+pub enum ExitReason {
+    /// Normal block end: PC (and T) hold the next instruction.
+    #[default]
+    Branch = 0,
+    /// System state changed (mode, MMU, CP15...): re-evaluate before going on.
+    SysChange = 1,
+    /// An exception must be taken; `CpuState::pending` says which.
+    Exception = 2,
+    /// WFI/WFE: wait for an interrupt.
+    Wfi = 3,
+    /// HVC: hypervisor call (PSCI conduit), `r[15]` is the HVC's own address.
+    Hvc = 4,
+    /// SMC: secure monitor call.
+    Smc = 5,
+    /// BKPT: debug breakpoint, `r[15]` is the BKPT's address.
+    Bkpt = 6,
+}
+
+/// The guest CPU. See the module documentation for the layout rules.
+#[repr(C)]
+pub struct CpuState {
+    /// r0–r15 of the current mode. During a block, r15 holds the address of the
+    /// block's first instruction; blocks write the next PC before they exit.
+    pub r: [u32; 16],
+    /// NZCV flags, one byte each, 0 or 1.
+    pub n: u8,
+    pub z: u8,
+    pub c: u8,
+    pub v: u8,
+    /// Sticky saturation flag (0/1).
+    pub q: u8,
+    /// GE[3:0] of the parallel add/subtract instructions.
+    pub ge: u8,
+    /// ITSTATE (Thumb IT blocks), the 8-bit value of Arm ARM A2.5.2.
+    pub it: u8,
+    /// Thumb state bit (0/1).
+    pub t: u8,
+    /// CPSR.E (big-endian data), CPSR.A/I/F masks, as bits E=0x8 A=0x4 I=0x2 F=0x1.
+    pub eaif: u8,
+    /// CPSR.M as a raw 5-bit value (always a valid `Mode`).
+    pub mode: u8,
+    pub _pad0: [u8; 2],
+    /// Host address added to a guest address for a direct access (the current
+    /// view's shadow region); 0 when the software path must be used.
+    pub mem_base: u64,
+    /// VFP registers d0–d31 (s0–s31 alias d0–d15, little-endian halves).
+    pub d: [u64; 32],
+    pub fpscr: u32,
+    pub fpexc: u32,
+    /// Banked r8–r12: [0] user/other modes, [1] FIQ.
+    pub bank_r8_12: [[u32; 5]; 2],
+    /// Banked SP and LR by `Mode::bank()`.
+    pub bank_sp: [u32; 8],
+    pub bank_lr: [u32; 8],
+    /// SPSRs by `Mode::bank()` (index 0 unused).
+    pub spsr: [u32; 8],
+    /// Exclusive monitor (LDREX/STREX): address and whether it is open.
+    pub excl_addr: u32,
+    pub excl_valid: u32,
+    /// Exception the dispatcher must take (valid when a block exits with `ExitReason::Exception`).
+    pub pending: Option<Exception>,
+    /// Preferred return address of the pending exception (Arm ARM B1.8.3).
+    pub pending_return: u32,
+    /// Guest instructions retired (approximate inside blocks, exact at block ends).
+    pub insns: u64,
+    /// Undefined instructions encountered (stats).
+    pub undefined_insns: u64,
+    /// CP15 system control registers.
+    pub cp15: Cp15,
+}
+
+impl Default for CpuState {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl CpuState {
+    /// State at reset (Arm ARM B1.9.2): SVC mode, IRQ/FIQ/async aborts masked, ARM state.
+    pub fn new() -> Self {
+        CpuState {
+            r: [0; 16],
+            n: 0,
+            z: 0,
+            c: 0,
+            v: 0,
+            q: 0,
+            ge: 0,
+            it: 0,
+            t: 0,
+            eaif: EAIF_A | EAIF_I | EAIF_F,
+            mode: Mode::Svc as u8,
+            _pad0: [0; 2],
+            mem_base: 0,
+            d: [0; 32],
+            fpscr: 0,
+            fpexc: 0,
+            bank_r8_12: [[0; 5]; 2],
+            bank_sp: [0; 8],
+            bank_lr: [0; 8],
+            spsr: [0; 8],
+            excl_addr: 0,
+            excl_valid: 0,
+            pending: None,
+            pending_return: 0,
+            insns: 0,
+            undefined_insns: 0,
+            cp15: Cp15::new(),
+        }
+    }
+
+    pub fn current_mode(&self) -> Mode {
+        Mode::from_bits(self.mode as u32).unwrap_or(Mode::Svc)
+    }
+
+    pub fn pc(&self) -> u32 {
+        self.r[15]
+    }
+
+    /// Reads CPSR as an architectural 32-bit value.
+    pub fn cpsr(&self) -> u32 {
+        psr::pack(self)
+    }
+
+    /// Writes the CPSR fields selected by `mask` (a byte mask of the 32-bit word is
+    /// not required: any bit mask), switching banked registers on a mode change.
+    /// Invalid modes are ignored (Arm ARM: UNPREDICTABLE; we keep the old mode).
+    pub fn set_cpsr(&mut self, value: u32, mask: u32) {
+        let new = (self.cpsr() & !mask) | (value & mask);
+        if let Some(m) = Mode::from_bits(new) {
+            self.switch_mode(m);
+        }
+        psr::unpack_non_mode(self, new);
+    }
+
+    /// Switches to `new` mode, swapping banked registers (Arm ARM B1.3.2).
+    pub fn switch_mode(&mut self, new: Mode) {
+        let old = self.current_mode();
+        if old == new {
+            return;
+        }
+        let ob = old.bank();
+        let nb = new.bank();
+        if ob != nb {
+            self.bank_sp[ob] = self.r[13];
+            self.bank_lr[ob] = self.r[14];
+            self.r[13] = self.bank_sp[nb];
+            self.r[14] = self.bank_lr[nb];
+        }
+        let old_fiq = old == Mode::Fiq;
+        let new_fiq = new == Mode::Fiq;
+        if old_fiq != new_fiq {
+            let (save, load) = if new_fiq { (0, 1) } else { (1, 0) };
+            self.bank_r8_12[save].copy_from_slice(&self.r[8..13]);
+            let src = self.bank_r8_12[load];
+            self.r[8..13].copy_from_slice(&src);
+        }
+        self.mode = new as u8;
+    }
+
+    /// Reads register `r` (0–14) as seen from `mode` (for LDM^/STM^ and the banked MRS/MSR forms).
+    pub fn reg_in_mode(&self, mode: Mode, r: usize) -> u32 {
+        let cur = self.current_mode();
+        if mode == cur || (r < 8) {
+            return self.r[r];
+        }
+        match r {
+            8..=12 => {
+                let want_fiq = mode == Mode::Fiq;
+                if want_fiq == (cur == Mode::Fiq) {
+                    self.r[r]
+                } else {
+                    self.bank_r8_12[want_fiq as usize][r - 8]
+                }
+            }
+            13 | 14 => {
+                if mode.bank() == cur.bank() {
+                    self.r[r]
+                } else if r == 13 {
+                    self.bank_sp[mode.bank()]
+                } else {
+                    self.bank_lr[mode.bank()]
+                }
+            }
+            _ => self.r[r],
+        }
+    }
+
+    /// Writes register `r` (0–14) as seen from `mode`.
+    pub fn set_reg_in_mode(&mut self, mode: Mode, r: usize, v: u32) {
+        let cur = self.current_mode();
+        if mode == cur || r < 8 || r > 14 {
+            self.r[r] = v;
+            return;
+        }
+        match r {
+            8..=12 => {
+                let want_fiq = mode == Mode::Fiq;
+                if want_fiq == (cur == Mode::Fiq) {
+                    self.r[r] = v
+                } else {
+                    self.bank_r8_12[want_fiq as usize][r - 8] = v
+                }
+            }
+            _ => {
+                if mode.bank() == cur.bank() {
+                    self.r[r] = v
+                } else if r == 13 {
+                    self.bank_sp[mode.bank()] = v
+                } else {
+                    self.bank_lr[mode.bank()] = v
+                }
+            }
+        }
+    }
+
+    /// SPSR of the current mode (0 in User/System, where it does not exist).
+    pub fn spsr(&self) -> u32 {
+        let m = self.current_mode();
+        if m.has_spsr() {
+            self.spsr[m.bank()]
+        } else {
+            0
+        }
+    }
+
+    pub fn set_spsr(&mut self, v: u32) {
+        let m = self.current_mode();
+        if m.has_spsr() {
+            self.spsr[m.bank()] = v;
+        }
+    }
+
+    /// Exception return: CPSR <- SPSR (Arm ARM B1.9.10 "exception return"), then PC.
+    /// The new PC is aligned for the restored instruction set.
+    pub fn exception_return(&mut self, new_pc: u32) {
+        let spsr = self.spsr();
+        self.set_cpsr(spsr, 0xffff_ffff);
+        self.r[15] = if self.t != 0 { new_pc & !1 } else { new_pc & !3 };
+    }
+
+    /// Takes exception `e` (Arm ARM B1.8.3-B1.9): `pref_return` is the exception's
+    /// preferred return address; LR gets it plus the architectural offset.
+    pub fn take_exception(&mut self, e: Exception, pref_return: u32) {
+        let thumb = self.t != 0;
+        let lr_offset = match e {
+            Exception::Reset => 0,
+            Exception::Undefined => {
+                if thumb {
+                    2
+                } else {
+                    4
+                }
+            }
+            Exception::Svc => 0, // preferred return is already the next instruction
+            Exception::PrefetchAbort => 4,
+            Exception::DataAbort => 8,
+            Exception::Irq | Exception::Fiq => 4,
+        };
+        let old_cpsr = self.cpsr();
+        let mode = e.target_mode();
+        self.switch_mode(mode);
+        self.spsr[mode.bank()] = old_cpsr;
+        self.r[14] = pref_return.wrapping_add(lr_offset);
+        // CPSR updates: I always; F for FIQ and reset; A for all but Undefined and SVC
+        // (A is set for aborts, IRQ, FIQ and reset).
+        self.eaif |= EAIF_I;
+        if matches!(e, Exception::Fiq | Exception::Reset) {
+            self.eaif |= EAIF_F;
+        }
+        if !matches!(e, Exception::Undefined | Exception::Svc) {
+            self.eaif |= EAIF_A;
+        }
+        self.it = 0;
+        self.t = self.cp15.sctlr_te() as u8;
+        if self.cp15.sctlr_ee() {
+            self.eaif |= EAIF_E;
+        } else {
+            self.eaif &= !EAIF_E;
+        }
+        let base = if self.cp15.sctlr_v() { 0xffff_0000 } else { self.cp15.vbar & !0x1f };
+        self.r[15] = base.wrapping_add(e.vector_offset());
+        self.excl_valid = 0;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn banked_registers_follow_mode_changes() {
+        let mut c = CpuState::new();
+        c.r[13] = 0x1000;
+        c.r[14] = 0x2000;
+        c.r[8] = 8;
+        c.switch_mode(Mode::Fiq);
+        c.r[13] = 0x3000;
+        c.r[8] = 88;
+        c.switch_mode(Mode::Irq);
+        assert_eq!(c.r[8], 8);
+        c.r[13] = 0x4000;
+        c.switch_mode(Mode::Svc);
+        assert_eq!((c.r[13], c.r[14], c.r[8]), (0x1000, 0x2000, 8));
+        assert_eq!(c.reg_in_mode(Mode::Fiq, 8), 88);
+        assert_eq!(c.reg_in_mode(Mode::Fiq, 13), 0x3000);
+        assert_eq!(c.reg_in_mode(Mode::Irq, 13), 0x4000);
+        c.switch_mode(Mode::Sys);
+        c.r[13] = 0x5000;
+        c.switch_mode(Mode::Usr);
+        assert_eq!(c.r[13], 0x5000);
+    }
+
+    #[test]
+    fn exception_entry_and_return() {
+        let mut c = CpuState::new();
+        c.set_cpsr(0x6000_0010, 0xffff_ffff); // user mode, Z and C set
+        c.r[15] = 0x8000;
+        c.take_exception(Exception::Svc, 0x8004);
+        assert_eq!(c.current_mode(), Mode::Svc);
+        assert_eq!(c.r[14], 0x8004);
+        assert_eq!(c.r[15], 0x8);
+        assert_eq!(c.spsr() & 0xf000_001f, 0x6000_0010);
+        assert_ne!(c.eaif & EAIF_I, 0);
+        c.exception_return(c.r[14]);
+        assert_eq!(c.current_mode(), Mode::Usr);
+        assert_eq!((c.z, c.c, c.r[15]), (1, 1, 0x8004));
+    }
+
+    #[test]
+    fn cpsr_roundtrips_through_fields() {
+        let mut c = CpuState::new();
+        let v = 0xf80f_0000 | (0b101 << 25) | (0b110011 << 10) | 0x1d3 | (1 << 5);
+        // mode svc (0x13) with A,I,F... 0x1d3 = I F + mode 0x13 + bit 8 (A)
+        c.set_cpsr(v, 0xffff_ffff);
+        assert_eq!(c.cpsr(), v);
+    }
+}

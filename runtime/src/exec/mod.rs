@@ -1,0 +1,1 @@
+//! Dispatcher and block cache.

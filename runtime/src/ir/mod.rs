@@ -1,0 +1,254 @@
+//! The block IR: the one representation every engine consumes (interpreter, LLVM
+//! JIT, AOT). The ARM/Thumb translator (`crate::arm`) is the only producer.
+//!
+//! A block is a straight list of `Op`s over numbered temporaries (`Tmp`), each a
+//! 64-bit value (32-bit operations use and produce the low half, zero-extended).
+//! Control flow inside a block is forward only (`SkipUnless`), used for
+//! conditional execution; a block leaves through `Exit` after writing the PC.
+//!
+//! Guest state is touched only through explicit accessors (`GetReg`, `SetReg`,
+//! flag ops), which keeps later passes (get/set elimination, lazy flags) possible.
+//! Position independence: PC-relative values are `PcRel` offsets from the
+//! block's start address, never absolute constants.
+
+pub mod interp;
+
+use crate::cpu::{CpuState, ExitReason};
+
+/// A temporary. Each is assigned once (SSA), in order.
+pub type Tmp = u16;
+
+/// Access sizes of loads and stores.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MemSize {
+    U8,
+    S8,
+    U16,
+    S16,
+    U32,
+    U64,
+}
+
+impl MemSize {
+    pub fn bytes(self) -> u32 {
+        match self {
+            MemSize::U8 | MemSize::S8 => 1,
+            MemSize::U16 | MemSize::S16 => 2,
+            MemSize::U32 => 4,
+            MemSize::U64 => 8,
+        }
+    }
+}
+
+/// Two-operand 32-bit operations without flag effects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BinOp {
+    Add,
+    Sub,
+    And,
+    Or,
+    Xor,
+    /// a & !b
+    Bic,
+    Mul,
+    /// Shifts by a register amount, ARM style: only the low byte of `b` counts,
+    /// and amounts >= 32 give 0 (LSL/LSR) or the sign fill (ASR).
+    Lsl,
+    Lsr,
+    Asr,
+    /// Rotate right by `b & 31`.
+    Ror,
+    /// Unsigned / signed division, rounding toward zero; divide by zero gives 0
+    /// (ARMv7-R/A15 with SCTLR.DZ=0), and INT_MIN / -1 gives INT_MIN.
+    UDiv,
+    SDiv,
+    /// Equality and comparisons producing 0/1.
+    Eq,
+    Ne,
+    LtU,
+    LtS,
+    /// 64-bit operations on the full temporaries.
+    Add64,
+    Sub64,
+    Mul64,
+    /// (a as u64) << 32 | (b as u32) — builds a 64-bit value from two halves (a = high).
+    Pair,
+}
+
+/// One-operand operations.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnOp {
+    Not,
+    Neg,
+    Clz,
+    Rbit,
+    Rev,
+    Rev16,
+    Revsh,
+    Sxtb,
+    Sxth,
+    Uxtb,
+    Uxth,
+    /// Low / high 32 bits of a 64-bit temporary.
+    Lo,
+    Hi,
+    /// Sign-extends the low 32 bits to 64.
+    Sext32,
+}
+
+/// Shift kinds of the barrel shifter (DecodeImmShift/DecodeRegShift).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShiftKind {
+    Lsl,
+    Lsr,
+    Asr,
+    Ror,
+    /// Rotate right with extend (through carry), amount 1.
+    Rrx,
+}
+
+/// How a write to the PC changes the instruction set state (Arm ARM A2.3.1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PcWrite {
+    /// BranchWritePC: stays in the current state (aligned to 4 in ARM, 2 in Thumb).
+    Branch,
+    /// BXWritePC: bit 0 selects Thumb.
+    Interwork,
+    /// Explicitly switch state (BLX immediate): to ARM if the flag is false.
+    SetThumb(bool),
+}
+
+/// A runtime helper the IR can call: `fn(cpu, a, b, c) -> result`.
+/// Helpers implement what is awkward to express as ops (VFP arithmetic,
+/// coprocessor accesses, PSR writes). They are part of the one semantics: the
+/// translator decides when to call them; every engine calls the same function.
+pub type HelperFn = extern "C" fn(&mut CpuState, u64, u64, u64) -> u64;
+
+/// A named helper. Translated code refers to helpers by their descriptor so
+/// that compiled code can call them through a table (no relocations).
+#[derive(Debug)]
+pub struct Helper {
+    pub name: &'static str,
+    pub f: HelperFn,
+    /// The helper may request an exception or a system-state exit by setting
+    /// `CpuState::pending`; the engine must check after the call.
+    pub may_raise: bool,
+}
+
+/// The operations. `d*` fields are destinations.
+#[derive(Clone, Copy, Debug)]
+pub enum Op {
+    Const { d: Tmp, v: u64 },
+    /// d = block start PC + off (32-bit wrapping).
+    PcRel { d: Tmp, off: u32 },
+    GetReg { d: Tmp, r: u8 },
+    /// Sets r0–r14. The PC is written with `WritePc`.
+    SetReg { r: u8, s: Tmp },
+    /// Flag accessors (0/1 values).
+    GetFlag { d: Tmp, f: Flag },
+    SetFlag { f: Flag, s: Tmp },
+    /// N and Z from a 32-bit result.
+    SetNZ { s: Tmp },
+    /// NZCV from / to bits 31..28.
+    GetNZCV { d: Tmp },
+    SetNZCV { s: Tmp },
+    /// d = 1 if the condition code passes.
+    Cond { d: Tmp, cond: u8 },
+    Bin { d: Tmp, op: BinOp, a: Tmp, b: Tmp },
+    Un { d: Tmp, op: UnOp, a: Tmp },
+    /// d = a + b + cin (32-bit); sets NZCV as AddWithCarry (Arm ARM A2.2.1).
+    AddFlags { d: Tmp, a: Tmp, b: Tmp, cin: Tmp },
+    /// Barrel shifter with carry out: d = shift(a, amt), dc = carry out. `cin` is
+    /// the carry used when the amount is 0. `amt` is a register amount (low byte
+    /// used, may exceed 32) for Lsl/Lsr/Asr/Ror; Rrx ignores it.
+    ShiftC { d: Tmp, dc: Tmp, kind: ShiftKind, a: Tmp, amt: Tmp, cin: Tmp },
+    /// d = c != 0 ? a : b
+    Select { d: Tmp, c: Tmp, a: Tmp, b: Tmp },
+    /// d = 64-bit product of two 32-bit values, signed or unsigned.
+    MulL { d: Tmp, a: Tmp, b: Tmp, signed: bool },
+    /// VFP registers: single (s0–s31) and double (d0–d31) views.
+    GetS { d: Tmp, r: u8 },
+    SetS { r: u8, s: Tmp },
+    GetD { d: Tmp, r: u8 },
+    SetD { r: u8, s: Tmp },
+    /// Memory. `insn` indexes `Block::insns` (for precise faults). `user` makes a
+    /// privileged access behave as unprivileged (LDRT/STRT). `align` faults on an
+    /// unaligned address (LDRD, LDM, LDREX, VLDR...).
+    Load { d: Tmp, addr: Tmp, size: MemSize, insn: u16, user: bool, align: bool },
+    Store { addr: Tmp, s: Tmp, size: MemSize, insn: u16, user: bool, align: bool },
+    /// LDREX*: load and open the exclusive monitor.
+    LoadExcl { d: Tmp, addr: Tmp, size: MemSize, insn: u16 },
+    /// STREX*: d = 0 if the store happened, 1 if the monitor was not open for addr.
+    StoreExcl { d: Tmp, addr: Tmp, s: Tmp, size: MemSize, insn: u16 },
+    ClearExcl,
+    /// Calls a runtime helper. `insn` is used if the helper raises.
+    Call { d: Tmp, h: &'static Helper, a: Tmp, b: Tmp, c: Tmp, insn: u16 },
+    /// If `c` == 0, skip the next `n` ops (forward only).
+    SkipUnless { c: Tmp, n: u16 },
+    /// Writes the PC (and T, per the kind).
+    WritePc { s: Tmp, kind: PcWrite },
+    /// Sets ITSTATE (Thumb) before the block exits.
+    SetIt { v: u8 },
+    /// Raises a synchronous exception at instruction `insn` (PC set to its address).
+    /// `ret` is the preferred return offset from the instruction (e.g. SVC: size).
+    Raise { kind: RaiseKind, insn: u16 },
+    /// Leaves the block; PC has been written.
+    Exit { reason: ExitReason },
+}
+
+/// Flags with single-bit accessors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flag {
+    N,
+    Z,
+    C,
+    V,
+    /// Q: `SetFlag` ORs into it (sticky).
+    Q,
+    /// GE[3:0] as a 4-bit value.
+    Ge,
+}
+
+/// Synchronous exceptions an instruction raises by itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RaiseKind {
+    Undefined,
+    Svc,
+    Hvc,
+    Smc,
+    Bkpt,
+}
+
+/// Per guest instruction metadata (for precise faults and tracing).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InsnInfo {
+    /// Offset of the instruction from the block's start PC.
+    pub off: u32,
+    /// Size in bytes (2 or 4).
+    pub size: u8,
+    /// ITSTATE in effect for the instruction (Thumb).
+    pub it: u8,
+}
+
+/// A translated block.
+#[derive(Clone, Debug)]
+pub struct Block {
+    /// Guest address of the first instruction.
+    pub pc: u32,
+    /// Thumb state at entry.
+    pub thumb: bool,
+    /// ITSTATE at entry.
+    pub it: u8,
+    pub ops: Vec<Op>,
+    pub insns: Vec<InsnInfo>,
+    /// Number of temporaries used.
+    pub ntmp: u16,
+    /// Guest bytes covered (from `pc`).
+    pub len: u32,
+}
+
+impl Block {
+    pub fn insn_pc(&self, insn: u16) -> u32 {
+        self.pc.wrapping_add(self.insns[insn as usize].off)
+    }
+}

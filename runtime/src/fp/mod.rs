@@ -26,10 +26,12 @@
 //! | `f*_to_int`, `f*_to_fixed`       | `FPToFixed`                                    |
 //! | `int_to_f*`, `fixed_to_f*`       | `FixedToFP`                                    |
 //!
-//! The non-fused VMLA/VMLS/VNMLA/VNMLS are `FPMul` followed by `FPAdd`
-//! (or `FPSub`) with the sign manipulations given in their pseudocode; VNMUL
-//! is `FPNeg(FPMul(..))`; VNEG/VABS/VMOV are pure bit operations.  These
-//! compositions are left to the instruction translator.
+//! The non-fused multiply-accumulates are provided as `vmla*`, `vmls*`,
+//! `vnmla*`, `vnmls*`, `vnmul*`: they are `FPMul` then `FPAdd` with `FPNeg`
+//! applied exactly where the pseudocode applies it (note that VMLS is
+//! `FPAdd(d, FPNeg(product))`, not `FPSub(d, product)`: the two differ in the
+//! sign of a propagated NaN).  VNEG/VABS/VMOV are pure bit operations
+//! (`FPNeg`/`FPAbs` never process NaNs) and are left to the translator.
 
 #![forbid(unsafe_code)]
 
@@ -372,17 +374,22 @@ fn round_pack(
         *fpscr |= FPSCR_UFC;
         return sbit;
     }
-    let (mut biased, k) = if exp >= min_exp {
-        ((exp - min_exp + 1) as i64, 63 - fmt.f)
+    let (mut biased, mut int_mant, rem, half);
+    if exp >= min_exp {
+        biased = (exp - min_exp + 1) as i64;
+        let k = 63 - fmt.f; // constant: keeps the common path branch-free
+        int_mant = sig >> k;
+        rem = sig & ((1u64 << k) - 1);
+        half = 1u64 << (k - 1);
     } else {
-        // Denormal: at most 65 matters (anything beyond is "tiny, < half").
+        // Denormal: shifts beyond 65 all mean "tiny, non-zero, < half".
         let extra = (min_exp - exp) as u32;
-        (0, (63 - fmt.f + extra.min(128)).min(65))
-    };
-    let (mut int_mant, rem, half) = split(sig, k);
-    if biased == 0 && rem != 0 {
-        // Tiny before rounding and inexact.
-        *fpscr |= FPSCR_UFC;
+        biased = 0;
+        (int_mant, rem, half) = split(sig, (63 - fmt.f + extra.min(128)).min(65));
+        if rem != 0 {
+            // Tiny before rounding and inexact.
+            *fpscr |= FPSCR_UFC;
+        }
     }
     let mut inexact = rem != 0;
     if round_up(rmode, sign, int_mant, rem, half) {
@@ -624,7 +631,7 @@ fn isqrt128_big(x: u128) -> u64 {
         }
         s = t;
     }
-    debug_assert!(s * s <= x && (s + 1) * (s + 1) > x);
+    debug_assert!(s * s <= x && x - s * s <= 2 * s); // s^2 <= x < (s+1)^2
     s as u64
 }
 
@@ -917,6 +924,31 @@ pub fn muladd32(addend: u32, op1: u32, op2: u32, fpscr: &mut u32) -> u32 {
     muladd(addend as u64, op1 as u64, op2 as u64, S, fpscr) as u32
 }
 
+/// VMLA.F32: `FPAdd(d, FPMul(n, m))`.
+pub fn vmla32(d: u32, n: u32, m: u32, fpscr: &mut u32) -> u32 {
+    let p = mul32(n, m, fpscr);
+    add32(d, p, fpscr)
+}
+/// VMLS.F32: `FPAdd(d, FPNeg(FPMul(n, m)))`.
+pub fn vmls32(d: u32, n: u32, m: u32, fpscr: &mut u32) -> u32 {
+    let p = mul32(n, m, fpscr);
+    add32(d, p ^ 1 << 31, fpscr)
+}
+/// VNMLA.F32: `FPAdd(FPNeg(d), FPNeg(FPMul(n, m)))`.
+pub fn vnmla32(d: u32, n: u32, m: u32, fpscr: &mut u32) -> u32 {
+    let p = mul32(n, m, fpscr);
+    add32(d ^ 1 << 31, p ^ 1 << 31, fpscr)
+}
+/// VNMLS.F32: `FPAdd(FPNeg(d), FPMul(n, m))`.
+pub fn vnmls32(d: u32, n: u32, m: u32, fpscr: &mut u32) -> u32 {
+    let p = mul32(n, m, fpscr);
+    add32(d ^ 1 << 31, p, fpscr)
+}
+/// VNMUL.F32: `FPNeg(FPMul(n, m))` (a NaN result is negated too).
+pub fn vnmul32(n: u32, m: u32, fpscr: &mut u32) -> u32 {
+    mul32(n, m, fpscr) ^ 1 << 31
+}
+
 /// VADD.F64 (`FPAdd`).
 pub fn add64(a: u64, b: u64, fpscr: &mut u32) -> u64 {
     addsub(a, b, false, D, fpscr)
@@ -940,6 +972,31 @@ pub fn sqrt64(a: u64, fpscr: &mut u32) -> u64 {
 /// `FPMulAdd(addend, op1, op2)` for doubles; see [`muladd32`].
 pub fn muladd64(addend: u64, op1: u64, op2: u64, fpscr: &mut u32) -> u64 {
     muladd(addend, op1, op2, D, fpscr)
+}
+
+/// VMLA.F64; see [`vmla32`].
+pub fn vmla64(d: u64, n: u64, m: u64, fpscr: &mut u32) -> u64 {
+    let p = mul64(n, m, fpscr);
+    add64(d, p, fpscr)
+}
+/// VMLS.F64; see [`vmls32`].
+pub fn vmls64(d: u64, n: u64, m: u64, fpscr: &mut u32) -> u64 {
+    let p = mul64(n, m, fpscr);
+    add64(d, p ^ 1 << 63, fpscr)
+}
+/// VNMLA.F64; see [`vnmla32`].
+pub fn vnmla64(d: u64, n: u64, m: u64, fpscr: &mut u32) -> u64 {
+    let p = mul64(n, m, fpscr);
+    add64(d ^ 1 << 63, p ^ 1 << 63, fpscr)
+}
+/// VNMLS.F64; see [`vnmls32`].
+pub fn vnmls64(d: u64, n: u64, m: u64, fpscr: &mut u32) -> u64 {
+    let p = mul64(n, m, fpscr);
+    add64(d ^ 1 << 63, p, fpscr)
+}
+/// VNMUL.F64; see [`vnmul32`].
+pub fn vnmul64(n: u64, m: u64, fpscr: &mut u32) -> u64 {
+    mul64(n, m, fpscr) ^ 1 << 63
 }
 
 /// VCMP/VCMPE (`FPCompare`): returns NZCV in bits 31..28 (equal 0110,
@@ -1044,7 +1101,7 @@ pub fn f16_to_f32(a: u16, fpscr: &mut u32) -> u32 {
         }
     } else {
         // Normal (or, with AHP, exponent 31 which is a normal number too).
-        sign | ((exp as u32 - 15 + 127) << 23) | (mant << 13)
+        sign | ((exp as u32 + (127 - 15)) << 23) | (mant << 13)
     }
 }
 

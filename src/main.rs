@@ -1,1 +1,181 @@
-fn main(){}
+//! `hspt`: the command line. Thin: parses options, builds the VM from
+//! hspt-runtime, reports. See README.md for usage and exit statuses.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use hspt_runtime::board::{loader, Board};
+use hspt_runtime::exec::{Config, Stop, Vm};
+
+/// Exit status for bad input (unreadable or malformed images, bad options).
+const EXIT_BAD_INPUT: u8 = 2;
+/// Exit status for a host-side failure (out of memory, mmap failure...).
+const EXIT_HOST_ERROR: u8 = 1;
+
+#[derive(Parser)]
+#[command(name = "hspt", version, about = "A cross-ISA system VM: 32-bit ARMv7-A guests on x86-64 Linux")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Boot a guest (a bare-metal ARM ELF, or a Linux kernel).
+    Run(RunArgs),
+    /// Check that the LLVM backend is linked and works.
+    SelfCheck,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum Tier {
+    Interp,
+    Jit,
+    Auto,
+}
+
+#[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
+enum Mmu {
+    Hspt,
+    Soft,
+}
+
+#[derive(clap::Args)]
+struct RunArgs {
+    /// Guest kernel: an ARM ELF file (loaded by its program headers at their physical addresses).
+    #[arg(long)]
+    kernel: PathBuf,
+    /// Initial ramdisk (Linux guests).
+    #[arg(long)]
+    initrd: Option<PathBuf>,
+    /// Kernel command line (Linux guests).
+    #[arg(long)]
+    append: Option<String>,
+    /// Device tree blob to pass instead of the generated one (Linux guests).
+    #[arg(long)]
+    dtb: Option<PathBuf>,
+    /// Guest RAM in MiB.
+    #[arg(short = 'm', long = "memory", default_value_t = 128)]
+    memory: u64,
+    /// Execution tier.
+    #[arg(long, value_enum, default_value_t = Tier::Auto)]
+    tier: Tier,
+    /// Memory virtualisation: HSPT shadow regions or a software MMU.
+    #[arg(long, value_enum, default_value_t = Mmu::Hspt)]
+    mmu: Mmu,
+    /// Stop the guest after this many seconds (exit status 124).
+    #[arg(long)]
+    timeout: Option<f64>,
+    /// Write one line per executed instruction (state before it) to FILE.
+    #[arg(long)]
+    trace: Option<PathBuf>,
+    /// Write run statistics as JSON to FILE, or '-' for stderr.
+    #[arg(long)]
+    stats: Option<String>,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.cmd {
+        Cmd::Run(a) => run(a),
+        Cmd::SelfCheck => {
+            if hspt_aot::backend_ready() {
+                eprintln!("hspt: LLVM backend OK");
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("hspt: LLVM backend failed its smoke test");
+                ExitCode::from(EXIT_HOST_ERROR)
+            }
+        }
+    }
+}
+
+fn bad_input(msg: impl std::fmt::Display) -> ExitCode {
+    eprintln!("hspt: {msg}");
+    ExitCode::from(EXIT_BAD_INPUT)
+}
+
+fn read_file(what: &str, p: &Path) -> Result<Vec<u8>, String> {
+    if p.is_dir() {
+        return Err(format!("{what} {}: is a directory", p.display()));
+    }
+    std::fs::read(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()))
+}
+
+fn run(a: RunArgs) -> ExitCode {
+    if a.tier == Tier::Jit {
+        return bad_input("--tier jit: the LLVM JIT tier is not available yet; use --tier interp or auto");
+    }
+    if a.mmu == Mmu::Soft {
+        return bad_input("--mmu soft: the software-MMU ablation is not available yet");
+    }
+    if a.initrd.is_some() || a.dtb.is_some() || a.append.is_some() {
+        return bad_input("--initrd/--append/--dtb need the Linux boot protocol, which is not available yet");
+    }
+    if a.memory == 0 {
+        return bad_input("-m 0: the guest needs some RAM");
+    }
+    if a.memory > 3 * 1024 - 1 {
+        return bad_input(format!("-m {}: at most 3071 MiB fit in the 32-bit guest memory map", a.memory));
+    }
+    let timeout = match a.timeout {
+        Some(t) if !(t > 0.0 && t.is_finite()) => return bad_input("--timeout must be a positive number of seconds"),
+        Some(t) => Some(Duration::from_secs_f64(t)),
+        None => None,
+    };
+    let image = match read_file("kernel", &a.kernel) {
+        Ok(b) => b,
+        Err(e) => return bad_input(e),
+    };
+    let console = Box::new(std::io::stdout());
+    let mut board = match Board::new(a.memory << 20, console) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("hspt: cannot create guest RAM of {} MiB: {e}", a.memory);
+            return ExitCode::from(EXIT_HOST_ERROR);
+        }
+    };
+    let name = a.kernel.display().to_string();
+    if !loader::is_elf(&image) {
+        return bad_input(format!("{name}: not an ELF file (zImage kernels are not supported yet)"));
+    }
+    let loaded = match loader::load_elf(&mut board, &image, &name) {
+        Ok(l) => l,
+        Err(e) => return bad_input(e),
+    };
+    let trace: Option<Box<dyn std::io::Write>> = match &a.trace {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => Some(Box::new(std::io::BufWriter::new(f))),
+            Err(e) => return bad_input(format!("cannot create trace file {}: {e}", p.display())),
+        },
+        None => None,
+    };
+    let mut vm = Vm::new(board, Config { timeout, trace, log_undefined: std::env::var_os("HSPT_LOG_UNDEF").is_some() });
+    // Like QEMU for a bare ELF: r0 = 0, r1 = 0xffffffff (no machine number), r2 = 0.
+    vm.reset(loaded.entry, loaded.thumb, [0, 0xffff_ffff, 0]);
+    let stop = vm.run();
+    vm.stats.stop = stop.describe();
+    vm.stats.mips = if vm.stats.wall_s > 0.0 { vm.stats.guest_insns as f64 / vm.stats.wall_s / 1e6 } else { 0.0 };
+    if let Some(dest) = &a.stats {
+        let json = vm.stats.to_json();
+        if dest == "-" {
+            eprintln!("{json}");
+        } else if let Err(e) = write_atomically(Path::new(dest), json.as_bytes()) {
+            eprintln!("hspt: cannot write stats to {dest}: {e}");
+        }
+    }
+    if stop != Stop::PowerOff {
+        eprintln!("hspt: {}", stop.describe());
+    }
+    ExitCode::from(stop.exit_code() as u8)
+}
+
+/// Writes `bytes` to `path` through a temporary file and a rename, so readers never see a partial file.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.tmp{}", path.file_name().and_then(|s| s.to_str()).unwrap_or("out"), std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}

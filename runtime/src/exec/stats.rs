@@ -1,0 +1,50 @@
+//! `--stats` JSON. The keys of ../DESIGN.md are a contract; more may be added.
+
+use serde::Serialize;
+
+#[derive(Default, Debug, Serialize)]
+pub struct BlockStats {
+    pub distinct: u64,
+    pub interpreted: u64,
+    pub jit_compiled: u64,
+    pub from_cache: u64,
+    pub jit_compile_s: f64,
+}
+
+#[derive(Default, Debug, Serialize)]
+pub struct HsptStats {
+    pub organisation: &'static str,
+    pub fills: u64,
+    pub prefilled: u64,
+    pub guest_aborts: u64,
+    pub flushes: u64,
+    pub regions_recycled: u64,
+    pub peak_host_mappings: u64,
+}
+
+#[derive(Default, Debug, Serialize)]
+pub struct SoftMmuStats {
+    pub hits: u64,
+    pub misses: u64,
+}
+
+#[derive(Default, Debug, Serialize)]
+pub struct Stats {
+    pub wall_s: f64,
+    pub guest_insns: u64,
+    /// Guest MIPS over the whole run.
+    pub mips: f64,
+    pub blocks: BlockStats,
+    pub hspt: HsptStats,
+    pub softmmu: SoftMmuStats,
+    pub undefined_insns: u64,
+    pub exceptions: u64,
+    pub icache_flushes: u64,
+    pub stop: String,
+}
+
+impl Stats {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into())
+    }
+}

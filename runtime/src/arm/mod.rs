@@ -20,8 +20,8 @@ pub mod media;
 pub mod mul;
 pub mod system;
 pub mod vfp;
-#[cfg(any(test, feature = "testutil"))]
 pub mod testutil;
+pub mod gen;
 
 use std::sync::OnceLock;
 
@@ -551,6 +551,18 @@ pub fn translate_block<M: GuestMemory + ?Sized>(
     thumb: bool,
     it: u8,
 ) -> Result<Block, MemFault> {
+    translate_block_limited(mem, cpu, pc, thumb, it, MAX_BLOCK_INSNS)
+}
+
+/// `translate_block` with at most `max_insns` instructions (1 for tracing and single-stepping).
+pub fn translate_block_limited<M: GuestMemory + ?Sized>(
+    mem: &mut M,
+    cpu: &mut CpuState,
+    pc: u32,
+    thumb: bool,
+    it: u8,
+    max_insns: usize,
+) -> Result<Block, MemFault> {
     let mut t = Translator::new(pc, thumb, it);
     let page = pc & !0xfff;
     loop {
@@ -580,7 +592,7 @@ pub fn translate_block<M: GuestMemory + ?Sized>(
         }
         t.pc = t.pc.wrapping_add(size);
         t.it = t.it_next.unwrap_or_else(|| it_advance(t.it));
-        if t.insns.len() >= MAX_BLOCK_INSNS || t.pc & !0xfff != page {
+        if t.insns.len() >= max_insns.max(1) || t.pc & !0xfff != page {
             t.end_block_at_current();
             break;
         }
@@ -690,7 +702,7 @@ mod tests {
         assert_eq!(r.value, 0x0280_0000);
         let f = Fields { insn: 0xe291_2003, pattern: r.pattern };
         assert_eq!((f.get('n'), f.get('d'), f.get('i'), f.get('S'), f.get('c')), (1, 2, 3, 1, 0xe));
-        let r16 = Row::new("y", "010001zz 1 o mmmm ddd", h);
+        let r16 = Row::new("y", "010001zz 1 o mmm ddd", h);
         assert_eq!(r16.bits(), 16);
         assert_eq!(r16.sbz, 0x0300);
     }

@@ -12,11 +12,14 @@ use crate::mem::{fsr, GuestMemory, MemFault};
 pub struct FlatMem {
     pub base: u32,
     pub bytes: Vec<u8>,
+    /// Instruction fetches at or above this address fail, so blocks end there
+    /// (the test's code ends exactly where it should).
+    pub fetch_limit: u32,
 }
 
 impl FlatMem {
     pub fn new(base: u32, size: usize) -> Self {
-        FlatMem { base, bytes: vec![0; size] }
+        FlatMem { base, bytes: vec![0; size], fetch_limit: u32::MAX }
     }
     fn range(&self, addr: u32, n: u32) -> Option<usize> {
         let off = addr.wrapping_sub(self.base) as usize;
@@ -54,6 +57,9 @@ impl GuestMemory for FlatMem {
         Ok(())
     }
     fn fetch(&mut self, cpu: &mut CpuState, addr: u32, size: u32) -> Result<u32, MemFault> {
+        if addr >= self.fetch_limit {
+            return Err(MemFault::new(fsr::SYNC_EXTERNAL, addr));
+        }
         let s = if size == 2 { MemSize::U16 } else { MemSize::U32 };
         self.load(cpu, addr, s, false).map(|v| v as u32)
     }
@@ -93,6 +99,7 @@ pub fn run_arm(cpu: &mut CpuState, words: &[u32]) -> (ExitReason, FlatMem) {
     cpu.r[15] = CODE;
     cpu.t = 0;
     let stop = CODE + 4 * words.len() as u32;
+    mem.fetch_limit = stop;
     let r = run_until(cpu, &mut mem, stop, 1000);
     (r, mem)
 }
@@ -106,6 +113,7 @@ pub fn run_thumb(cpu: &mut CpuState, halfwords: &[u16]) -> (ExitReason, FlatMem)
     cpu.r[15] = CODE;
     cpu.t = 1;
     let stop = CODE + 2 * halfwords.len() as u32;
+    mem.fetch_limit = stop;
     let r = run_until(cpu, &mut mem, stop, 1000);
     (r, mem)
 }

@@ -16,7 +16,7 @@ out=$here/build
 mkdir -p "$out/obj"
 
 CPUFLAGS="-mcpu=cortex-a15 -mfpu=vfpv3-d16 -mfloat-abi=hard"
-CFLAGS="$CPUFLAGS -O2 -g -ffreestanding -nostdlib -fno-pie -fno-common \
+CFLAGS="$CPUFLAGS -masm-syntax-unified -O2 -g -ffreestanding -nostdlib -fno-pie -fno-common \
  -fno-unwind-tables -fno-asynchronous-unwind-tables -fno-stack-protector \
  -fno-tree-loop-distribute-patterns -fno-math-errno -ffp-contract=off -Wall -Wextra -Wno-unused-parameter -I$here/rt"
 LDFLAGS="$CPUFLAGS -nostdlib -static -no-pie -Wl,--build-id=none -Wl,-T,$here/rt/link.ld -Wl,--no-warn-rwx-segments"

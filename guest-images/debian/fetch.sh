@@ -102,9 +102,9 @@ update_indexes() {
         cat "$log" >&2
         die "could not download the Debian package index from $MIRROR (network or mirror problem, see above)"
     fi
-    if grep -q '^E: ' "$log"; then
+    if grep -qE '^(E|W): ' "$log"; then
         say "WARNING: some package indexes failed to download; continuing with the ones that did:"
-        grep -E '^(E: Failed to fetch|Err:)' "$log" | sed 's/^/    /' >&2
+        grep -E '^(E: Failed to fetch|W: Failed to fetch|Err:)' "$log" | sed 's/^/    /' >&2
     fi
 }
 

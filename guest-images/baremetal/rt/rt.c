@@ -27,6 +27,22 @@ void rt_puts(const char *s)
         rt_putchar(*s++);
 }
 
+#ifndef HOST
+/* libc-style names (puts appends a newline, like libc's). */
+int putchar(int c)
+{
+    rt_putchar(c);
+    return (unsigned char)c;
+}
+
+int puts(const char *s)
+{
+    rt_puts(s);
+    rt_putchar('\n');
+    return 0;
+}
+#endif
+
 /* ---- memory and strings ---- */
 
 void *memcpy(void *d, const void *s, size_t n)

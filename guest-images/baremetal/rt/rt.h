@@ -11,6 +11,8 @@
 /* Console. */
 void rt_putchar(int c);
 void rt_puts(const char *s);            /* no newline added */
+int putchar(int c);
+int puts(const char *s);                /* appends a newline */
 int printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int vprintf(const char *fmt, va_list ap);
 int snprintf(char *buf, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

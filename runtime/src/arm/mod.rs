@@ -221,6 +221,9 @@ pub struct Translator {
     /// Set when the current instruction ended the block.
     pub ended: bool,
     cur: u16,
+    /// SCTLR.A: every data access must be aligned (decided at translation time;
+    /// the dispatcher drops translations when SCTLR.A changes).
+    pub strict_align: bool,
 }
 
 impl Translator {
@@ -239,6 +242,7 @@ impl Translator {
             entry_it: it,
             ended: false,
             cur: 0,
+            strict_align: false,
         }
     }
 
@@ -373,6 +377,7 @@ impl Translator {
     }
     pub fn load_ex(&mut self, addr: Tmp, size: MemSize, user: bool, align: bool) -> Tmp {
         let d = self.tmp();
+        let align = align || self.strict_align;
         self.push(Op::Load { d, addr, size, insn: self.cur, user, align });
         d
     }
@@ -380,6 +385,7 @@ impl Translator {
         self.store_ex(addr, s, size, false, false)
     }
     pub fn store_ex(&mut self, addr: Tmp, s: Tmp, size: MemSize, user: bool, align: bool) {
+        let align = align || self.strict_align;
         self.push(Op::Store { addr, s, size, insn: self.cur, user, align });
     }
     pub fn load_excl(&mut self, addr: Tmp, size: MemSize) -> Tmp {
@@ -564,6 +570,7 @@ pub fn translate_block_limited<M: GuestMemory + ?Sized>(
     max_insns: usize,
 ) -> Result<Block, MemFault> {
     let mut t = Translator::new(pc, thumb, it);
+    t.strict_align = cpu.cp15.sctlr & 2 != 0;
     let page = pc & !0xfff;
     loop {
         let at = t.pc;

@@ -1,1 +1,268 @@
-//! The machine: memory map, loading, reset.
+//! The machine: QEMU `virt`'s memory map (../DESIGN.md "The machine"), the system
+//! bus that routes guest accesses to RAM or devices, and image loading.
+
+pub mod fdt;
+pub mod loader;
+
+use crate::cpu::CpuState;
+use crate::devices::pl011::Pl011;
+use crate::devices::Device;
+use crate::ir::MemSize;
+use crate::mem::access::{self, STATUS_MMIO};
+use crate::mem::fault::ActiveGuard;
+use crate::mem::hspt::{self, HsptState};
+use crate::mem::walk::{self, Access, WalkRegs};
+use crate::mem::{fsr, GuestMemory, GuestRam, MemFault};
+use crate::sys::TlbOp;
+
+pub const GIC_DIST_BASE: u32 = 0x0800_0000;
+pub const GIC_CPU_BASE: u32 = 0x0801_0000;
+pub const UART_BASE: u32 = 0x0900_0000;
+pub const RTC_BASE: u32 = 0x0901_0000;
+pub const VIRTIO_BASE: u32 = 0x0a00_0000;
+pub const RAM_BASE: u32 = 0x4000_0000;
+/// Highest RAM size the 32-bit map allows (RAM ends at 4 GiB - 1 page at most).
+pub const RAM_MAX: u64 = 0xc000_0000 - 0x1000;
+const DEVICE_WINDOW: u32 = 0x1000;
+
+/// Guest RAM, the HSPT shadow regions, and the devices.
+pub struct Board {
+    pub ram: GuestRam,
+    /// HSPT state shared with the fault handler (owned; freed in Drop).
+    hspt: *mut HsptState,
+    /// Base of the view the CPU's accesses currently use.
+    cur_base: *mut u8,
+    cur_view: usize,
+    /// Instruction-side translation cache: (view << 20 | vpage) + 1 -> ppage.
+    itlb: Box<[(u64, u32)]>,
+    recycled_seen: u64,
+    pub uart: Pl011,
+}
+
+const ITLB: usize = 1024;
+
+impl Board {
+    /// A board with `ram_bytes` of RAM and the console writing to `console`.
+    pub fn new(ram_bytes: u64, console: Box<dyn std::io::Write>) -> std::io::Result<Board> {
+        if ram_bytes == 0 || ram_bytes > RAM_MAX {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                format!("RAM size must be between 4 KiB and {} MiB", RAM_MAX >> 20),
+            ));
+        }
+        let ram = GuestRam::new(RAM_BASE, (ram_bytes as u32 + 0xfff) & !0xfff)?;
+        let hspt = Box::into_raw(HsptState::new(&ram)?);
+        // SAFETY: just allocated, valid.
+        let phys = unsafe { (*hspt).phys_base() };
+        Ok(Board {
+            ram,
+            hspt,
+            cur_base: phys,
+            cur_view: 0,
+            itlb: vec![(0, 0); ITLB].into_boxed_slice(),
+            recycled_seen: 0,
+            uart: Pl011::new(console),
+        })
+    }
+
+    fn st(&self) -> &HsptState {
+        // SAFETY: `hspt` is valid for the board's lifetime; no access routine is
+        // running while Board methods run (they are not re-entrant).
+        unsafe { &*self.hspt }
+    }
+
+    fn st_mut(&mut self) -> &mut HsptState {
+        // SAFETY: as in `st`, and `&mut self` makes this the only reference.
+        unsafe { &mut *self.hspt }
+    }
+
+    /// Makes this board's shadow regions the ones the fault handler serves on the
+    /// current thread, for as long as the guard lives.
+    pub fn activate(&mut self) -> ActiveGuard {
+        // SAFETY: the state outlives the guard (the guard is dropped before the
+        // board by callers: `Vm::run` keeps both in scope), and Board methods never
+        // hold a reference to it across an access routine.
+        unsafe { ActiveGuard::new(self.hspt) }
+    }
+
+    /// Selects the view for the CPU's current translation regime, mode and DACR;
+    /// sets `cpu.mem_base`. Call after anything that may change them.
+    pub fn select(&mut self, cpu: &mut CpuState) -> std::io::Result<()> {
+        let key = hspt::key_for(cpu, false);
+        let i = self.st_mut().view_for(key)?;
+        self.cur_view = i;
+        self.cur_base = self.st().view_base(i);
+        cpu.mem_base = self.cur_base as u64;
+        let rec = self.st().regions_recycled;
+        if rec != self.recycled_seen {
+            self.recycled_seen = rec;
+            self.itlb.fill((0, 0));
+        }
+        Ok(())
+    }
+
+    /// Applies guest TLB maintenance to the shadow regions.
+    pub fn tlb_maintenance(&mut self, op: TlbOp) {
+        self.st_mut().tlb_maintenance(op);
+        self.itlb.fill((0, 0));
+    }
+
+    /// HSPT statistics for `--stats`.
+    pub fn hspt_stats(&self) -> (u64, u64, u64, u64, u64) {
+        let s = self.st();
+        (s.fills, s.guest_aborts, s.flushes, s.regions_recycled, s.peak_mappings)
+    }
+
+    /// Copies `bytes` into RAM at physical `pa`; false if it does not fit.
+    pub fn write_phys(&mut self, pa: u32, bytes: &[u8]) -> bool {
+        if !self.ram.contains(pa, bytes.len() as u32) {
+            return false;
+        }
+        // SAFETY: the range is RAM, which the physical view maps read/write at phys_base + pa.
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.st().phys_base().add(pa as usize), bytes.len()) };
+        true
+    }
+
+    /// Reads RAM at physical `pa`.
+    pub fn read_phys(&self, pa: u32, out: &mut [u8]) -> bool {
+        if !self.ram.contains(pa, out.len() as u32) {
+            return false;
+        }
+        // SAFETY: as in `write_phys`.
+        unsafe { std::ptr::copy_nonoverlapping(self.st().phys_base().add(pa as usize), out.as_mut_ptr(), out.len()) };
+        true
+    }
+
+    pub fn read_phys_u32(&self, pa: u32) -> Option<u32> {
+        let mut b = [0u8; 4];
+        self.read_phys(pa, &mut b).then(|| u32::from_le_bytes(b))
+    }
+
+    fn device(&mut self, pa: u32) -> Option<(&mut dyn Device, u32)> {
+        if (UART_BASE..UART_BASE + DEVICE_WINDOW).contains(&pa) {
+            return Some((&mut self.uart, pa - UART_BASE));
+        }
+        None
+    }
+
+    /// Flushes device output (console) when the VM stops.
+    pub fn flush(&mut self) {
+        self.uart.flush();
+    }
+
+    fn mmio_read(&mut self, pa: u32, n: u32) -> Result<u64, MemFault> {
+        match self.device(pa) {
+            Some((d, off)) if n <= 4 => Ok(d.read(off, n) as u64),
+            Some((d, off)) => {
+                let lo = d.read(off, 4) as u64;
+                let hi = d.read(off + 4, 4) as u64;
+                Ok(lo | hi << 32)
+            }
+            None => Err(MemFault::new(fsr::SYNC_EXTERNAL, pa)),
+        }
+    }
+
+    fn mmio_write(&mut self, pa: u32, n: u32, val: u64) -> Result<(), MemFault> {
+        match self.device(pa) {
+            Some((d, off)) if n <= 4 => {
+                d.write(off, n, val as u32);
+                Ok(())
+            }
+            Some((d, off)) => {
+                d.write(off, 4, val as u32);
+                d.write(off + 4, 4, (val >> 32) as u32);
+                Ok(())
+            }
+            None => Err(MemFault::new(fsr::SYNC_EXTERNAL, pa)),
+        }
+    }
+
+    /// Base for an access: the current view, or the user view for LDRT/STRT from a privileged mode.
+    #[inline]
+    fn base_for(&mut self, cpu: &CpuState, user: bool) -> *mut u8 {
+        if user && cpu.current_mode() != crate::cpu::Mode::Usr {
+            let key = hspt::key_for(cpu, true);
+            match self.st_mut().view_for(key) {
+                Ok(i) => self.st().view_base(i),
+                Err(_) => self.cur_base,
+            }
+        } else {
+            self.cur_base
+        }
+    }
+
+    fn walk_regs(cpu: &CpuState) -> WalkRegs {
+        let c = &cpu.cp15;
+        WalkRegs { ttbr0: c.ttbr0, ttbr1: c.ttbr1, ttbcr: c.ttbcr, dacr: c.dacr }
+    }
+
+    /// Translates an instruction address (Arm ARM B3.12: prefetch permission checks).
+    pub fn translate_fetch(&mut self, cpu: &CpuState, va: u32) -> Result<u32, MemFault> {
+        if !cpu.cp15.sctlr_m() {
+            return Ok(va);
+        }
+        let tag = ((self.cur_view as u64) << 20 | (va >> 12) as u64) + 1;
+        let slot = ((va >> 12) as usize ^ self.cur_view * 7) & (ITLB - 1);
+        let (t, ppage) = self.itlb[slot];
+        if t == tag {
+            return Ok(ppage << 12 | (va & 0xfff));
+        }
+        let privileged = cpu.current_mode() != crate::cpu::Mode::Usr;
+        let st = self.st();
+        let tr = walk::walk(&Self::walk_regs(cpu), va, Access::Fetch, privileged, |pa| st.read_pt(pa))?;
+        self.itlb[slot] = (tag, tr.pa >> 12);
+        Ok(tr.pa)
+    }
+}
+
+impl Drop for Board {
+    fn drop(&mut self) {
+        // SAFETY: created by Box::into_raw in `new`, dropped exactly once here.
+        drop(unsafe { Box::from_raw(self.hspt) });
+    }
+}
+
+impl GuestMemory for Board {
+    #[inline]
+    fn load(&mut self, cpu: &mut CpuState, addr: u32, size: MemSize, user: bool) -> Result<u64, MemFault> {
+        let base = self.base_for(cpu, user);
+        let n = size.bytes();
+        // SAFETY: base + addr (+ n <= 8) lies inside a 4 GiB + guard view whose faults
+        // the handler activated by `activate` resolves.
+        let r = unsafe { access::load(base.add(addr as usize), n) };
+        match r.status {
+            0 => Ok(r.value),
+            STATUS_MMIO => {
+                let pa = self.st().mmio_pa;
+                self.mmio_read(pa, n).map_err(|f| MemFault::new(f.fsr, addr))
+            }
+            _ => Err(self.st().fault),
+        }
+    }
+
+    #[inline]
+    fn store(&mut self, cpu: &mut CpuState, addr: u32, size: MemSize, val: u64, user: bool) -> Result<(), MemFault> {
+        let base = self.base_for(cpu, user);
+        let n = size.bytes();
+        // SAFETY: as in `load`.
+        let r = unsafe { access::store(base.add(addr as usize), val, n) };
+        match r.status {
+            0 => Ok(()),
+            STATUS_MMIO => {
+                let pa = self.st().mmio_pa;
+                self.mmio_write(pa, n, val).map_err(|f| MemFault::new(f.fsr | fsr::WNR, addr))
+            }
+            _ => Err(self.st().fault),
+        }
+    }
+
+    fn fetch(&mut self, cpu: &mut CpuState, addr: u32, size: u32) -> Result<u32, MemFault> {
+        let pa = self.translate_fetch(cpu, addr)?;
+        // Instructions come from RAM only: executing device memory is a Prefetch Abort.
+        let mut b = [0u8; 4];
+        if !self.read_phys(pa, &mut b[..size as usize]) {
+            return Err(MemFault::new(fsr::SYNC_EXTERNAL, addr));
+        }
+        Ok(u32::from_le_bytes(b))
+    }
+}

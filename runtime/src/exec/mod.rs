@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::arm;
 use crate::board::Board;
-use crate::cpu::{CpuState, Exception, ExitReason, Mode, SYS_ICACHE};
+use crate::cpu::{CpuState, Exception, ExitReason, Mode, SYS_ICACHE, SYS_TLB};
 use crate::devices::psci::{self, PsciAction};
 use crate::ir::interp::{run_block, Temps};
 
@@ -72,11 +72,12 @@ pub struct Vm {
     temps: Temps,
     last_exception_pc: Option<u32>,
     repeat_exceptions: u32,
+    last_sctlr: u32,
 }
 
 impl Vm {
     pub fn new(board: Board, config: Config) -> Vm {
-        Vm { cpu: Box::new(CpuState::new()), board, cache: BlockCache::new(), stats: Stats::default(), config, temps: Temps::default(), last_exception_pc: None, repeat_exceptions: 0 }
+        Vm { cpu: Box::new(CpuState::new()), board, cache: BlockCache::new(), stats: Stats::default(), config, temps: Temps::default(), last_exception_pc: None, repeat_exceptions: 0, last_sctlr: 0 }
     }
 
     /// Enters the guest like QEMU enters a bare ELF or kernel: SVC mode, IRQ/FIQ
@@ -99,6 +100,13 @@ impl Vm {
         self.stats.guest_insns = self.cpu.insns;
         self.stats.undefined_insns = self.cpu.undefined_insns;
         self.stats.blocks.distinct = self.cache.distinct() as u64;
+        let (fills, aborts, flushes, recycled, peak) = self.board.hspt_stats();
+        self.stats.hspt.organisation = "private";
+        self.stats.hspt.fills = fills;
+        self.stats.hspt.guest_aborts = aborts;
+        self.stats.hspt.flushes = flushes;
+        self.stats.hspt.regions_recycled = recycled;
+        self.stats.hspt.peak_host_mappings = peak;
         self.board.flush();
         if let Some(t) = self.config.trace.as_mut() {
             let _ = t.flush();
@@ -107,6 +115,11 @@ impl Vm {
     }
 
     fn run_loop(&mut self, start: Instant) -> Stop {
+        // Guest accesses fault into HSPT's handler, which serves this board's regions.
+        let _active = self.board.activate();
+        if let Err(e) = self.board.select(&mut self.cpu) {
+            return Stop::Halted(format!("host error: cannot create a shadow region: {e}"));
+        }
         let max_insns = if self.config.trace.is_some() { 1 } else { arm::MAX_BLOCK_INSNS };
         let mut countdown: u32 = 0;
         loop {
@@ -122,11 +135,26 @@ impl Vm {
 
             let cpu = &mut *self.cpu;
             let (pc, thumb, it) = (cpu.r[15], cpu.t != 0, cpu.it);
-            let block = match self.cache.get(pc, thumb, it) {
+            // Blocks are keyed by the physical address of their code.
+            let pa = match self.board.translate_fetch(cpu, pc) {
+                Ok(pa) => pa,
+                Err(fault) => {
+                    cpu.cp15.ifsr = fault.fsr & !crate::mem::fsr::WNR;
+                    cpu.cp15.ifar = pc;
+                    cpu.take_exception(Exception::PrefetchAbort, pc);
+                    if let Some(stop) = self.check_runaway(pc) {
+                        return stop;
+                    }
+                    self.after_exception();
+                    continue;
+                }
+            };
+            let block = match self.cache.get(pa, thumb, it) {
                 Some(b) => b,
                 None => match arm::translate_block_limited(&mut self.board, cpu, pc, thumb, it, max_insns) {
-                    Ok(b) => {
+                    Ok(mut b) => {
                         self.stats.blocks.interpreted += 1;
+                        b.pc = pa;
                         self.cache.insert(b)
                     }
                     Err(fault) => {
@@ -137,6 +165,7 @@ impl Vm {
                         if let Some(stop) = self.check_runaway(pc) {
                             return stop;
                         }
+                        self.after_exception();
                         continue;
                     }
                 },
@@ -149,10 +178,10 @@ impl Vm {
             match exit {
                 ExitReason::Branch => {
                     // `b .` with nothing that could ever interrupt it.
-                    if cpu.r[15] == b.pc && b.insns.len() == 1 && b.ops.iter().all(|op| !is_side_effect(op)) {
+                    if cpu.r[15] == pc && b.insns.len() == 1 && b.ops.iter().all(|op| !is_side_effect(op)) {
                         return Stop::Halted(format!(
                             "the guest is spinning at 0x{:08x} ({} mode) and no interrupt can arrive",
-                            b.pc,
+                            pc,
                             cpu.current_mode().name()
                         ));
                     }
@@ -174,6 +203,7 @@ impl Vm {
                         }
                     }
                     self.sys_change();
+                    self.after_exception();
                 }
                 ExitReason::Hvc => {
                     let pc = cpu.r[15];
@@ -193,6 +223,7 @@ impl Vm {
                     cpu.undefined_insns += 1;
                     let pc = cpu.r[15];
                     cpu.take_exception(Exception::Undefined, pc);
+                    self.after_exception();
                 }
                 ExitReason::Bkpt => {
                     // No debugger attached: a BKPT is a Prefetch Abort debug event (IFSR 0x2).
@@ -200,6 +231,7 @@ impl Vm {
                     cpu.cp15.ifsr = 0x2;
                     cpu.cp15.ifar = pc;
                     cpu.take_exception(Exception::PrefetchAbort, pc);
+                    self.after_exception();
                 }
                 ExitReason::Wfi => {
                     // Nothing can raise an interrupt yet (no GIC/timer until the system-machine work).
@@ -231,12 +263,31 @@ impl Vm {
         None
     }
 
+    /// Mode and masks changed: pick the memory view again.
+    fn after_exception(&mut self) {
+        // A failure to reserve a view leaves the old one in place; it is retried next time.
+        let _ = self.board.select(&mut self.cpu);
+    }
+
     fn sys_change(&mut self) {
         let fx = std::mem::take(&mut self.cpu.sys_effects);
         if fx & SYS_ICACHE != 0 {
             self.cache.clear();
             self.stats.icache_flushes += 1;
         }
+        if fx & SYS_TLB != 0 {
+            if let Some(op) = self.cpu.tlb_op.take() {
+                self.board.tlb_maintenance(op);
+            }
+            self.stats.tlb_flushes += 1;
+        }
+        // Alignment checking (SCTLR.A) is decided at translation time.
+        let sctlr = self.cpu.cp15.sctlr;
+        if (sctlr ^ self.last_sctlr) & 2 != 0 {
+            self.cache.clear();
+        }
+        self.last_sctlr = sctlr;
+        let _ = self.board.select(&mut self.cpu);
     }
 
     /// Current mode, for diagnostics.

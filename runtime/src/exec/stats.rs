@@ -40,6 +40,7 @@ pub struct Stats {
     pub undefined_insns: u64,
     pub exceptions: u64,
     pub icache_flushes: u64,
+    pub tlb_flushes: u64,
     pub stop: String,
 }
 

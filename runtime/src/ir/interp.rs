@@ -160,11 +160,14 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
     temps.ensure(b.ntmp);
     let t = &mut temps.0[..];
     let ops = &b.ops[..];
+    // Blocks are position independent: PC-relative values come from the address
+    // the block runs at (CpuState's PC at entry), not the one it was translated at.
+    let pc0 = cpu.r[15];
     let mut i = 0usize;
     while i < ops.len() {
         match ops[i] {
             Op::Const { d, v } => t[d as usize] = v,
-            Op::PcRel { d, off } => t[d as usize] = b.pc.wrapping_add(off) as u64,
+            Op::PcRel { d, off } => t[d as usize] = pc0.wrapping_add(off) as u64,
             Op::GetReg { d, r } => t[d as usize] = cpu.r[r as usize] as u64,
             Op::SetReg { r, s } => cpu.r[r as usize] = t[s as usize] as u32,
             Op::GetFlag { d, f } => {
@@ -239,7 +242,7 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                 };
                 match r {
                     Ok(v) => t[d as usize] = extend(v, size),
-                    Err(f) => return data_abort(cpu, b, insn, f, false),
+                    Err(f) => return data_abort(cpu, pc0, b, insn, f, false),
                 }
             }
             Op::Store { addr, s, size, insn, user, align } => {
@@ -250,7 +253,7 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                     mem.store(cpu, a, size, t[s as usize], user)
                 };
                 if let Err(f) = r {
-                    return data_abort(cpu, b, insn, f, true);
+                    return data_abort(cpu, pc0, b, insn, f, true);
                 }
             }
             Op::LoadExcl { d, addr, size, insn } => {
@@ -266,17 +269,17 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                         cpu.excl_addr = a;
                         cpu.excl_valid = 1;
                     }
-                    Err(f) => return data_abort(cpu, b, insn, f, false),
+                    Err(f) => return data_abort(cpu, pc0, b, insn, f, false),
                 }
             }
             Op::StoreExcl { d, addr, s, size, insn } => {
                 let a = t[addr as usize] as u32;
                 if !alignment_ok(a, size, true) {
-                    return data_abort(cpu, b, insn, MemFault::new(crate::mem::fsr::ALIGNMENT, a), true);
+                    return data_abort(cpu, pc0, b, insn, MemFault::new(crate::mem::fsr::ALIGNMENT, a), true);
                 }
                 if cpu.excl_valid != 0 && cpu.excl_addr == a {
                     if let Err(f) = mem.store(cpu, a, size, t[s as usize], false) {
-                        return data_abort(cpu, b, insn, f, true);
+                        return data_abort(cpu, pc0, b, insn, f, true);
                     }
                     t[d as usize] = 0;
                 } else {
@@ -288,7 +291,7 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
             Op::Call { d, h, a, b: bb, c, insn } => {
                 // Helpers see the precise PC of the calling instruction.
                 let saved_pc = cpu.r[15];
-                cpu.r[15] = b.insn_pc(insn);
+                cpu.r[15] = pc0.wrapping_add(b.insns[insn as usize].off);
                 let r = (h.f)(cpu, t[a as usize], t[bb as usize], t[c as usize]);
                 t[d as usize] = r;
                 if h.may_raise && cpu.pending.is_some() {
@@ -327,7 +330,7 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
             Op::SetIt { v } => cpu.it = v,
             Op::Raise { kind, insn } => {
                 let info = b.insns[insn as usize];
-                let pc = b.pc.wrapping_add(info.off);
+                let pc = pc0.wrapping_add(info.off);
                 cpu.r[15] = pc;
                 cpu.it = info.it;
                 cpu.insns += insn as u64;
@@ -363,9 +366,9 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
     ExitReason::Branch
 }
 
-fn data_abort(cpu: &mut CpuState, b: &Block, insn: u16, f: MemFault, write: bool) -> ExitReason {
+fn data_abort(cpu: &mut CpuState, pc0: u32, b: &Block, insn: u16, f: MemFault, write: bool) -> ExitReason {
     let info = b.insns[insn as usize];
-    let pc = b.pc.wrapping_add(info.off);
+    let pc = pc0.wrapping_add(info.off);
     cpu.r[15] = pc;
     cpu.it = info.it;
     cpu.insns += insn as u64;

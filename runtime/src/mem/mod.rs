@@ -8,7 +8,11 @@
 //!
 //! This module is one of the few allowed `unsafe` code: it owns the host mappings.
 
+pub mod access;
+pub mod fault;
+pub mod hspt;
 mod ram;
+pub mod walk;
 
 pub use ram::{GuestRam, View};
 

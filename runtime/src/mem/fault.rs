@@ -1,0 +1,162 @@
+//! The HSPT SIGSEGV handler.
+//!
+//! A fault is ours only if the faulting address lies in a shadow region of the
+//! VM running on this thread AND the faulting instruction is one of the guest
+//! access routines (`access.rs`). Then the handler fills the page from the guest
+//! page table and resumes, or resumes at the routine's fixup with a status. Any
+//! other SIGSEGV is a host bug: it is reported on stderr and re-raised with the
+//! previous disposition, so it still crashes loudly.
+
+use std::cell::Cell;
+use std::sync::OnceLock;
+
+use super::access::{fixup_pc, is_access_pc, STATUS_GUEST_FAULT, STATUS_MMIO};
+use super::hspt::HsptState;
+
+thread_local! {
+    static ACTIVE: Cell<*mut HsptState> = const { Cell::new(std::ptr::null_mut()) };
+}
+
+struct Prev(libc::sigaction);
+// SAFETY: a plain C struct that is written once before the handler is installed.
+unsafe impl Send for Prev {}
+// SAFETY: as above; only read afterwards.
+unsafe impl Sync for Prev {}
+
+static PREV: OnceLock<Prev> = OnceLock::new();
+
+/// Installs the handler for the process (idempotent).
+pub fn install() {
+    PREV.get_or_init(|| {
+        // SAFETY: sigaction with a zeroed struct filled with our handler; the old
+        // action is saved for chaining. SA_ONSTACK uses the thread's alternate
+        // stack when it has one (Rust threads do).
+        unsafe {
+            let mut sa: libc::sigaction = std::mem::zeroed();
+            sa.sa_sigaction = handler as *const () as usize;
+            sa.sa_flags = libc::SA_SIGINFO | libc::SA_ONSTACK | libc::SA_NODEFER;
+            libc::sigemptyset(&mut sa.sa_mask);
+            let mut old: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(libc::SIGSEGV, &sa, &mut old);
+            Prev(old)
+        }
+    });
+}
+
+/// While alive, faults on this thread are resolved against `state`.
+pub struct ActiveGuard {
+    prev: *mut HsptState,
+}
+
+impl ActiveGuard {
+    /// Registers `state` for the current thread.
+    ///
+    /// # Safety
+    /// `state` must stay valid, and not be accessed through a Rust reference while
+    /// a guest access routine runs, until the guard is dropped.
+    pub unsafe fn new(state: *mut HsptState) -> ActiveGuard {
+        install();
+        let prev = ACTIVE.with(|c| c.replace(state));
+        ActiveGuard { prev }
+    }
+}
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        ACTIVE.with(|c| c.set(self.prev));
+    }
+}
+
+/// Writes a host-bug report without allocating (async-signal-safe).
+fn report_host_fault(addr: usize, pc: usize) {
+    let mut buf = [0u8; 128];
+    let mut n = 0;
+    let mut put = |s: &[u8]| {
+        for &b in s {
+            if n < buf.len() {
+                buf[n] = b;
+                n += 1;
+            }
+        }
+    };
+    let hex = |v: usize| {
+        let mut h = [0u8; 18];
+        h[0] = b'0';
+        h[1] = b'x';
+        for i in 0..16 {
+            let d = ((v >> ((15 - i) * 4)) & 0xf) as u8;
+            h[2 + i] = if d < 10 { b'0' + d } else { b'a' + d - 10 };
+        }
+        h
+    };
+    put(b"hspt: SIGSEGV in the VM itself (a host bug, not the guest): address ");
+    put(&hex(addr));
+    put(b" pc ");
+    put(&hex(pc));
+    put(b"\n");
+    // SAFETY: write(2) on stderr with a stack buffer is async-signal-safe.
+    unsafe { libc::write(2, buf.as_ptr() as *const libc::c_void, n) };
+}
+
+extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    // SAFETY: the kernel passes a valid siginfo and ucontext for SA_SIGINFO handlers.
+    let (addr, uc) = unsafe { ((*info).si_addr() as usize, &mut *(ctx as *mut libc::ucontext_t)) };
+    let gregs = &mut uc.uc_mcontext.gregs;
+    let pc = gregs[libc::REG_RIP as usize] as usize;
+    let st = ACTIVE.with(|c| c.get());
+    if !st.is_null() && is_access_pc(pc) {
+        // SAFETY: ActiveGuard's contract: the state is valid and not borrowed
+        // while an access routine runs (we are inside one).
+        let st = unsafe { &mut *st };
+        if let Some((view, va)) = st.locate(addr) {
+            let write = gregs[libc::REG_ERR as usize] & 2 != 0;
+            match st.fill(view, va, write) {
+                Ok(None) => return, // mapped: retry the access
+                Ok(Some(pa)) => {
+                    st.mmio_pa = pa;
+                    st.mmio_faults += 1;
+                    gregs[libc::REG_RDX as usize] = STATUS_MMIO as i64;
+                }
+                Err(f) => {
+                    st.fault = f;
+                    st.guest_aborts += 1;
+                    gregs[libc::REG_RDX as usize] = STATUS_GUEST_FAULT as i64;
+                }
+            }
+            gregs[libc::REG_RAX as usize] = 0;
+            gregs[libc::REG_RIP as usize] = fixup_pc() as i64;
+            return;
+        }
+    }
+    report_host_fault(addr, pc);
+    chain(sig, info, ctx);
+}
+
+/// Hands a foreign fault to the previous handler, or restores the default
+/// action so that returning re-raises it.
+fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
+    let prev = PREV.get().map(|p| p.0);
+    match prev {
+        Some(p) if p.sa_sigaction != libc::SIG_DFL && p.sa_sigaction != libc::SIG_IGN => {
+            if p.sa_flags & libc::SA_SIGINFO != 0 {
+                // SAFETY: calling the previously installed SA_SIGINFO handler with our arguments.
+                let f: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                    unsafe { std::mem::transmute(p.sa_sigaction) };
+                f(sig, info, ctx);
+            } else {
+                // SAFETY: calling the previously installed plain handler.
+                let f: extern "C" fn(libc::c_int) = unsafe { std::mem::transmute(p.sa_sigaction) };
+                f(sig);
+            }
+        }
+        _ => {
+            // SAFETY: resetting SIGSEGV to its default action; returning re-executes
+            // the faulting instruction, which then terminates the process.
+            unsafe {
+                let mut sa: libc::sigaction = std::mem::zeroed();
+                sa.sa_sigaction = libc::SIG_DFL;
+                libc::sigaction(libc::SIGSEGV, &sa, std::ptr::null_mut());
+            }
+        }
+    }
+}

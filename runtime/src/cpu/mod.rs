@@ -9,7 +9,7 @@ pub mod psr;
 
 pub use psr::*;
 
-use crate::sys::Cp15;
+use crate::sys::{AtsRequest, Cp15, TlbOp};
 
 /// Processor modes (CPSR.M), Arm ARM B1.3.1.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,6 +135,18 @@ pub enum ExitReason {
     Bkpt = 6,
 }
 
+/// `CpuState::sys_effects`: instruction-cache maintenance happened.
+pub const SYS_ICACHE: u32 = 1 << 0;
+/// TLB maintenance happened.
+pub const SYS_TLB: u32 = 1 << 1;
+/// The translation regime changed (SCTLR, TTBRs, TTBCR, DACR, CONTEXTIDR).
+pub const SYS_MMU: u32 = 1 << 2;
+/// A generic timer register changed (CNTP_*/CNTV_*): re-evaluate timer interrupts.
+pub const SYS_TIMER: u32 = 1 << 3;
+/// An address translation operation (ATS*) waits in `CpuState::ats`: the
+/// dispatcher walks the tables and calls `Cp15::complete_ats` before going on.
+pub const SYS_ATS: u32 = 1 << 4;
+
 /// The guest CPU. See the module documentation for the layout rules.
 #[repr(C)]
 pub struct CpuState {
@@ -184,6 +196,14 @@ pub struct CpuState {
     pub insns: u64,
     /// Undefined instructions encountered (stats).
     pub undefined_insns: u64,
+    /// System effects requested by helpers (`SYS_*` bits), handled by the
+    /// dispatcher when the block exits.
+    pub sys_effects: u32,
+    /// With `SYS_TLB`: what the TLB maintenance named (several operations before the
+    /// dispatcher looked are merged, at worst into `TlbOp::All`). The dispatcher takes it.
+    pub tlb_op: Option<TlbOp>,
+    /// With `SYS_ATS`: the address translation operation to perform. The dispatcher takes it.
+    pub ats: Option<AtsRequest>,
     /// CP15 system control registers.
     pub cp15: Cp15,
 }
@@ -224,6 +244,9 @@ impl CpuState {
             pending_return: 0,
             insns: 0,
             undefined_insns: 0,
+            sys_effects: 0,
+            tlb_op: None,
+            ats: None,
             cp15: Cp15::new(),
         }
     }
@@ -250,6 +273,71 @@ impl CpuState {
             self.switch_mode(m);
         }
         psr::unpack_non_mode(self, new);
+    }
+
+    /// CPSRWriteByInstr (Arm ARM B1.3.3 pseudocode): an MSR, CPS or exception-return
+    /// write of the CPSR bytes selected by `bytemask` (bit 3 = bits 31:24 ... bit 0 =
+    /// bits 7:0). In User mode only the flags (NZCVQ, GE) change. The execution state
+    /// bits (IT, J, T) change only on an exception return. This machine has no
+    /// Monitor or Hyp mode and no big-endian support: writes of those modes leave
+    /// the mode unchanged (UNPREDICTABLE) and CPSR.E stays 0. An invalid mode is
+    /// UNPREDICTABLE too: the mode is left unchanged.
+    pub fn write_cpsr_by_instr(&mut self, value: u32, bytemask: u32, exception_return: bool) {
+        let privileged = self.current_mode().is_privileged();
+        let mut mask = 0u32;
+        if bytemask & 8 != 0 {
+            mask |= 0xf800_0000; // N Z C V Q
+            if exception_return {
+                mask |= 0x0700_0000; // IT[1:0], J
+            }
+        }
+        if bytemask & 4 != 0 {
+            mask |= 0x000f_0000; // GE[3:0]
+        }
+        if bytemask & 2 != 0 {
+            if exception_return {
+                mask |= 0x0000_fc00; // IT[7:2]
+            }
+            if privileged {
+                mask |= PSR_A;
+            }
+        }
+        if bytemask & 1 != 0 {
+            if privileged {
+                mask |= PSR_I | PSR_F;
+                if matches!(Mode::from_bits(value), Some(m) if m != Mode::Mon && m != Mode::Hyp) {
+                    mask |= 0x1f;
+                }
+            }
+            if exception_return {
+                mask |= PSR_T;
+            }
+        }
+        self.set_cpsr(value & !PSR_J, mask);
+    }
+
+    /// SPSRWriteByInstr (B1.3.3): writes the current mode's SPSR bytes selected by
+    /// `bytemask`. The caller has checked that the mode has an SPSR.
+    pub fn write_spsr_by_instr(&mut self, value: u32, bytemask: u32) {
+        let mut mask = 0u32;
+        for i in 0..4 {
+            if bytemask & (1 << i) != 0 {
+                mask |= 0xff << (8 * i);
+            }
+        }
+        // Bits 23:20 are reserved (RAZ/SBZP).
+        mask &= !0x00f0_0000;
+        let old = self.spsr();
+        self.set_spsr((old & !mask) | (value & mask));
+    }
+
+    /// Makes the current instruction raise an Undefined Instruction exception from a
+    /// helper (`Helper::may_raise`): `r[15]` holds the instruction's address while a
+    /// helper runs.
+    pub fn raise_undefined(&mut self) {
+        self.pending = Some(Exception::Undefined);
+        self.pending_return = self.r[15];
+        self.undefined_insns += 1;
     }
 
     /// Switches to `new` mode, swapping banked registers (Arm ARM B1.3.2).
@@ -308,7 +396,7 @@ impl CpuState {
     /// Writes register `r` (0–14) as seen from `mode`.
     pub fn set_reg_in_mode(&mut self, mode: Mode, r: usize, v: u32) {
         let cur = self.current_mode();
-        if mode == cur || r < 8 || r > 14 {
+        if mode == cur || !(8..=14).contains(&r) {
             self.r[r] = v;
             return;
         }
@@ -350,11 +438,11 @@ impl CpuState {
         }
     }
 
-    /// Exception return: CPSR <- SPSR (Arm ARM B1.9.10 "exception return"), then PC.
-    /// The new PC is aligned for the restored instruction set.
+    /// Exception return: CPSR <- SPSR (Arm ARM B1.9.10 "exception return", through
+    /// CPSRWriteByInstr), then PC. The new PC is aligned for the restored instruction set.
     pub fn exception_return(&mut self, new_pc: u32) {
         let spsr = self.spsr();
-        self.set_cpsr(spsr, 0xffff_ffff);
+        self.write_cpsr_by_instr(spsr, 0xf, true);
         self.r[15] = if self.t != 0 { new_pc & !1 } else { new_pc & !3 };
     }
 
@@ -453,5 +541,113 @@ mod tests {
         // mode svc (0x13) with A,I,F... 0x1d3 = I F + mode 0x13 + bit 8 (A)
         c.set_cpsr(v, 0xffff_ffff);
         assert_eq!(c.cpsr(), v);
+    }
+
+    #[test]
+    fn undefined_entry_from_arm_and_thumb() {
+        // ARM: LR = address + 4; A and F unchanged, I set; SPSR = old CPSR.
+        let mut c = CpuState::new();
+        c.set_cpsr(0x8000_0010, 0xffff_ffff); // user, N, no masks
+        c.take_exception(Exception::Undefined, 0x8000);
+        assert_eq!((c.current_mode(), c.r[14], c.r[15]), (Mode::Und, 0x8004, 0x4));
+        assert_eq!(c.spsr(), 0x8000_0010);
+        assert_eq!(c.eaif, EAIF_I);
+        assert_eq!(c.n, 1, "flags are kept");
+        // Thumb in an IT block: LR = address + 2, SPSR holds T and ITSTATE, both cleared after.
+        let mut c = CpuState::new();
+        c.set_cpsr(0x13, 0x1f);
+        c.t = 1;
+        c.it = 0x0c;
+        c.take_exception(Exception::Undefined, 0x9002);
+        assert_eq!((c.r[14], c.t, c.it), (0x9004, 0, 0));
+        assert_eq!(c.spsr() & (PSR_T | 0x0600_fc00), PSR_T | psr::it_to_psr(0x0c));
+    }
+
+    #[test]
+    fn abort_irq_fiq_entry() {
+        let mut c = CpuState::new();
+        c.set_cpsr(0x10, 0xffff_ffff);
+        c.r[8] = 8;
+        c.take_exception(Exception::DataAbort, 0x1000);
+        assert_eq!((c.current_mode(), c.r[14], c.r[15]), (Mode::Abt, 0x1008, 0x10));
+        assert_eq!(c.eaif, EAIF_A | EAIF_I);
+        c.exception_return(c.r[14] - 8);
+        assert_eq!((c.current_mode(), c.r[15], c.eaif), (Mode::Usr, 0x1000, 0));
+        c.take_exception(Exception::PrefetchAbort, 0x2000);
+        assert_eq!((c.r[14], c.r[15]), (0x2004, 0x0c));
+        c.exception_return(0x2000);
+        c.take_exception(Exception::Irq, 0x3000);
+        assert_eq!((c.current_mode(), c.r[14], c.r[15], c.eaif), (Mode::Irq, 0x3004, 0x18, EAIF_A | EAIF_I));
+        c.exception_return(0x3000);
+        c.take_exception(Exception::Fiq, 0x4000);
+        assert_eq!((c.current_mode(), c.r[14], c.r[15]), (Mode::Fiq, 0x4004, 0x1c));
+        assert_eq!(c.eaif, EAIF_A | EAIF_I | EAIF_F);
+        c.r[8] = 88;
+        c.exception_return(0x4000);
+        assert_eq!((c.r[8], c.r[15]), (8, 0x4000), "FIQ r8 banked");
+    }
+
+    #[test]
+    fn vectors_follow_vbar_sctlr_v_and_te() {
+        let mut c = CpuState::new();
+        c.cp15.vbar = 0x8000_0000;
+        c.take_exception(Exception::Svc, 0x100);
+        assert_eq!(c.r[15], 0x8000_0008);
+        c.cp15.sctlr |= 1 << 13; // V: high vectors
+        c.take_exception(Exception::Irq, 0x100);
+        assert_eq!(c.r[15], 0xffff_0018);
+        c.cp15.sctlr |= 1 << 30; // TE: handlers in Thumb
+        c.take_exception(Exception::Undefined, 0x100);
+        assert_eq!((c.t, c.r[15]), (1, 0xffff_0004));
+    }
+
+    #[test]
+    fn cpsr_write_by_instr_rules() {
+        // User mode: only NZCVQ and GE.
+        let mut c = CpuState::new();
+        c.set_cpsr(0x10, 0xffff_ffff);
+        c.write_cpsr_by_instr(0xf80f_03df, 0xf, false);
+        assert_eq!(c.cpsr(), 0xf80f_0010);
+        // Privileged, not an exception return: masks and mode, never T, IT or E.
+        let mut c = CpuState::new();
+        c.write_cpsr_by_instr(0x0600_fe3f, 0xf, false); // IT, E, T set; A, I, F clear; System
+        assert_eq!(c.cpsr(), 0x1f);
+        // Exception return: T and IT too.
+        let mut c = CpuState::new();
+        c.write_cpsr_by_instr(0x0600_fc30 | 0x1f, 0xf, true);
+        assert_eq!((c.t, c.it, c.current_mode()), (1, 0xff, Mode::Sys));
+        // Monitor, Hyp and invalid modes leave the mode unchanged.
+        for m in [0x16, 0x1a, 0x00, 0x1e] {
+            let mut c = CpuState::new();
+            c.write_cpsr_by_instr(m, 1, false);
+            assert_eq!(c.current_mode(), Mode::Svc, "mode {m:#x}");
+        }
+        // Byte mask: only the flags byte.
+        let mut c = CpuState::new();
+        c.write_cpsr_by_instr(0xf000_0010, 8, false);
+        assert_eq!((c.current_mode(), c.n, c.v), (Mode::Svc, 1, 1));
+    }
+
+    #[test]
+    fn spsr_write_by_instr_and_exception_return_to_thumb() {
+        let mut c = CpuState::new();
+        c.write_spsr_by_instr(0xffff_ffff, 0b1001);
+        assert_eq!(c.spsr(), 0xff00_00ff);
+        c.write_spsr_by_instr(0x0000_0030 | 0x1f | 0x0200_0000, 0xf);
+        c.exception_return(0x5003);
+        assert_eq!((c.current_mode(), c.t, c.it, c.r[15]), (Mode::Sys, 1, 0x01, 0x5002));
+        // An exception return never sets CPSR.E here (little-endian only).
+        let mut c = CpuState::new();
+        c.set_spsr(0x13 | PSR_E);
+        c.exception_return(0x100);
+        assert_eq!(c.eaif & EAIF_E, 0);
+    }
+
+    #[test]
+    fn raise_undefined_from_a_helper() {
+        let mut c = CpuState::new();
+        c.r[15] = 0x1234;
+        c.raise_undefined();
+        assert_eq!((c.pending, c.pending_return, c.undefined_insns), (Some(Exception::Undefined), 0x1234, 1));
     }
 }

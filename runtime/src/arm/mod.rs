@@ -224,7 +224,11 @@ pub struct Translator {
     /// SCTLR.A: every data access must be aligned (decided at translation time;
     /// the dispatcher drops translations when SCTLR.A changes).
     pub strict_align: bool,
+    /// Temporary holding each register's current value, or NO_TMP.
+    reg_cache: [Tmp; 15],
 }
+
+const NO_TMP: Tmp = Tmp::MAX;
 
 impl Translator {
     pub fn new(pc: u32, thumb: bool, it: u8) -> Self {
@@ -243,6 +247,7 @@ impl Translator {
             ended: false,
             cur: 0,
             strict_align: false,
+            reg_cache: [NO_TMP; 15],
         }
     }
 
@@ -254,7 +259,15 @@ impl Translator {
         t
     }
     pub fn push(&mut self, op: Op) {
+        // Control flow and helper calls end what is known about register values.
+        if matches!(op, Op::SkipUnless { .. } | Op::SkipUnlessCond { .. } | Op::Exit { .. } | Op::WritePc { .. } | Op::Call { .. }) {
+            self.forget_regs();
+        }
         self.ops.push(op);
+    }
+    /// Drops the cached register values (see `reg`).
+    pub fn forget_regs(&mut self) {
+        self.reg_cache = [NO_TMP; 15];
     }
     pub fn konst(&mut self, v: u32) -> Tmp {
         let d = self.tmp();
@@ -273,8 +286,9 @@ impl Translator {
     }
     /// Binary op with an immediate right operand.
     pub fn bini(&mut self, op: BinOp, a: Tmp, imm: u32) -> Tmp {
-        let b = self.konst(imm);
-        self.bin(op, a, b)
+        let d = self.tmp();
+        self.push(Op::BinImm { d, op, a, imm });
+        d
     }
     pub fn un(&mut self, op: UnOp, a: Tmp) -> Tmp {
         let d = self.tmp();
@@ -327,8 +341,15 @@ impl Translator {
         if r == 15 {
             self.pc_rel(self.pc_operand())
         } else {
+            // Within straight-line code a register read after a read or write of
+            // the same register reuses the temporary (temporaries are SSA).
+            let c = self.reg_cache[r as usize];
+            if c != NO_TMP {
+                return c;
+            }
             let d = self.tmp();
             self.push(Op::GetReg { d, r });
+            self.reg_cache[r as usize] = d;
             d
         }
     }
@@ -336,6 +357,7 @@ impl Translator {
     pub fn set_reg(&mut self, r: u8, s: Tmp) {
         debug_assert!(r < 15, "use a *_write_pc method for the PC");
         self.push(Op::SetReg { r, s });
+        self.reg_cache[r as usize] = s;
     }
     pub fn flag(&mut self, f: Flag) -> Tmp {
         let d = self.tmp();
@@ -473,18 +495,19 @@ impl Translator {
         if cond >= 0xe {
             return None;
         }
-        let d = self.tmp();
-        self.push(Op::Cond { d, cond });
-        self.push(Op::SkipUnless { c: d, n: 0 });
+        self.push(Op::SkipUnlessCond { cond, n: 0 });
         Some(self.ops.len() - 1)
     }
     /// Closes a region opened by `begin_cond`.
     pub fn end_cond(&mut self, at: Option<usize>) {
         if let Some(at) = at {
             let n = (self.ops.len() - at - 1) as u16;
-            if let Op::SkipUnless { c, .. } = self.ops[at] {
-                self.ops[at] = Op::SkipUnless { c, n };
+            match self.ops[at] {
+                Op::SkipUnless { c, .. } => self.ops[at] = Op::SkipUnless { c, n },
+                Op::SkipUnlessCond { cond, .. } => self.ops[at] = Op::SkipUnlessCond { cond, n },
+                _ => {}
             }
+            self.forget_regs();
         }
     }
 
@@ -531,6 +554,7 @@ impl Translator {
         };
         if res.is_err() {
             self.ops.truncate(mark);
+            self.forget_regs();
             self.ntmp = ntmp.max(self.ntmp);
             self.ended = false;
             self.it_next = None;

@@ -261,7 +261,7 @@ fn already_checked(t: &Translator, k: Check) -> bool {
     let mut covered = false;
     for (i, op) in t.ops.iter().enumerate() {
         match *op {
-            Op::SkipUnless { n, .. } => skipped_until = skipped_until.max(i + 1 + n as usize),
+            Op::SkipUnless { n, .. } | Op::SkipUnlessCond { n, .. } => skipped_until = skipped_until.max(i + 1 + n as usize),
             Op::Call { h, .. } => {
                 let is_check = std::ptr::eq(h, &H_CHECK) || std::ptr::eq(h, &H_CHECK_DP);
                 if is_check {

@@ -60,6 +60,8 @@ pub struct Config {
     pub trace: Option<Box<dyn Write>>,
     /// Report every Undefined Instruction exception on stderr (HSPT_LOG_UNDEF=1).
     pub log_undefined: bool,
+    /// Print the IR of every block translated (HSPT_DUMP_IR=1).
+    pub dump_ir: bool,
 }
 
 /// A virtual machine: one CPU, its board, the block cache.
@@ -154,6 +156,12 @@ impl Vm {
                 None => match arm::translate_block_limited(&mut self.board, cpu, pc, thumb, it, max_insns) {
                     Ok(mut b) => {
                         self.stats.blocks.interpreted += 1;
+                        if self.config.dump_ir {
+                            eprintln!("block 0x{pc:08x} ({}):", if thumb { "Thumb" } else { "ARM" });
+                            for op in &b.ops {
+                                eprintln!("    {op:?}");
+                            }
+                        }
                         b.pc = pa;
                         self.cache.insert(b)
                     }

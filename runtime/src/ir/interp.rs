@@ -200,6 +200,7 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
             Op::SetNZCV { s } => psr::set_nzcv(cpu, t[s as usize] as u32),
             Op::Cond { d, cond } => t[d as usize] = condition_passed(cpu, cond) as u64,
             Op::Bin { d, op, a, b: bb } => t[d as usize] = bin(op, t[a as usize], t[bb as usize]),
+            Op::BinImm { d, op, a, imm } => t[d as usize] = bin(op, t[a as usize], imm as u64),
             Op::Un { d, op, a } => t[d as usize] = un(op, t[a as usize]),
             Op::AddFlags { d, a, b: bb, cin } => {
                 let (r, n, z, c, v) = add_with_carry(t[a as usize] as u32, t[bb as usize] as u32, t[cin as usize] as u32);
@@ -267,7 +268,8 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                     Ok(v) => {
                         t[d as usize] = extend(v, size);
                         cpu.excl_addr = a;
-                        cpu.excl_valid = 1;
+                        // The monitor remembers the size: a STREX of another size fails (as QEMU does).
+                        cpu.excl_valid = size.bytes();
                     }
                     Err(f) => return data_abort(cpu, pc0, b, insn, f, false),
                 }
@@ -277,7 +279,7 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                 if !alignment_ok(a, size, true) {
                     return data_abort(cpu, pc0, b, insn, MemFault::new(crate::mem::fsr::ALIGNMENT, a), true);
                 }
-                if cpu.excl_valid != 0 && cpu.excl_addr == a {
+                if cpu.excl_valid == size.bytes() && cpu.excl_addr == a {
                     if let Err(f) = mem.store(cpu, a, size, t[s as usize], false) {
                         return data_abort(cpu, pc0, b, insn, f, true);
                     }
@@ -304,6 +306,11 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
             }
             Op::SkipUnless { c, n } => {
                 if t[c as usize] == 0 {
+                    i += n as usize;
+                }
+            }
+            Op::SkipUnlessCond { cond, n } => {
+                if !condition_passed(cpu, cond) {
                     i += n as usize;
                 }
             }

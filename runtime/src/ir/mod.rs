@@ -155,6 +155,8 @@ pub enum Op {
     /// d = 1 if the condition code passes.
     Cond { d: Tmp, cond: u8 },
     Bin { d: Tmp, op: BinOp, a: Tmp, b: Tmp },
+    /// `Bin` with an immediate right operand.
+    BinImm { d: Tmp, op: BinOp, a: Tmp, imm: u32 },
     Un { d: Tmp, op: UnOp, a: Tmp },
     /// d = a + b + cin (32-bit); sets NZCV as AddWithCarry (Arm ARM A2.2.1).
     AddFlags { d: Tmp, a: Tmp, b: Tmp, cin: Tmp },
@@ -185,6 +187,8 @@ pub enum Op {
     Call { d: Tmp, h: &'static Helper, a: Tmp, b: Tmp, c: Tmp, insn: u16 },
     /// If `c` == 0, skip the next `n` ops (forward only).
     SkipUnless { c: Tmp, n: u16 },
+    /// If condition code `cond` fails, skip the next `n` ops (conditional execution).
+    SkipUnlessCond { cond: u8, n: u16 },
     /// Writes the PC (and T, per the kind).
     WritePc { s: Tmp, kind: PcWrite },
     /// Sets ITSTATE (Thumb) before the block exits.

@@ -152,7 +152,7 @@ fn run(a: RunArgs) -> ExitCode {
         },
         None => None,
     };
-    let mut vm = Vm::new(board, Config { timeout, trace, log_undefined: std::env::var_os("HSPT_LOG_UNDEF").is_some(), dump_ir: std::env::var_os("HSPT_DUMP_IR").is_some() });
+    let mut vm = Vm::new(board, Config { timeout, trace, log_undefined: std::env::var_os("HSPT_LOG_UNDEF").is_some(), dump_ir: std::env::var_os("HSPT_DUMP_IR").is_some(), console_input: false, input: None });
     // Like QEMU for a bare ELF: r0 = 0, r1 = 0xffffffff (no machine number), r2 = 0.
     vm.reset(loaded.entry, loaded.thumb, [0, 0xffff_ffff, 0]);
     let stop = vm.run();

@@ -500,7 +500,11 @@ fn bkpt(t: &mut Translator) -> Res {
 /// NOP, YIELD, WFE, WFI, SEV, DBG and the reserved hints (which execute as NOPs).
 fn hint(t: &mut Translator, op: u32) -> Res {
     match op {
-        2 | 3 => t.end_block(ExitReason::Wfi),
+        3 => t.end_block(ExitReason::Wfi),
+        // WFE: a uniprocessor has no other agent to send an event, and WFE may
+        // complete at any time (Arm ARM B1.8.13): end the block so a pending
+        // interrupt is seen, and go on.
+        2 => t.end_block(ExitReason::Branch),
         _ => {}
     }
     Ok(())
@@ -1448,7 +1452,7 @@ mod tests {
         assert_eq!((r, c.r[15]), (ExitReason::Wfi, CODE + 4));
         let mut c = svc_cpu();
         let (r, _) = run_arm(&mut c, &[0xe320_f002]); // wfe
-        assert_eq!((r, c.r[15]), (ExitReason::Wfi, CODE + 4));
+        assert_eq!((r, c.r[15]), (ExitReason::Branch, CODE + 4));
         let mut c = svc_cpu();
         let (r, _) = run_thumb(&mut c, &[0xbf00, 0xbf10, 0xbf40, 0xf3bf, 0x8f5b, 0xf3bf, 0x8f6f, 0xf3af, 0x8000]);
         assert_eq!(r, ExitReason::Branch);
@@ -1457,6 +1461,6 @@ mod tests {
         assert_eq!((r, c.r[15]), (ExitReason::Wfi, CODE + 2));
         let mut c = svc_cpu();
         let (r, _) = run_thumb(&mut c, &hw(0xf3af_8002));
-        assert_eq!((r, c.r[15]), (ExitReason::Wfi, CODE + 4));
+        assert_eq!((r, c.r[15]), (ExitReason::Branch, CODE + 4));
     }
 }

@@ -5,7 +5,9 @@ pub mod fdt;
 pub mod loader;
 
 use crate::cpu::CpuState;
+use crate::devices::gic::{self, Gic};
 use crate::devices::pl011::Pl011;
+use crate::devices::pl031::Pl031;
 use crate::devices::Device;
 use crate::ir::MemSize;
 use crate::mem::access::{self, STATUS_MMIO};
@@ -37,7 +39,13 @@ pub struct Board {
     itlb: Box<[(u64, u32)]>,
     recycled_seen: u64,
     pub uart: Pl011,
+    pub gic: Gic,
+    pub rtc: Pl031,
 }
+
+/// GIC interrupt IDs of the board's devices (SPI n is ID 32 + n).
+pub const UART_IRQ: u32 = 33;
+pub const RTC_IRQ: u32 = 34;
 
 const ITLB: usize = 1024;
 
@@ -62,6 +70,8 @@ impl Board {
             itlb: vec![(0, 0); ITLB].into_boxed_slice(),
             recycled_seen: 0,
             uart: Pl011::new(console),
+            gic: Gic::new(),
+            rtc: Pl031::new(),
         })
     }
 
@@ -142,7 +152,21 @@ impl Board {
         if (UART_BASE..UART_BASE + DEVICE_WINDOW).contains(&pa) {
             return Some((&mut self.uart, pa - UART_BASE));
         }
+        if (GIC_DIST_BASE..GIC_DIST_BASE + gic::WINDOW).contains(&pa) {
+            return Some((&mut self.gic, pa - GIC_DIST_BASE));
+        }
+        if (RTC_BASE..RTC_BASE + DEVICE_WINDOW).contains(&pa) {
+            return Some((&mut self.rtc, pa - RTC_BASE));
+        }
         None
+    }
+
+    /// Drives the devices' interrupt lines into the GIC.
+    pub fn update_irq_lines(&mut self) {
+        let u = self.uart.irq_level();
+        self.gic.set_level(UART_IRQ, u);
+        let r = self.rtc.irq_level();
+        self.gic.set_level(RTC_IRQ, r);
     }
 
     /// Flushes device output (console) when the VM stops.
@@ -151,6 +175,18 @@ impl Board {
     }
 
     fn mmio_read(&mut self, pa: u32, n: u32) -> Result<u64, MemFault> {
+        let r = self.mmio_read_inner(pa, n);
+        self.update_irq_lines();
+        r
+    }
+
+    fn mmio_write(&mut self, pa: u32, n: u32, val: u64) -> Result<(), MemFault> {
+        let r = self.mmio_write_inner(pa, n, val);
+        self.update_irq_lines();
+        r
+    }
+
+    fn mmio_read_inner(&mut self, pa: u32, n: u32) -> Result<u64, MemFault> {
         match self.device(pa) {
             Some((d, off)) if n <= 4 => Ok(d.read(off, n) as u64),
             Some((d, off)) => {
@@ -162,7 +198,7 @@ impl Board {
         }
     }
 
-    fn mmio_write(&mut self, pa: u32, n: u32, val: u64) -> Result<(), MemFault> {
+    fn mmio_write_inner(&mut self, pa: u32, n: u32, val: u64) -> Result<(), MemFault> {
         match self.device(pa) {
             Some((d, off)) if n <= 4 => {
                 d.write(off, n, val as u32);
@@ -212,6 +248,20 @@ impl Board {
         let tr = walk::walk(&Self::walk_regs(cpu), va, Access::Fetch, privileged, |pa| st.read_pt(pa))?;
         self.itlb[slot] = (tag, tr.pa >> 12);
         Ok(tr.pa)
+    }
+}
+
+impl Board {
+    /// Performs an ATS1C* address translation operation for the CPU (B4.2.6) and writes PAR.
+    pub fn address_translation(&mut self, cpu: &mut CpuState, req: crate::sys::AtsRequest) {
+        let acc = if req.write { Access::Write } else { Access::Read };
+        let res = if !cpu.cp15.sctlr_m() {
+            Ok(req.va)
+        } else {
+            let st = self.st();
+            walk::walk(&Self::walk_regs(cpu), req.va, acc, !req.user, |pa| st.read_pt(pa)).map(|t| t.pa).map_err(|f| f.fsr)
+        };
+        cpu.cp15.complete_ats(res);
     }
 }
 

@@ -1,6 +1,10 @@
-//! The block map: translated blocks keyed by (PC, Thumb, ITSTATE), with a small
-//! direct-mapped front table so the common lookup is one compare.
-//! (With the MMU the key becomes the physical address; see ../DESIGN.md.)
+//! The block map: translated blocks keyed by (physical PC, Thumb, ITSTATE), with
+//! a small direct-mapped front table so the common lookup is one compare.
+//!
+//! Instruction-cache maintenance does not drop translations: it starts a new
+//! *epoch*, and a block from an older epoch is checked against the guest bytes it
+//! was translated from before it runs again (kept if unchanged). Linux issues
+//! ICIALLU on every context switch, so this matters.
 
 use std::collections::HashMap;
 
@@ -11,10 +15,20 @@ const FRONT: usize = 4096;
 /// Index of a block in the cache.
 pub type BlockId = u32;
 
+struct Entry {
+    block: Block,
+    /// The guest instruction bytes the block was translated from.
+    bytes: Vec<u8>,
+    epoch: u32,
+}
+
 pub struct BlockCache {
-    blocks: Vec<Block>,
+    entries: Vec<Entry>,
     map: HashMap<u64, BlockId>,
     front: Box<[(u64, BlockId)]>,
+    epoch: u32,
+    pub revalidated: u64,
+    pub stale: u64,
 }
 
 impl Default for BlockCache {
@@ -24,8 +38,8 @@ impl Default for BlockCache {
 }
 
 #[inline]
-fn key(pc: u32, thumb: bool, it: u8) -> u64 {
-    pc as u64 | (thumb as u64) << 32 | (it as u64) << 40 | 1 << 63
+fn key(pa: u32, thumb: bool, it: u8) -> u64 {
+    pa as u64 | (thumb as u64) << 32 | (it as u64) << 40 | 1 << 63
 }
 
 #[inline]
@@ -35,12 +49,19 @@ fn slot(k: u64) -> usize {
 
 impl BlockCache {
     pub fn new() -> Self {
-        BlockCache { blocks: Vec::new(), map: HashMap::new(), front: vec![(0, 0); FRONT].into_boxed_slice() }
+        BlockCache {
+            entries: Vec::new(),
+            map: HashMap::new(),
+            front: vec![(0, 0); FRONT].into_boxed_slice(),
+            epoch: 0,
+            revalidated: 0,
+            stale: 0,
+        }
     }
 
     #[inline]
-    pub fn get(&mut self, pc: u32, thumb: bool, it: u8) -> Option<BlockId> {
-        let k = key(pc, thumb, it);
+    pub fn get(&mut self, pa: u32, thumb: bool, it: u8) -> Option<BlockId> {
+        let k = key(pa, thumb, it);
         let s = slot(k);
         let (fk, id) = self.front[s];
         if fk == k {
@@ -51,10 +72,38 @@ impl BlockCache {
         Some(id)
     }
 
-    pub fn insert(&mut self, b: Block) -> BlockId {
+    /// Whether the block was translated (or checked) since the last instruction-cache maintenance.
+    #[inline]
+    pub fn is_current(&self, id: BlockId) -> bool {
+        self.entries[id as usize].epoch == self.epoch
+    }
+
+    /// Checks an old-epoch block against the bytes now in memory: keeps it if they
+    /// are the same, forgets it otherwise (the caller then translates again).
+    pub fn revalidate(&mut self, id: BlockId, current: &[u8]) -> bool {
+        let e = &mut self.entries[id as usize];
+        if e.bytes == current {
+            e.epoch = self.epoch;
+            self.revalidated += 1;
+            true
+        } else {
+            let k = key(e.block.pc, e.block.thumb, e.block.it);
+            self.map.remove(&k);
+            self.front[slot(k)] = (0, 0);
+            self.stale += 1;
+            false
+        }
+    }
+
+    pub fn bytes_len(&self, id: BlockId) -> usize {
+        self.entries[id as usize].bytes.len()
+    }
+
+    /// Adds a block translated from `bytes` (its `pc` is the physical address).
+    pub fn insert(&mut self, b: Block, bytes: Vec<u8>) -> BlockId {
         let k = key(b.pc, b.thumb, b.it);
-        let id = self.blocks.len() as BlockId;
-        self.blocks.push(b);
+        let id = self.entries.len() as BlockId;
+        self.entries.push(Entry { block: b, bytes, epoch: self.epoch });
         self.map.insert(k, id);
         self.front[slot(k)] = (k, id);
         id
@@ -62,12 +111,17 @@ impl BlockCache {
 
     #[inline]
     pub fn block(&self, id: BlockId) -> &Block {
-        &self.blocks[id as usize]
+        &self.entries[id as usize].block
     }
 
-    /// Drops every translation (instruction-cache maintenance, reset).
+    /// Instruction-cache maintenance: every block must be checked before it runs again.
+    pub fn new_epoch(&mut self) {
+        self.epoch = self.epoch.wrapping_add(1);
+    }
+
+    /// Drops every translation (reset, alignment mode change).
     pub fn clear(&mut self) {
-        self.blocks.clear();
+        self.entries.clear();
         self.map.clear();
         self.front.fill((0, 0));
     }

@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 
 use crate::arm;
 use crate::board::Board;
-use crate::cpu::{CpuState, Exception, ExitReason, Mode, SYS_ICACHE, SYS_TLB};
+use crate::cpu::{CpuState, Exception, ExitReason, Mode, EAIF_I, SYS_ATS, SYS_ICACHE, SYS_TIMER, SYS_TLB};
+use crate::devices::timer;
 use crate::devices::psci::{self, PsciAction};
 use crate::ir::interp::{run_block, Temps};
 
@@ -62,6 +63,10 @@ pub struct Config {
     pub log_undefined: bool,
     /// Print the IR of every block translated (HSPT_DUMP_IR=1).
     pub dump_ir: bool,
+    /// Whether console input can arrive (then a WFI with no timer armed just waits).
+    pub console_input: bool,
+    /// Polls the host console for bytes typed since the last call.
+    pub input: Option<Box<dyn FnMut() -> Vec<u8>>>,
 }
 
 /// A virtual machine: one CPU, its board, the block cache.
@@ -126,14 +131,22 @@ impl Vm {
         let mut countdown: u32 = 0;
         loop {
             if countdown == 0 {
-                countdown = 4096;
+                countdown = 256;
                 if let Some(limit) = self.config.timeout {
                     if start.elapsed() >= limit {
                         return Stop::Timeout(limit);
                     }
                 }
+                timer::sync_gic(&self.cpu.cp15, &mut self.board.gic, timer::counter());
             }
             countdown -= 1;
+            // Interrupts are taken at block boundaries.
+            if self.board.gic.irq_line() && self.cpu.eaif & EAIF_I == 0 {
+                let ret = self.cpu.r[15];
+                self.cpu.take_exception(Exception::Irq, ret);
+                self.stats.interrupts += 1;
+                self.after_exception();
+            }
 
             let cpu = &mut *self.cpu;
             let (pc, thumb, it) = (cpu.r[15], cpu.t != 0, cpu.it);
@@ -151,7 +164,17 @@ impl Vm {
                     continue;
                 }
             };
-            let block = match self.cache.get(pa, thumb, it) {
+            let mut found = self.cache.get(pa, thumb, it);
+            if let Some(id) = found {
+                if !self.cache.is_current(id) {
+                    let mut bytes = vec![0u8; self.cache.bytes_len(id)];
+                    let readable = self.board.read_phys(pa, &mut bytes);
+                    if !(readable && self.cache.revalidate(id, &bytes)) {
+                        found = None;
+                    }
+                }
+            }
+            let block = match found {
                 Some(b) => b,
                 None => match arm::translate_block_limited(&mut self.board, cpu, pc, thumb, it, max_insns) {
                     Ok(mut b) => {
@@ -163,7 +186,11 @@ impl Vm {
                             }
                         }
                         b.pc = pa;
-                        self.cache.insert(b)
+                        let mut bytes = vec![0u8; b.len as usize];
+                        if !self.board.read_phys(pa, &mut bytes) {
+                            bytes.clear(); // crosses out of RAM: never revalidated
+                        }
+                        self.cache.insert(b, bytes)
                     }
                     Err(fault) => {
                         // Prefetch Abort on the first instruction (B3.13).
@@ -242,11 +269,9 @@ impl Vm {
                     self.after_exception();
                 }
                 ExitReason::Wfi => {
-                    // Nothing can raise an interrupt yet (no GIC/timer until the system-machine work).
-                    return Stop::Halted(format!(
-                        "WFI at 0x{:08x} with no interrupt source: the guest would sleep forever",
-                        cpu.r[15].wrapping_sub(if cpu.t != 0 { 2 } else { 4 })
-                    ));
+                    if let Some(stop) = self.wait_for_interrupt(start) {
+                        return stop;
+                    }
                 }
             }
         }
@@ -271,6 +296,45 @@ impl Vm {
         None
     }
 
+    /// WFI: sleep until an interrupt is pending (even if masked, B1.8.13), the
+    /// timer fires, or the timeout; a guest that waits with nothing to wake it is halted.
+    fn wait_for_interrupt(&mut self, start: Instant) -> Option<Stop> {
+        loop {
+            let now = timer::counter();
+            timer::sync_gic(&self.cpu.cp15, &mut self.board.gic, now);
+            self.board.update_irq_lines();
+            if self.board.gic.irq_line() {
+                return None;
+            }
+            let mut wait = Duration::from_millis(10);
+            match timer::next_deadline(&self.cpu.cp15, now) {
+                Some(deadline) => wait = wait.min(timer::ticks_to_duration(deadline.saturating_sub(now))),
+                None if !self.config.console_input => {
+                    let pc = self.cpu.r[15].wrapping_sub(if self.cpu.t != 0 { 2 } else { 4 });
+                    return Some(Stop::Halted(format!(
+                        "WFI at 0x{pc:08x} with no interrupt source armed: the guest would sleep forever"
+                    )));
+                }
+                None => {}
+            }
+            if let Some(limit) = self.config.timeout {
+                let left = limit.saturating_sub(start.elapsed());
+                if left.is_zero() {
+                    return Some(Stop::Timeout(limit));
+                }
+                wait = wait.min(left);
+            }
+            self.stats.wfi_sleeps += 1;
+            std::thread::sleep(wait);
+            if let Some(poll) = self.config.input.as_mut() {
+                let bytes = poll();
+                if !bytes.is_empty() {
+                    self.board.uart.push_input(&bytes);
+                }
+            }
+        }
+    }
+
     /// Mode and masks changed: pick the memory view again.
     fn after_exception(&mut self) {
         // A failure to reserve a view leaves the old one in place; it is retried next time.
@@ -280,8 +344,16 @@ impl Vm {
     fn sys_change(&mut self) {
         let fx = std::mem::take(&mut self.cpu.sys_effects);
         if fx & SYS_ICACHE != 0 {
-            self.cache.clear();
+            self.cache.new_epoch();
             self.stats.icache_flushes += 1;
+        }
+        if fx & SYS_ATS != 0 {
+            if let Some(req) = self.cpu.ats.take() {
+                self.board.address_translation(&mut self.cpu, req);
+            }
+        }
+        if fx & SYS_TIMER != 0 {
+            timer::sync_gic(&self.cpu.cp15, &mut self.board.gic, timer::counter());
         }
         if fx & SYS_TLB != 0 {
             if let Some(op) = self.cpu.tlb_op.take() {

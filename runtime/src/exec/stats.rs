@@ -41,6 +41,8 @@ pub struct Stats {
     pub exceptions: u64,
     pub icache_flushes: u64,
     pub tlb_flushes: u64,
+    pub interrupts: u64,
+    pub wfi_sleeps: u64,
     pub stop: String,
 }
 

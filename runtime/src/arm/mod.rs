@@ -226,9 +226,25 @@ pub struct Translator {
     pub strict_align: bool,
     /// Temporary holding each register's current value, or NO_TMP.
     reg_cache: [Tmp; 15],
+    /// What is known about each temporary at translation time (constant folding).
+    known: Vec<Known>,
 }
 
 const NO_TMP: Tmp = Tmp::MAX;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Known {
+    Nothing,
+    Const(u32),
+    /// Block start + offset.
+    PcRel(u32),
+    /// Bitwise NOT of another temporary.
+    Not(Tmp),
+}
+
+fn is_64bit(op: BinOp) -> bool {
+    matches!(op, BinOp::Add64 | BinOp::Sub64 | BinOp::Mul64 | BinOp::Pair)
+}
 
 impl Translator {
     pub fn new(pc: u32, thumb: bool, it: u8) -> Self {
@@ -248,6 +264,7 @@ impl Translator {
             cur: 0,
             strict_align: false,
             reg_cache: [NO_TMP; 15],
+            known: Vec::new(),
         }
     }
 
@@ -256,7 +273,11 @@ impl Translator {
     pub fn tmp(&mut self) -> Tmp {
         let t = self.ntmp;
         self.ntmp += 1;
+        self.known.push(Known::Nothing);
         t
+    }
+    fn known(&self, t: Tmp) -> Known {
+        self.known.get(t as usize).copied().unwrap_or(Known::Nothing)
     }
     pub fn push(&mut self, op: Op) {
         // Control flow and helper calls end what is known about register values.
@@ -272,6 +293,7 @@ impl Translator {
     pub fn konst(&mut self, v: u32) -> Tmp {
         let d = self.tmp();
         self.push(Op::Const { d, v: v as u64 });
+        self.known[d as usize] = Known::Const(v);
         d
     }
     pub fn konst64(&mut self, v: u64) -> Tmp {
@@ -280,19 +302,61 @@ impl Translator {
         d
     }
     pub fn bin(&mut self, op: BinOp, a: Tmp, b: Tmp) -> Tmp {
+        if !is_64bit(op) {
+            if let Known::Const(y) = self.known(b) {
+                return self.bini(op, a, y);
+            }
+            if let Known::Const(x) = self.known(a) {
+                if matches!(op, BinOp::Add | BinOp::And | BinOp::Or | BinOp::Xor | BinOp::Mul | BinOp::Eq | BinOp::Ne) {
+                    return self.bini(op, b, x);
+                }
+            }
+        }
         let d = self.tmp();
         self.push(Op::Bin { d, op, a, b });
         d
     }
-    /// Binary op with an immediate right operand.
+    /// Binary op with an immediate right operand (folded when the left is known).
     pub fn bini(&mut self, op: BinOp, a: Tmp, imm: u32) -> Tmp {
+        if !is_64bit(op) {
+            match self.known(a) {
+                Known::Const(x) => {
+                    return self.konst(crate::ir::interp::bin(op, x as u64, imm as u64) as u32);
+                }
+                Known::PcRel(off) => {
+                    // The block's address modulo the page is fixed (blocks are keyed by
+                    // physical address, and VA and PA agree below bit 12), so
+                    // PC-relative arithmetic, alignment included, folds.
+                    let abs = self.block_pc.wrapping_add(off);
+                    let folded = match op {
+                        BinOp::Add => Some(abs.wrapping_add(imm)),
+                        BinOp::Sub => Some(abs.wrapping_sub(imm)),
+                        BinOp::And if imm | 0xfff == 0xffff_ffff => Some(abs & imm),
+                        _ => None,
+                    };
+                    if let Some(v) = folded {
+                        return self.pc_rel(v);
+                    }
+                }
+                Known::Nothing | Known::Not(_) => {}
+            }
+            if imm == 0 && matches!(op, BinOp::Add | BinOp::Sub | BinOp::Or | BinOp::Xor) {
+                return a;
+            }
+        }
         let d = self.tmp();
         self.push(Op::BinImm { d, op, a, imm });
         d
     }
     pub fn un(&mut self, op: UnOp, a: Tmp) -> Tmp {
+        if let (Known::Const(x), false) = (self.known(a), matches!(op, UnOp::Sext32 | UnOp::Hi)) {
+            return self.konst(crate::ir::interp::un(op, x as u64) as u32);
+        }
         let d = self.tmp();
         self.push(Op::Un { d, op, a });
+        if op == UnOp::Not {
+            self.known[d as usize] = Known::Not(a);
+        }
         d
     }
     pub fn select(&mut self, c: Tmp, a: Tmp, b: Tmp) -> Tmp {
@@ -302,6 +366,11 @@ impl Translator {
     }
     /// d = a + b + cin, setting NZCV.
     pub fn add_flags(&mut self, a: Tmp, b: Tmp, cin: Tmp) -> Tmp {
+        if let (Known::Not(x), Known::Const(1)) = (self.known(b), self.known(cin)) {
+            let d = self.tmp();
+            self.push(Op::SubFlags { d, a, b: x });
+            return d;
+        }
         let d = self.tmp();
         self.push(Op::AddFlags { d, a, b, cin });
         d
@@ -328,7 +397,9 @@ impl Translator {
     /// A temporary holding `addr`, formed relative to the block start.
     pub fn pc_rel(&mut self, addr: u32) -> Tmp {
         let d = self.tmp();
-        self.push(Op::PcRel { d, off: addr.wrapping_sub(self.block_pc) });
+        let off = addr.wrapping_sub(self.block_pc);
+        self.push(Op::PcRel { d, off });
+        self.known[d as usize] = Known::PcRel(off);
         d
     }
     /// Align(PC, 4), the base of Thumb literal loads and ADR.
@@ -512,11 +583,12 @@ impl Translator {
     }
 
     fn finish(self, len: u32) -> Block {
+        let ops = crate::ir::opt::remove_dead(self.ops, self.ntmp);
         Block {
             pc: self.block_pc,
             thumb: self.thumb,
             it: self.entry_it,
-            ops: self.ops,
+            ops,
             insns: self.insns,
             ntmp: self.ntmp,
             len,
@@ -623,7 +695,7 @@ pub fn translate_block_limited<M: GuestMemory + ?Sized>(
         }
         t.pc = t.pc.wrapping_add(size);
         t.it = t.it_next.unwrap_or_else(|| it_advance(t.it));
-        if t.insns.len() >= max_insns.max(1) || t.pc & !0xfff != page {
+        if t.insns.len() >= max_insns.max(1) || t.pc & !0xfff != page || t.ntmp as usize > MAX_TMPS - 256 {
             t.end_block_at_current();
             break;
         }

@@ -4,21 +4,14 @@ use super::*;
 use crate::cpu::{condition_passed, psr, Exception};
 use crate::mem::{extend, GuestMemory, MemFault};
 
-/// Scratch space for temporaries, reused across blocks.
-pub struct Temps(Vec<u64>);
+/// Scratch space for temporaries, reused across blocks. Indexing masks with
+/// `MAX_TMPS - 1`, which lets the compiler drop bounds checks; the translator
+/// never uses more than `MAX_TMPS` temporaries in a block.
+pub struct Temps(Box<[u64; MAX_TMPS]>);
 
 impl Default for Temps {
     fn default() -> Self {
-        Temps(vec![0; 256])
-    }
-}
-
-impl Temps {
-    #[inline]
-    fn ensure(&mut self, n: u16) {
-        if self.0.len() < n as usize {
-            self.0.resize(n as usize, 0);
-        }
+        Temps(Box::new([0; MAX_TMPS]))
     }
 }
 
@@ -157,21 +150,22 @@ fn alignment_ok(addr: u32, size: MemSize, excl: bool) -> bool {
 
 /// Runs one block. On return the PC (and all state) is architecturally exact.
 pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &Block, temps: &mut Temps) -> ExitReason {
-    temps.ensure(b.ntmp);
-    let t = &mut temps.0[..];
+    debug_assert!((b.ntmp as usize) <= MAX_TMPS);
+    let t = &mut *temps.0;
     let ops = &b.ops[..];
     // Blocks are position independent: PC-relative values come from the address
     // the block runs at (CpuState's PC at entry), not the one it was translated at.
     let pc0 = cpu.r[15];
+    const M: usize = MAX_TMPS - 1;
     let mut i = 0usize;
     while i < ops.len() {
         match ops[i] {
-            Op::Const { d, v } => t[d as usize] = v,
-            Op::PcRel { d, off } => t[d as usize] = pc0.wrapping_add(off) as u64,
-            Op::GetReg { d, r } => t[d as usize] = cpu.r[r as usize] as u64,
-            Op::SetReg { r, s } => cpu.r[r as usize] = t[s as usize] as u32,
+            Op::Const { d, v } => t[d as usize & M] = v,
+            Op::PcRel { d, off } => t[d as usize & M] = pc0.wrapping_add(off) as u64,
+            Op::GetReg { d, r } => t[d as usize & M] = cpu.r[r as usize] as u64,
+            Op::SetReg { r, s } => cpu.r[r as usize] = t[s as usize & M] as u32,
             Op::GetFlag { d, f } => {
-                t[d as usize] = match f {
+                t[d as usize & M] = match f {
                     Flag::N => cpu.n,
                     Flag::Z => cpu.z,
                     Flag::C => cpu.c,
@@ -181,7 +175,7 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                 } as u64
             }
             Op::SetFlag { f, s } => {
-                let v = t[s as usize] as u8;
+                let v = t[s as usize & M] as u8;
                 match f {
                     Flag::N => cpu.n = v & 1,
                     Flag::Z => cpu.z = v & 1,
@@ -192,73 +186,81 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                 }
             }
             Op::SetNZ { s } => {
-                let v = t[s as usize] as u32;
+                let v = t[s as usize & M] as u32;
                 cpu.n = (v >> 31) as u8;
                 cpu.z = (v == 0) as u8;
             }
-            Op::GetNZCV { d } => t[d as usize] = psr::nzcv(cpu) as u64,
-            Op::SetNZCV { s } => psr::set_nzcv(cpu, t[s as usize] as u32),
-            Op::Cond { d, cond } => t[d as usize] = condition_passed(cpu, cond) as u64,
-            Op::Bin { d, op, a, b: bb } => t[d as usize] = bin(op, t[a as usize], t[bb as usize]),
-            Op::BinImm { d, op, a, imm } => t[d as usize] = bin(op, t[a as usize], imm as u64),
-            Op::Un { d, op, a } => t[d as usize] = un(op, t[a as usize]),
+            Op::GetNZCV { d } => t[d as usize & M] = psr::nzcv(cpu) as u64,
+            Op::SetNZCV { s } => psr::set_nzcv(cpu, t[s as usize & M] as u32),
+            Op::Cond { d, cond } => t[d as usize & M] = condition_passed(cpu, cond) as u64,
+            Op::Bin { d, op, a, b: bb } => t[d as usize & M] = bin(op, t[a as usize & M], t[bb as usize & M]),
+            Op::BinImm { d, op, a, imm } => t[d as usize & M] = bin(op, t[a as usize & M], imm as u64),
+            Op::Un { d, op, a } => t[d as usize & M] = un(op, t[a as usize & M]),
             Op::AddFlags { d, a, b: bb, cin } => {
-                let (r, n, z, c, v) = add_with_carry(t[a as usize] as u32, t[bb as usize] as u32, t[cin as usize] as u32);
-                t[d as usize] = r as u64;
+                let (r, n, z, c, v) = add_with_carry(t[a as usize & M] as u32, t[bb as usize & M] as u32, t[cin as usize & M] as u32);
+                t[d as usize & M] = r as u64;
+                cpu.n = n;
+                cpu.z = z;
+                cpu.c = c;
+                cpu.v = v;
+            }
+            Op::SubFlags { d, a, b: bb } => {
+                let (r, n, z, c, v) = add_with_carry(t[a as usize & M] as u32, !(t[bb as usize & M] as u32), 1);
+                t[d as usize & M] = r as u64;
                 cpu.n = n;
                 cpu.z = z;
                 cpu.c = c;
                 cpu.v = v;
             }
             Op::ShiftC { d, dc, kind, a, amt, cin } => {
-                let (r, c) = shift_c(kind, t[a as usize] as u32, t[amt as usize] as u32, t[cin as usize] as u32);
-                t[d as usize] = r as u64;
-                t[dc as usize] = c as u64;
+                let (r, c) = shift_c(kind, t[a as usize & M] as u32, t[amt as usize & M] as u32, t[cin as usize & M] as u32);
+                t[d as usize & M] = r as u64;
+                t[dc as usize & M] = c as u64;
             }
             Op::Select { d, c, a, b: bb } => {
-                t[d as usize] = if t[c as usize] != 0 { t[a as usize] } else { t[bb as usize] }
+                t[d as usize & M] = if t[c as usize & M] != 0 { t[a as usize & M] } else { t[bb as usize & M] }
             }
             Op::MulL { d, a, b: bb, signed } => {
-                let (x, y) = (t[a as usize] as u32, t[bb as usize] as u32);
-                t[d as usize] =
+                let (x, y) = (t[a as usize & M] as u32, t[bb as usize & M] as u32);
+                t[d as usize & M] =
                     if signed { (x as i32 as i64).wrapping_mul(y as i32 as i64) as u64 } else { x as u64 * y as u64 };
             }
             Op::GetS { d, r } => {
                 let dr = cpu.d[(r >> 1) as usize];
-                t[d as usize] = if r & 1 == 0 { dr & 0xffff_ffff } else { dr >> 32 };
+                t[d as usize & M] = if r & 1 == 0 { dr & 0xffff_ffff } else { dr >> 32 };
             }
             Op::SetS { r, s } => {
                 let dr = &mut cpu.d[(r >> 1) as usize];
-                let v = t[s as usize] & 0xffff_ffff;
+                let v = t[s as usize & M] & 0xffff_ffff;
                 *dr = if r & 1 == 0 { (*dr & !0xffff_ffff) | v } else { (*dr & 0xffff_ffff) | (v << 32) };
             }
-            Op::GetD { d, r } => t[d as usize] = cpu.d[r as usize],
-            Op::SetD { r, s } => cpu.d[r as usize] = t[s as usize],
+            Op::GetD { d, r } => t[d as usize & M] = cpu.d[r as usize],
+            Op::SetD { r, s } => cpu.d[r as usize] = t[s as usize & M],
             Op::Load { d, addr, size, insn, user, align } => {
-                let a = t[addr as usize] as u32;
+                let a = t[addr as usize & M] as u32;
                 let r = if align && !alignment_ok(a, size, false) {
                     Err(MemFault::new(crate::mem::fsr::ALIGNMENT, a))
                 } else {
                     mem.load(cpu, a, size, user)
                 };
                 match r {
-                    Ok(v) => t[d as usize] = extend(v, size),
+                    Ok(v) => t[d as usize & M] = extend(v, size),
                     Err(f) => return data_abort(cpu, pc0, b, insn, f, false),
                 }
             }
             Op::Store { addr, s, size, insn, user, align } => {
-                let a = t[addr as usize] as u32;
+                let a = t[addr as usize & M] as u32;
                 let r = if align && !alignment_ok(a, size, false) {
                     Err(MemFault::new(crate::mem::fsr::ALIGNMENT, a))
                 } else {
-                    mem.store(cpu, a, size, t[s as usize], user)
+                    mem.store(cpu, a, size, t[s as usize & M], user)
                 };
                 if let Err(f) = r {
                     return data_abort(cpu, pc0, b, insn, f, true);
                 }
             }
             Op::LoadExcl { d, addr, size, insn } => {
-                let a = t[addr as usize] as u32;
+                let a = t[addr as usize & M] as u32;
                 let r = if !alignment_ok(a, size, true) {
                     Err(MemFault::new(crate::mem::fsr::ALIGNMENT, a))
                 } else {
@@ -266,7 +268,7 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                 };
                 match r {
                     Ok(v) => {
-                        t[d as usize] = extend(v, size);
+                        t[d as usize & M] = extend(v, size);
                         cpu.excl_addr = a;
                         // The monitor remembers the size: a STREX of another size fails (as QEMU does).
                         cpu.excl_valid = size.bytes();
@@ -275,17 +277,17 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                 }
             }
             Op::StoreExcl { d, addr, s, size, insn } => {
-                let a = t[addr as usize] as u32;
+                let a = t[addr as usize & M] as u32;
                 if !alignment_ok(a, size, true) {
                     return data_abort(cpu, pc0, b, insn, MemFault::new(crate::mem::fsr::ALIGNMENT, a), true);
                 }
                 if cpu.excl_valid == size.bytes() && cpu.excl_addr == a {
-                    if let Err(f) = mem.store(cpu, a, size, t[s as usize], false) {
+                    if let Err(f) = mem.store(cpu, a, size, t[s as usize & M], false) {
                         return data_abort(cpu, pc0, b, insn, f, true);
                     }
-                    t[d as usize] = 0;
+                    t[d as usize & M] = 0;
                 } else {
-                    t[d as usize] = 1;
+                    t[d as usize & M] = 1;
                 }
                 cpu.excl_valid = 0;
             }
@@ -294,8 +296,8 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                 // Helpers see the precise PC of the calling instruction.
                 let saved_pc = cpu.r[15];
                 cpu.r[15] = pc0.wrapping_add(b.insns[insn as usize].off);
-                let r = (h.f)(cpu, t[a as usize], t[bb as usize], t[c as usize]);
-                t[d as usize] = r;
+                let r = (h.f)(cpu, t[a as usize & M], t[bb as usize & M], t[c as usize & M]);
+                t[d as usize & M] = r;
                 if h.may_raise && cpu.pending.is_some() {
                     let info = b.insns[insn as usize];
                     cpu.it = info.it;
@@ -305,7 +307,7 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                 cpu.r[15] = saved_pc;
             }
             Op::SkipUnless { c, n } => {
-                if t[c as usize] == 0 {
+                if t[c as usize & M] == 0 {
                     i += n as usize;
                 }
             }
@@ -315,7 +317,7 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                 }
             }
             Op::WritePc { s, kind } => {
-                let v = t[s as usize] as u32;
+                let v = t[s as usize & M] as u32;
                 match kind {
                     PcWrite::Branch => cpu.r[15] = if cpu.t != 0 { v & !1 } else { v & !3 },
                     PcWrite::Interwork => {

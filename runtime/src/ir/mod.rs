@@ -12,11 +12,15 @@
 //! block's start address, never absolute constants.
 
 pub mod interp;
+pub mod opt;
 
 use crate::cpu::{CpuState, ExitReason};
 
 /// A temporary. Each is assigned once (SSA), in order.
 pub type Tmp = u16;
+
+/// Most temporaries a block may use (the translator ends blocks before this).
+pub const MAX_TMPS: usize = 1024;
 
 /// Access sizes of loads and stores.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -160,6 +164,8 @@ pub enum Op {
     Un { d: Tmp, op: UnOp, a: Tmp },
     /// d = a + b + cin (32-bit); sets NZCV as AddWithCarry (Arm ARM A2.2.1).
     AddFlags { d: Tmp, a: Tmp, b: Tmp, cin: Tmp },
+    /// d = a - b = AddWithCarry(a, NOT b, 1), setting NZCV (SUBS, CMP).
+    SubFlags { d: Tmp, a: Tmp, b: Tmp },
     /// Barrel shifter with carry out: d = shift(a, amt), dc = carry out. `cin` is
     /// the carry used when the amount is 0. `amt` is a register amount (low byte
     /// used, may exceed 32) for Lsl/Lsr/Asr/Ror; Rrx ignores it.

@@ -51,10 +51,11 @@ pub const SIGSEGV: u32 = 11;
 /// Encodings never generated: no observable user-level effect, or an effect on
 /// the runner itself, or a known difference (guest-images/difftest/KNOWN-DIFFERENCES.md).
 /// Matched as substrings of the row names.
+/// (WFI/WFE need no entry: their IR exits with `ExitReason::Wfi`, which `analyse`
+/// rejects, while the NOP-like hints of the same rows are generated.)
 const EXCLUDED_NAMES: &[&str] = &[
-    "SVC", "BKPT", "SETEND", "WFI", "WFE", "SEV", "HVC", "SMC", "SRS", "RFE", "CPS", "MRC", "MCR", "MRRC",
-    "MCRR", "CDP", "LDC", "STC", "ERET", "exception return", "user registers", "banked", "UDF", "DBG",
-    "SPSR",
+    "SVC", "BKPT", "SETEND", "HVC", "SMC", "SRS", "RFE", "CPS", "MRC", "MCR", "MRRC", "MCRR", "CDP", "LDC",
+    "STC", "ERET", "exception return", "user registers", "banked", "UDF", "SPSR",
 ];
 
 // ----- random numbers -----
@@ -425,11 +426,14 @@ fn analyse(ops: &[Op], size: u32) -> Option<Analysis> {
             Op::PcRel { d, .. } => set(&mut dep, d, DEP_PC),
             Op::GetReg { d, r } => set(&mut dep, d, 1 << r),
             Op::GetFlag { d, .. } | Op::GetNZCV { d } | Op::Cond { d, .. } => set(&mut dep, d, DEP_FLAGS),
-            Op::Bin { d, a, b, .. } | Op::AddFlags { d, a, b, .. } | Op::MulL { d, a, b, .. } => {
+            Op::Bin { d, a, b, .. }
+            | Op::AddFlags { d, a, b, .. }
+            | Op::SubFlags { d, a, b }
+            | Op::MulL { d, a, b, .. } => {
                 let v = get(&dep, a) | get(&dep, b);
                 set(&mut dep, d, v)
             }
-            Op::Un { d, a, .. } => {
+            Op::Un { d, a, .. } | Op::BinImm { d, a, .. } => {
                 let v = get(&dep, a);
                 set(&mut dep, d, v)
             }
@@ -479,7 +483,29 @@ fn analyse(ops: &[Op], size: u32) -> Option<Analysis> {
                     return None;
                 }
             }
-            _ => {}
+            Op::ExitTo { off, kind, reason } => {
+                if !matches!(reason, ExitReason::SysChange | ExitReason::Branch) {
+                    return None;
+                }
+                // Ending the block with the next instruction's address is not a branch.
+                if off != size || kind != crate::ir::PcWrite::Branch {
+                    branch = true;
+                }
+            }
+            Op::SetReg { .. }
+            | Op::SetFlag { .. }
+            | Op::SetNZ { .. }
+            | Op::SetNZCV { .. }
+            | Op::SetS { .. }
+            | Op::SetD { .. }
+            | Op::ClearExcl
+            | Op::SkipUnless { .. }
+            | Op::SkipUnlessCond { .. }
+            | Op::SetIt { .. } => {}
+            // An op this analysis does not know might define a temporary it
+            // cannot follow: leave the instruction out rather than guess.
+            #[allow(unreachable_patterns)]
+            _ => return None,
         }
     }
     Some(Analysis { mem, store_excl, load_excl, branch, branch_deps, addr_deps })
@@ -494,16 +520,19 @@ struct Access {
     store: bool,
 }
 
-struct DryMem {
+struct DryMem<'a> {
     code_base: u32,
     code: Vec<u8>,
     acc: Vec<Access>,
+    /// What the n-th access loads (0 beyond the list).
+    loaded: &'a [u64],
 }
 
-impl GuestMemory for DryMem {
+impl GuestMemory for DryMem<'_> {
     fn load(&mut self, _cpu: &mut CpuState, addr: u32, size: MemSize, _user: bool) -> Result<u64, MemFault> {
+        let v = self.loaded.get(self.acc.len()).copied().unwrap_or(0);
         self.acc.push(Access { addr, n: size.bytes(), store: false });
-        Ok(0)
+        Ok(v)
     }
     fn store(&mut self, _cpu: &mut CpuState, addr: u32, size: MemSize, _val: u64, _user: bool) -> Result<(), MemFault> {
         self.acc.push(Access { addr, n: size.bytes(), store: true });
@@ -524,20 +553,25 @@ impl GuestMemory for DryMem {
 /// condition forced to pass, and returns its accesses, or Err if it faulted
 /// (alignment) or raised.
 fn dry_run(word: u32, size: u32, thumb: bool, pc: u32, regs: &[(u8, u32)]) -> Result<Vec<Access>, ()> {
-    dry_run_full(word, size, thumb, pc, regs, 0, 0).map(|d| d.0)
+    dry_run_full(word, size, thumb, pc, Dry { regs, ..Dry::default() }).map(|d| d.0)
 }
 
-/// A dry run with all registers preset to `fill` (then `regs`) and NZCV = `nzcv`;
-/// returns the accesses and the PC and T after the instruction.
-fn dry_run_full(
-    word: u32,
-    size: u32,
-    thumb: bool,
-    pc: u32,
-    regs: &[(u8, u32)],
+/// The state of a dry run: registers preset to `fill`, then `regs`; NZCV;
+/// what the loads return. With `raw_pc` the PC after the run is the value the
+/// instruction wrote, before alignment and interworking.
+#[derive(Clone, Copy, Default)]
+struct Dry<'a> {
+    regs: &'a [(u8, u32)],
     fill: u32,
     nzcv: u32,
-) -> Result<(Vec<Access>, u32, bool), ()> {
+    raw_pc: bool,
+    loaded: &'a [u64],
+}
+
+/// Runs one instruction at `pc` (its condition forced to pass) from `st`;
+/// returns the accesses and the PC and T after it.
+fn dry_run_full(word: u32, size: u32, thumb: bool, pc: u32, st: Dry<'_>) -> Result<(Vec<Access>, u32, bool), ()> {
+    let Dry { regs, fill, nzcv, raw_pc, loaded } = st;
     let mut cpu = user_cpu();
     cpu.r[..15].fill(fill);
     for &(r, v) in regs {
@@ -547,12 +581,17 @@ fn dry_run_full(
     cpu.r[15] = pc;
     cpu.t = thumb as u8;
     let word = if !thumb && word >> 28 != 0xf { (word & 0x0fff_ffff) | 0xe000_0000 } else { word };
-    let mut mem = DryMem { code_base: pc, code: insn_bytes(word, size, thumb), acc: Vec::new() };
+    let mut mem = DryMem { code_base: pc, code: insn_bytes(word, size, thumb), acc: Vec::new(), loaded };
     let mut b = translate_block(&mut mem, &mut cpu, pc, thumb, 0).map_err(|_| ())?;
-    // A store exclusive stores only if the monitor is open: make it store always.
     for op in b.ops.iter_mut() {
-        if let Op::StoreExcl { addr, s, size, insn, .. } = *op {
-            *op = Op::Store { addr, s, size, insn, user: false, align: true };
+        match *op {
+            // A store exclusive stores only if the monitor is open: make it store always.
+            Op::StoreExcl { addr, s, size, insn, .. } => {
+                *op = Op::Store { addr, s, size, insn, user: false, align: true };
+            }
+            // The value written to the PC, unmasked: the caller checks it is clean.
+            Op::WritePc { s, .. } if raw_pc => *op = Op::SetReg { r: 15, s },
+            _ => {}
         }
     }
     let mut temps = Temps::default();
@@ -562,14 +601,33 @@ fn dry_run_full(
     }
 }
 
+/// Whether the instruction run from `st` branches to `want` in the current
+/// instruction set with a clean written value: an ARM-state interworking write
+/// with bits 1:0 = 0b10 is UNPREDICTABLE (A2.3.1, BXWritePC).
+fn lands(word: u32, size: u32, thumb: bool, at: u32, st: Dry<'_>, want: u32) -> bool {
+    let raw = dry_run_full(word, size, thumb, at, Dry { raw_pc: true, ..st }).map(|d| d.1);
+    let Ok((_, to, t)) = dry_run_full(word, size, thumb, at, st) else { return false };
+    let clean = raw.is_ok_and(|r| if thumb { r & !1 == to } else { r == to });
+    to == want && t == thumb && clean
+}
+
 /// Where a branch goes when taken: dry runs under a few flag and register
 /// states until one leaves the fall-through path. None if none does.
 fn taken_target(word: u32, size: u32, thumb: bool, pc: u32) -> Option<(u32, bool)> {
-    for v in 0..32u32 {
-        let (fill, nzcv) = (v & 1, v >> 1);
-        let (_, to, t) = dry_run_full(word, size, thumb, pc, &[], fill, nzcv).ok()?;
+    taken_state(word, size, thumb, pc).map(|x| (x.0, x.1))
+}
+
+/// The states `taken_target` tries.
+fn dry_states() -> impl Iterator<Item = Dry<'static>> {
+    (0..32u32).map(|v| Dry { fill: v & 1, nzcv: v >> 1, ..Dry::default() })
+}
+
+/// `taken_target`, with the state that takes the branch.
+fn taken_state(word: u32, size: u32, thumb: bool, pc: u32) -> Option<(u32, bool, Dry<'static>)> {
+    for st in dry_states() {
+        let (_, to, t) = dry_run_full(word, size, thumb, pc, st).ok()?;
         if to != pc + size || t != thumb {
-            return Some((to, t));
+            return Some((to, t, st));
         }
     }
     None
@@ -622,10 +680,12 @@ fn solve_branch(row: &'static Row, w0: u32, size: u32, thumb: bool, it: u8, at: 
     if !valid(w) {
         return None;
     }
-    match taken_target(w, size, thumb, at) {
-        Some((t, th)) => (t == want && th == thumb).then_some(w),
-        None => (want == at + size).then_some(w),
-    }
+    // The written value must be clean too (ADD PC, PC, #imm with bits 1:0 = 0b10).
+    let ok = match taken_state(w, size, thumb, at) {
+        Some((_, _, st)) => lands(w, size, thumb, at, st, want),
+        None => want == at + size && dry_states().all(|st| lands(w, size, thumb, at, st, want)),
+    };
+    ok.then_some(w)
 }
 
 /// Solves `cols · x = want` over GF(2): which columns XOR to `want` (a bit mask
@@ -742,6 +802,8 @@ struct Gen {
     acc: Vec<Access>,
     /// Where it branches to when taken (a later unit of the case).
     target: Option<u32>,
+    /// Bytes the case's scratch memory must hold for it (a loaded branch target).
+    patch: Option<(u32, Vec<u8>)>,
 }
 
 /// Counts of what the generator produced and rejected (for the test's summary).
@@ -772,6 +834,8 @@ pub struct Generator {
     /// it) and plain stores (address, size): see `exclusive_ok`.
     excl_loads: Vec<(u32, u32, usize)>,
     stores: Vec<(u32, u32)>,
+    /// Scratch bytes the case's loaded branch targets need (address, bytes).
+    patches: Vec<(u32, Vec<u8>)>,
     /// Consecutive failures per instruction set; one that never works is dropped.
     fails: [u32; 2],
     pub stats: GenStats,
@@ -828,8 +892,47 @@ impl Generator {
             seen_vmsr: false,
             excl_loads: Vec::new(),
             stores: Vec::new(),
+            patches: Vec::new(),
             fails: [0; 2],
             stats: GenStats::default(),
+        }
+    }
+
+    /// A case of one random encoding that hspt treats as UNDEFINED (no row, or
+    /// the handler says `Fail::Undefined`), outside the Advanced SIMD space that
+    /// hspt leaves out on purpose: for probing what QEMU runs and hspt does not.
+    pub fn undefined_case(&mut self, thumb: bool) -> Case {
+        loop {
+            let (word, size) = if !thumb {
+                // AL: with a failing condition QEMU skips an encoding without
+                // looking at it (the Arm ARM leaves that IMPLEMENTATION DEFINED).
+                let cond = if self.rng.chance(1, 4) { 0xf } else { 0xe };
+                ((self.rng.u32() & 0x0fff_ffff) | cond << 28, 4)
+            } else if self.rng.chance(1, 2) {
+                let hw = self.rng.u32() & 0xffff;
+                if crate::arm::is_t32_prefix(hw as u16) {
+                    continue;
+                }
+                (hw, 2)
+            } else {
+                (0xe800_0000 | (self.rng.u32() & 0x1fff_ffff), 4)
+            };
+            let simd = if thumb {
+                size == 4 && ((word >> 24) & 0xef == 0xef || word & 0xff10_0000 == 0xf900_0000)
+            } else {
+                word >> 25 == 0b111_1001 || word & 0xff10_0000 == 0xf400_0000
+            };
+            if simd || !matches!(check_insn(word, thumb, size, 0), Err(crate::arm::Fail::Undefined)) {
+                continue;
+            }
+            let init = self.state();
+            let mut code_addr = CODE_LO + self.rng.below((CODE_HI - CODE_LO - MAX_CODE) / 4) * 4;
+            if thumb && self.rng.chance(1, 2) {
+                code_addr += 2;
+            }
+            let insns =
+                vec![CaseInsn { addr: code_addr, size, word, name: "undefined", setup: false, unit: 0, target: None }];
+            return Case { thumb, code_addr, code: insn_bytes(word, size, thumb), init, insns };
         }
     }
 
@@ -898,6 +1001,7 @@ impl Generator {
         self.seen_vmsr = false;
         self.excl_loads.clear();
         self.stores.clear();
+        self.patches.clear();
         // Branches go forward to the start of a later unit.
         let mut unit_starts: Vec<u32> = Vec::new();
         let mut targets: Vec<u32> = Vec::new();
@@ -971,6 +1075,11 @@ impl Generator {
         if targets.iter().any(|t| !unit_starts.contains(t)) {
             return None;
         }
+        let mut init = init;
+        for (addr, bytes) in &self.patches {
+            let o = (addr - SCRATCH) as usize;
+            init.scratch[o..o + bytes.len()].copy_from_slice(bytes);
+        }
         let mut code = Vec::new();
         for i in &insns {
             code.extend(insn_bytes(i.word, i.size, thumb));
@@ -1021,10 +1130,26 @@ impl Generator {
                 continue;
             }
             let mut g =
-                Gen { word, size, name: row.name, setup: Vec::new(), base: 0, tmp: 0, acc: Vec::new(), target: None };
-            if a.branch {
-                // Branches whose target is loaded from memory (LDR PC, POP {PC}, TBB) are not generated yet.
-                if a.mem || self.place_branch(row, &mut g, thumb, it, pc, extra, &a).is_none() {
+                Gen { word, size, name: row.name, setup: Vec::new(), base: 0, tmp: 0, acc: Vec::new(), target: None, patch: None };
+            if a.branch && a.mem {
+                let setup_ok = if thumb { self.setup_thumb } else { self.setup_arm };
+                let placed = match extra {
+                    Some(extra) if setup_ok && a.branch_deps & !(0xffff | DEP_LOADED) == 0 => {
+                        self.place_load_branch(&mut g, thumb, pc, extra, &a)
+                    }
+                    _ => None,
+                };
+                if placed.is_none() || !self.exclusive_ok(&g, &a) {
+                    self.stats.rejected += 1;
+                    continue;
+                }
+                self.stats.mem_insns += 1;
+                self.track_exclusive(&g, &a);
+                if let Some(p) = &g.patch {
+                    self.patches.push(p.clone());
+                }
+            } else if a.branch {
+                if self.place_branch(row, &mut g, thumb, it, pc, extra, &a).is_none() {
                     self.stats.rejected += 1;
                     continue;
                 }
@@ -1097,17 +1222,75 @@ impl Generator {
             }
             let at = pc + setup_len(thumb, &vals, base) + extra;
             let want = at + g.size + delta;
-            let (_, to, _) = dry_run_full(g.word, g.size, thumb, at, &vals, 0, 0).ok()?;
+            let (_, to, _) = dry_run_full(g.word, g.size, thumb, at, Dry { regs: &vals, ..Dry::default() }).ok()?;
             for v in vals.iter_mut() {
                 if v.0 == base {
                     v.1 = v.1.wrapping_add(want.wrapping_sub(to));
                 }
             }
-            if let Ok((_, to, t)) = dry_run_full(g.word, g.size, thumb, at, &vals, 0, 0) {
-                if to == want && t == thumb {
-                    (g.setup, g.base, g.tmp, g.target) = (vals, base, tmp, Some(want));
-                    return Some(());
+            if lands(g.word, g.size, thumb, at, Dry { regs: &vals, ..Dry::default() }, want) {
+                (g.setup, g.base, g.tmp, g.target) = (vals, base, tmp, Some(want));
+                return Some(());
+            }
+        }
+        None
+    }
+
+    /// A branch to a loaded value (LDR PC, POP {..., PC}, LDM, TBB/TBH): places
+    /// the accesses like any memory instruction's, finds the load that feeds the
+    /// PC and chooses the bytes it reads so that the branch goes forward to a
+    /// later unit. Fills `g.patch`.
+    fn place_load_branch(&mut self, g: &mut Gen, thumb: bool, pc: u32, extra: u32, a: &Analysis) -> Option<()> {
+        self.place(g, thumb, pc, extra, a)?;
+        if g.acc.is_empty() {
+            return None; // an alignment fault
+        }
+        let at = pc + setup_len(thumb, &g.setup, g.base) + extra;
+        let unit = if thumb { 2 } else { 4 };
+        let want = at + g.size + unit * self.rng.below(9);
+        let regs = g.setup.clone();
+        let raw = |loaded: &[u64]| {
+            dry_run_full(g.word, g.size, thumb, at, Dry { regs: &regs, raw_pc: true, loaded, ..Dry::default() })
+                .ok()
+                .map(|d| d.1)
+        };
+        let r0 = raw(&[])?;
+        for (k, x) in g.acc.iter().enumerate() {
+            if x.store || x.addr.wrapping_sub(SCRATCH) >= SCRATCH_LEN as u32 {
+                continue;
+            }
+            let mut loaded = vec![0u64; k + 1];
+            loaded[k] = 0x100;
+            let r1 = raw(&loaded)?;
+            let step = r1.wrapping_sub(r0);
+            if step == 0 || step % 0x100 != 0 {
+                continue;
+            }
+            let slope = step / 0x100;
+            // The value to write: the target, with bit 0 set for a Thumb interworking load.
+            for cand in [want, want | thumb as u32] {
+                let d = cand.wrapping_sub(r0);
+                if d % slope != 0 {
+                    continue;
                 }
+                let v = (d / slope) as u64;
+                if x.n < 8 && v >> (8 * x.n) != 0 {
+                    continue;
+                }
+                loaded[k] = v;
+                if !lands(g.word, g.size, thumb, at, Dry { regs: &regs, loaded: &loaded, ..Dry::default() }, want) {
+                    continue;
+                }
+                // Earlier stores of the case must not overwrite the bytes, nor may
+                // they overlap another patch.
+                let (pa, pn) = (x.addr, x.n);
+                let overlaps = |&(a, n): &(u32, u32)| a < pa + pn && pa < a + n;
+                if self.stores.iter().any(overlaps) || self.patches.iter().any(|p| overlaps(&(p.0, p.1.len() as u32))) {
+                    return None;
+                }
+                g.patch = Some((pa, v.to_le_bytes()[..pn as usize].to_vec()));
+                g.target = Some(want);
+                return Some(());
             }
         }
         None
@@ -1368,6 +1551,28 @@ mod tests {
         for _ in 0..50 {
             let (x, y) = (a.case(), b.case());
             assert_eq!((x.code, x.code_addr, x.init), (y.code, y.code_addr, y.init));
+        }
+    }
+
+    #[test]
+    fn gf2_solver() {
+        // Columns 0b011, 0b110, 0b100: 0b101 = c0 ^ c1.
+        assert_eq!(gf2_solve(&[0b011, 0b110, 0b100], 0b101).map(|m| {
+            let v: u32 = (0..3).filter(|j| m >> j & 1 != 0).map(|j| [0b011, 0b110, 0b100][j]).fold(0, |a, c| a ^ c);
+            v
+        }), Some(0b101));
+        assert_eq!(gf2_solve(&[0b01, 0b01], 0b10), None);
+    }
+
+    #[test]
+    fn branches_are_solved_to_their_targets() {
+        let Some(row) = crate::arm::decode_arm(0xea00_0000) else { return };
+        let at = 0x4900_1000;
+        // B to 3 instructions later, and to the very next one.
+        for want in [at + 16, at + 4] {
+            let w = solve_branch(row, 0xeaff_1234, 4, false, 0, at, want).expect("B A1 solves");
+            let target = (at + 8).wrapping_add((((w & 0x00ff_ffff) << 8) as i32 >> 6) as u32);
+            assert_eq!(target, want, "{w:08x}");
         }
     }
 

@@ -516,8 +516,21 @@ impl Translator {
         self.ended = true;
     }
     fn write_pc(&mut self, s: Tmp, kind: PcWrite) {
-        self.push(Op::WritePc { s, kind });
-        self.emit_exit(ExitReason::Branch);
+        self.exit_with_pc(s, kind, ExitReason::Branch)
+    }
+    /// Writes the PC and leaves the block; a PC-relative target becomes one `ExitTo`.
+    fn exit_with_pc(&mut self, s: Tmp, kind: PcWrite, reason: ExitReason) {
+        if let Known::PcRel(off) = self.known(s) {
+            if self.thumb && self.it_dirty {
+                let v = self.it_next.unwrap_or_else(|| it_advance(self.it));
+                self.push(Op::SetIt { v });
+            }
+            self.push(Op::ExitTo { off, kind, reason });
+            self.ended = true;
+        } else {
+            self.push(Op::WritePc { s, kind });
+            self.emit_exit(reason);
+        }
     }
     /// BranchWritePC: a branch within the current instruction set.
     pub fn branch_write_pc(&mut self, s: Tmp) {
@@ -551,8 +564,7 @@ impl Translator {
     /// Ends the block after this instruction with `reason`; PC = next instruction.
     pub fn end_block(&mut self, reason: ExitReason) {
         let n = self.pc_rel(self.next_pc());
-        self.push(Op::WritePc { s: n, kind: PcWrite::Branch });
-        self.emit_exit(reason);
+        self.exit_with_pc(n, PcWrite::Branch, reason);
     }
     /// Raises a synchronous exception at this instruction.
     pub fn raise(&mut self, kind: RaiseKind) {
@@ -707,13 +719,12 @@ pub fn translate_block_limited<M: GuestMemory + ?Sized>(
 impl Translator {
     /// Ends the block before the instruction at `self.pc` (not yet translated).
     fn end_block_at_current(&mut self) {
-        let n = self.pc_rel(self.pc);
-        self.push(Op::WritePc { s: n, kind: PcWrite::Branch });
         if self.thumb && self.it_dirty {
             let v = self.it;
             self.push(Op::SetIt { v });
         }
-        self.push(Op::Exit { reason: ExitReason::Branch });
+        let off = self.pc.wrapping_sub(self.block_pc);
+        self.push(Op::ExitTo { off, kind: PcWrite::Branch, reason: ExitReason::Branch });
         self.ended = true;
         self.size = 0;
     }

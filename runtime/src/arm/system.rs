@@ -1364,7 +1364,7 @@ mod tests {
     #[test]
     fn mcr_block_ends() {
         use crate::ir::Op;
-        let ends = |insn: u32| check_insn(insn, false, 4, 0).unwrap().iter().any(|op| matches!(op, Op::Exit { .. }));
+        let ends = |insn: u32| check_insn(insn, false, 4, 0).unwrap().iter().any(|op| matches!(op, Op::Exit { .. } | Op::ExitTo { .. }));
         assert!(ends(0xee01_0f10), "SCTLR");
         assert!(ends(0xee08_0f37), "TLBIMVA");
         assert!(ends(0xee0e_0f12), "CNTP_TVAL");

@@ -316,26 +316,12 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                     i += n as usize;
                 }
             }
-            Op::WritePc { s, kind } => {
-                let v = t[s as usize & M] as u32;
-                match kind {
-                    PcWrite::Branch => cpu.r[15] = if cpu.t != 0 { v & !1 } else { v & !3 },
-                    PcWrite::Interwork => {
-                        if v & 1 != 0 {
-                            cpu.t = 1;
-                            cpu.r[15] = v & !1;
-                        } else {
-                            cpu.t = 0;
-                            // BXWritePC to an address with bits [1:0] = 0b10 is UNPREDICTABLE; align.
-                            cpu.r[15] = v & !3;
-                        }
-                    }
-                    PcWrite::SetThumb(th) => {
-                        cpu.t = th as u8;
-                        cpu.r[15] = if th { v & !1 } else { v & !3 };
-                    }
-                }
+            Op::ExitTo { off, kind, reason } => {
+                write_pc(cpu, pc0.wrapping_add(off), kind);
+                cpu.insns += b.insns.len() as u64;
+                return reason;
             }
+            Op::WritePc { s, kind } => write_pc(cpu, t[s as usize & M] as u32, kind),
             Op::SetIt { v } => cpu.it = v,
             Op::Raise { kind, insn } => {
                 let info = b.insns[insn as usize];
@@ -420,5 +406,27 @@ mod tests {
         assert_eq!(bin(BinOp::SDiv, 7, 0), 0);
         assert_eq!(bin(BinOp::UDiv, 7, 0), 0);
         assert_eq!(bin(BinOp::SDiv, (-7i32) as u32 as u64, 2), (-3i32) as u32 as u64);
+    }
+}
+
+/// BranchWritePC / BXWritePC (Arm ARM A2.3.1).
+#[inline]
+fn write_pc(cpu: &mut CpuState, v: u32, kind: PcWrite) {
+    match kind {
+        PcWrite::Branch => cpu.r[15] = if cpu.t != 0 { v & !1 } else { v & !3 },
+        PcWrite::Interwork => {
+            if v & 1 != 0 {
+                cpu.t = 1;
+                cpu.r[15] = v & !1;
+            } else {
+                cpu.t = 0;
+                // BXWritePC to an address with bits [1:0] = 0b10 is UNPREDICTABLE; align.
+                cpu.r[15] = v & !3;
+            }
+        }
+        PcWrite::SetThumb(th) => {
+            cpu.t = th as u8;
+            cpu.r[15] = if th { v & !1 } else { v & !3 };
+        }
     }
 }

@@ -204,6 +204,8 @@ pub enum Op {
     Raise { kind: RaiseKind, insn: u16 },
     /// Leaves the block; PC has been written.
     Exit { reason: ExitReason },
+    /// `WritePc` of block start + `off`, then `Exit` (direct branches and fall-through).
+    ExitTo { off: u32, kind: PcWrite, reason: ExitReason },
 }
 
 /// Flags with single-bit accessors.

@@ -78,7 +78,8 @@ fn for_each_use(op: &Op, mut f: impl FnMut(Tmp)) {
         | Op::SkipUnlessCond { .. }
         | Op::SetIt { .. }
         | Op::Raise { .. }
-        | Op::Exit { .. } => {}
+        | Op::Exit { .. }
+        | Op::ExitTo { .. } => {}
     }
 }
 

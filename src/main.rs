@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use hspt_runtime::board::{loader, Board};
+use hspt_runtime::board::{fdt, loader, Board};
 use hspt_runtime::exec::{Config, Stop, Vm};
 
 /// Exit status for bad input (unreadable or malformed images, bad options).
@@ -44,16 +44,18 @@ enum Mmu {
 
 #[derive(clap::Args)]
 struct RunArgs {
-    /// Guest kernel: an ARM ELF file (loaded by its program headers at their physical addresses).
+    /// Guest kernel: an ARM ELF file (loaded by its program headers at their physical addresses)
+    /// or a Linux zImage (booted with the Linux boot protocol and a generated device tree).
     #[arg(long)]
     kernel: PathBuf,
-    /// Initial ramdisk (Linux guests).
+    /// Initial ramdisk (zImage kernels).
     #[arg(long)]
     initrd: Option<PathBuf>,
-    /// Kernel command line (Linux guests).
+    /// Kernel command line (zImage kernels; at most 1023 bytes).
     #[arg(long)]
     append: Option<String>,
-    /// Device tree blob to pass instead of the generated one (Linux guests).
+    /// Device tree blob to pass instead of the generated one (zImage kernels; its memory
+    /// node and /chosen are updated for -m, --append and --initrd, as QEMU does).
     #[arg(long)]
     dtb: Option<PathBuf>,
     /// Guest RAM in MiB.
@@ -111,9 +113,6 @@ fn run(a: RunArgs) -> ExitCode {
     if a.mmu == Mmu::Soft {
         return bad_input("--mmu soft: the software-MMU ablation is not available yet");
     }
-    if a.initrd.is_some() || a.dtb.is_some() || a.append.is_some() {
-        return bad_input("--initrd/--append/--dtb need the Linux boot protocol, which is not available yet");
-    }
     if a.memory == 0 {
         return bad_input("-m 0: the guest needs some RAM");
     }
@@ -129,6 +128,37 @@ fn run(a: RunArgs) -> ExitCode {
         Ok(b) => b,
         Err(e) => return bad_input(e),
     };
+    let name = a.kernel.display().to_string();
+    let linux = !loader::is_elf(&image);
+    if !linux && (a.initrd.is_some() || a.dtb.is_some() || a.append.is_some()) {
+        // As QEMU: an ELF kernel is loaded as is, without the Linux boot protocol.
+        return bad_input(format!(
+            "--initrd/--append/--dtb apply to zImage kernels; {name} is an ELF file, which is started without the Linux boot protocol"
+        ));
+    }
+    if linux && !loader::is_zimage(&image) {
+        return bad_input(format!(
+            "{name}: neither an ARM ELF file nor a zImage (not an ELF file, and no zImage magic at offset 0x24)"
+        ));
+    }
+    let initrd = match &a.initrd {
+        Some(p) => match read_file("initrd", p) {
+            Ok(b) if b.is_empty() => return bad_input(format!("initrd {} is empty", p.display())),
+            Ok(b) => Some(b),
+            Err(e) => return bad_input(e),
+        },
+        None => None,
+    };
+    let dtb = match &a.dtb {
+        Some(p) => match read_file("device tree", p) {
+            Ok(b) => match fdt::Fdt::parse(&b) {
+                Ok(_) => Some(b),
+                Err(e) => return bad_input(format!("--dtb {}: {e}", p.display())),
+            },
+            Err(e) => return bad_input(e),
+        },
+        None => None,
+    };
     let console = Box::new(std::io::stdout());
     let mut board = match Board::new(a.memory << 20, console) {
         Ok(b) => b,
@@ -137,11 +167,13 @@ fn run(a: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_HOST_ERROR);
         }
     };
-    let name = a.kernel.display().to_string();
-    if !loader::is_elf(&image) {
-        return bad_input(format!("{name}: not an ELF file (zImage kernels are not supported yet)"));
-    }
-    let loaded = match loader::load_elf(&mut board, &image, &name) {
+    let loaded = if linux {
+        let cmdline = a.append.as_deref().unwrap_or("");
+        loader::load_linux(&mut board, &image, initrd.as_deref(), dtb.as_deref(), cmdline)
+    } else {
+        loader::load_elf(&mut board, &image, &name)
+    };
+    let loaded = match loaded {
         Ok(l) => l,
         Err(e) => return bad_input(e),
     };
@@ -153,8 +185,8 @@ fn run(a: RunArgs) -> ExitCode {
         None => None,
     };
     let mut vm = Vm::new(board, Config { timeout, trace, log_undefined: std::env::var_os("HSPT_LOG_UNDEF").is_some(), dump_ir: std::env::var_os("HSPT_DUMP_IR").is_some(), console_input: false, input: None });
-    // Like QEMU for a bare ELF: r0 = 0, r1 = 0xffffffff (no machine number), r2 = 0.
-    vm.reset(loaded.entry, loaded.thumb, [0, 0xffff_ffff, 0]);
+    // r0 = 0, r1 = 0xffffffff (no machine number), r2 = the DTB (Linux) or 0 (a bare ELF), as QEMU.
+    vm.reset(loaded.entry, loaded.thumb, loaded.regs);
     let stop = vm.run();
     vm.stats.stop = stop.describe();
     vm.stats.mips = if vm.stats.wall_s > 0.0 { vm.stats.guest_insns as f64 / vm.stats.wall_s / 1e6 } else { 0.0 };

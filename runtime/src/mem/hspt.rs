@@ -42,6 +42,33 @@ pub(super) struct ViewSlot {
     pub last_use: u64,
     /// 1 MiB regions mapped as sections (so TLB maintenance by MVA unmaps all of them).
     pub sections: [u64; 64],
+    /// 64 KiB chunks holding any mapping (so TLB maintenance skips views without one).
+    pub chunks: Box<[u64; 1024]>,
+    /// Whether anything is mapped at all.
+    pub dirty: bool,
+}
+
+impl ViewSlot {
+    fn new(base: *mut u8) -> ViewSlot {
+        ViewSlot { base, key: None, last_use: 0, sections: [0; 64], chunks: Box::new([0; 1024]), dirty: false }
+    }
+    fn chunk_mapped(&self, va: u32) -> bool {
+        let c = (va >> 16) as usize;
+        self.chunks[c / 64] & (1 << (c % 64)) != 0
+    }
+    fn mark(&mut self, va: u32, len: u32) {
+        let first = (va >> 16) as usize;
+        let last = ((va as u64 + len as u64 - 1) >> 16) as usize;
+        for c in first..=last {
+            self.chunks[c / 64] |= 1 << (c % 64);
+        }
+        self.dirty = true;
+    }
+    fn clear_marks(&mut self) {
+        self.chunks.fill(0);
+        self.sections = [0; 64];
+        self.dirty = false;
+    }
 }
 
 /// Everything the fault handler needs, at a stable address.
@@ -117,7 +144,9 @@ impl HsptState {
             mmio_faults: 0,
             clock: 0,
         });
-        st.views.push(ViewSlot { base, key: None, last_use: u64::MAX, sections: [0; 64] });
+        let mut phys = ViewSlot::new(base);
+        phys.last_use = u64::MAX;
+        st.views.push(phys);
         st.map_raw(base, ram.start, ram.start, ram.size, true)?;
         Ok(st)
     }
@@ -180,8 +209,11 @@ impl HsptState {
 
     fn flush_view(&mut self, i: usize) {
         let v = &mut self.views[i];
+        if !v.dirty {
+            return;
+        }
         Self::unmap_raw(v.base, 0, VIEW_BYTES);
-        v.sections = [0; 64];
+        v.clear_marks();
         self.flushes += 1;
     }
 
@@ -208,7 +240,7 @@ impl HsptState {
             }
             // Global entries match any ASID, so unmapping the page everywhere is exact enough.
             TlbOp::Mva { va, .. } | TlbOp::MvaAllAsids(va) => {
-                for v in self.views.iter_mut().filter(|v| v.key.is_some_and(|k| k.mmu)) {
+                for v in self.views.iter_mut().filter(|v| v.key.is_some_and(|k| k.mmu) && v.chunk_mapped(va)) {
                     let mb = (va >> 20) as usize;
                     if v.sections[mb / 64] & (1 << (mb % 64)) != 0 {
                         Self::unmap_raw(v.base, (va & !0xf_ffff) as usize, 0x10_0000);
@@ -234,7 +266,7 @@ impl HsptState {
         }
         let i = if self.views.len() < MAX_VIEWS {
             let base = reserve()?;
-            self.views.push(ViewSlot { base, key: None, last_use: 0, sections: [0; 64] });
+            self.views.push(ViewSlot::new(base));
             self.views.len() - 1
         } else {
             let i = (0..self.views.len())
@@ -278,6 +310,7 @@ impl HsptState {
                 // Partly RAM (a section straddling the end of RAM): map just the page.
                 let (v4, p4) = (va & !0xfff, tr.pa & !0xfff);
                 self.map_checked(i, v4, p4, 0x1000, tr.writable);
+                self.views[i].mark(v4, 0x1000);
                 return Ok(None);
             }
             return Ok(Some(tr.pa));
@@ -286,6 +319,7 @@ impl HsptState {
             self.flush_all();
         }
         self.map_checked(i, vbase, pbase, tr.size, tr.writable);
+        self.views[i].mark(vbase, tr.size);
         if tr.size >= 0x10_0000 {
             let v = &mut self.views[i];
             for mb in (vbase >> 20)..((vbase as u64 + tr.size as u64) >> 20) as u32 {

@@ -53,6 +53,16 @@ pub fn load_elf(board: &mut Board, bytes: &[u8], name: &str) -> Result<Loaded, L
     if bytes[5] != header::ELFDATA2LSB {
         return Err(err("big-endian ELF files are not supported (the guest is little-endian ARM)".into()));
     }
+    let u16_at = |o: usize| u16::from_le_bytes([bytes[o], bytes[o + 1]]) as u64;
+    let u32_at = |o: usize| u32::from_le_bytes([bytes[o], bytes[o + 1], bytes[o + 2], bytes[o + 3]]) as u64;
+    let (phoff, phentsize, phnum) = (u32_at(28), u16_at(42), u16_at(44));
+    if phoff + phentsize * phnum > bytes.len() as u64 {
+        return Err(err(format!(
+            "truncated ELF file: its program headers end at byte {} but the file has {} bytes",
+            phoff + phentsize * phnum,
+            bytes.len()
+        )));
+    }
     let elf = Elf::parse(bytes).map_err(|e| err(format!("malformed ELF file: {e}")))?;
     if elf.header.e_machine != header::EM_ARM {
         return Err(err(format!(

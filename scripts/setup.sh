@@ -2,7 +2,7 @@
 # Sets up everything hspt needs on a Debian 12 x86-64 machine; safe to re-run.
 #  - apt packages: the ARM cross compiler (bare-metal test guests), QEMU (the
 #    reference we compare against), LLVM 19 (the JIT/AOT backend), gdb-multiarch
-#  - builds the bare-metal test guests
+#  - builds the bare-metal test guests and fetches the Debian armhf guest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,4 +24,6 @@ fi
 command -v cargo >/dev/null || { echo "setup: cargo (Rust) is required: https://rustup.rs" >&2; exit 1; }
 
 bash guest-images/baremetal/build.sh >&2
+# The Debian armhf guest (kernel, busybox and programs from Debian's archive) and its initramfs images.
+bash guest-images/debian/fetch.sh >&2
 echo "setup: done" >&2

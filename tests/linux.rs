@@ -1,0 +1,71 @@
+//! End-to-end: Debian's armmp kernel boots under hspt with the smoke initramfs
+//! (busybox utilities, a fork-heavy shell loop, parallel processes, lua, xz,
+//! sqlite, gzip, 7-Zip), and the workload's console output equals QEMU's.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+fn debian() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-images/debian")
+}
+
+/// The console text between the workload markers (kernel timestamps excluded).
+fn workload_output(console: &str) -> String {
+    let mut out = String::new();
+    let mut inside = false;
+    for line in console.lines() {
+        if line.starts_with("HSPT-WORKLOAD-BEGIN") {
+            inside = true;
+        }
+        if inside {
+            out.push_str(line);
+            out.push('\n');
+        }
+        if line.starts_with("HSPT-WORKLOAD-END") {
+            break;
+        }
+    }
+    out
+}
+
+#[test]
+fn debian_kernel_runs_the_smoke_workload_like_qemu() {
+    let d = debian();
+    let kernel = d.join("out/vmlinuz");
+    let initrd = d.join("out/initramfs-smoke.cpio.gz");
+    assert!(
+        kernel.exists() && initrd.exists(),
+        "{} or {} missing: run scripts/setup.sh (it runs guest-images/debian/fetch.sh)",
+        kernel.display(),
+        initrd.display()
+    );
+    let t = Instant::now();
+    let o = Command::new(env!("CARGO_BIN_EXE_hspt"))
+        .args(["run", "-m", "512", "--timeout", "900", "--append", "console=ttyAMA0 cryptomgr.notests quiet panic=-1"])
+        .arg("--kernel")
+        .arg(&kernel)
+        .arg("--initrd")
+        .arg(&initrd)
+        .output()
+        .expect("spawn hspt");
+    let hspt_s = t.elapsed().as_secs_f64();
+    let console = String::from_utf8_lossy(&o.stdout);
+    let ours = workload_output(&console);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "hspt did not power off cleanly: {}\n--- console tail:\n{}",
+        String::from_utf8_lossy(&o.stderr),
+        console.chars().rev().take(3000).collect::<String>().chars().rev().collect::<String>()
+    );
+    assert!(ours.contains("HSPT-WORKLOAD-END smoke.sh status=0"), "workload failed:\n{ours}");
+
+    let t = Instant::now();
+    let q = Command::new("bash").arg(d.join("run-qemu.sh")).arg(&initrd).output().expect("spawn run-qemu.sh");
+    let qemu_s = t.elapsed().as_secs_f64();
+    let theirs = workload_output(&String::from_utf8_lossy(&q.stdout));
+    assert!(theirs.contains("status=0"), "the QEMU reference run failed: {}", String::from_utf8_lossy(&q.stderr));
+    eprintln!("boot + smoke workload: hspt {hspt_s:.1} s, qemu-system-arm {qemu_s:.1} s");
+    assert_eq!(ours, theirs, "workload output differs from QEMU's");
+}

@@ -5,6 +5,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+mod console;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use hspt_runtime::board::{fdt, loader, Board};
 use hspt_runtime::exec::{Config, Stop, Vm};
@@ -184,7 +186,9 @@ fn run(a: RunArgs) -> ExitCode {
         },
         None => None,
     };
-    let mut vm = Vm::new(board, Config { timeout, trace, log_undefined: std::env::var_os("HSPT_LOG_UNDEF").is_some(), dump_ir: std::env::var_os("HSPT_DUMP_IR").is_some(), console_input: false, input: None });
+    let console_input = console::stdin_can_deliver();
+    let (_raw_mode, input) = if console_input { let (g, p) = console::start(); (Some(g), Some(p)) } else { (None, None) };
+    let mut vm = Vm::new(board, Config { timeout, trace, log_undefined: std::env::var_os("HSPT_LOG_UNDEF").is_some(), dump_ir: std::env::var_os("HSPT_DUMP_IR").is_some(), console_input, input });
     // r0 = 0, r1 = 0xffffffff (no machine number), r2 = the DTB (Linux) or 0 (a bare ELF), as QEMU.
     vm.reset(loaded.entry, loaded.thumb, loaded.regs);
     let stop = vm.run();

@@ -138,6 +138,13 @@ impl Vm {
                     }
                 }
                 timer::sync_gic(&self.cpu.cp15, &mut self.board.gic, timer::counter());
+                if let Some(poll) = self.config.input.as_mut() {
+                    let bytes = poll();
+                    if !bytes.is_empty() {
+                        self.board.uart.push_input(&bytes);
+                        self.board.update_irq_lines();
+                    }
+                }
             }
             countdown -= 1;
             // Interrupts are taken at block boundaries.
@@ -330,6 +337,7 @@ impl Vm {
                 let bytes = poll();
                 if !bytes.is_empty() {
                     self.board.uart.push_input(&bytes);
+                    self.board.update_irq_lines();
                 }
             }
         }

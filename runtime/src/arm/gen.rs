@@ -589,8 +589,12 @@ fn dry_run_full(word: u32, size: u32, thumb: bool, pc: u32, st: Dry<'_>) -> Resu
             Op::StoreExcl { addr, s, size, insn, .. } => {
                 *op = Op::Store { addr, s, size, insn, user: false, align: true };
             }
-            // The value written to the PC, unmasked: the caller checks it is clean.
+            // The value written to the PC, unmasked (but for bit 0, which
+            // decides the state and is checked apart): the caller checks it is clean.
             Op::WritePc { s, .. } if raw_pc => *op = Op::SetReg { r: 15, s },
+            Op::ExitTo { off, reason, .. } if raw_pc => {
+                *op = Op::ExitTo { off, kind: crate::ir::PcWrite::SetThumb(true), reason }
+            }
             _ => {}
         }
     }

@@ -69,6 +69,13 @@ struct RunArgs {
     /// Memory virtualisation: HSPT shadow regions or a software MMU.
     #[arg(long, value_enum, default_value_t = Mmu::Hspt)]
     mmu: Mmu,
+    /// Organisation of HSPT shadow regions: shared, private, or group=N (N regions, recycled LRU).
+    #[arg(long, default_value = "private", value_parser = parse_spt)]
+    spt: hspt_runtime::mem::hspt::SptOrganisation,
+    /// HSPT prefill window: on a miss, also map the valid neighbouring pages of this
+    /// aligned window of small pages (0 or 1 = off; at most 64).
+    #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(0..=64))]
+    prefill: u32,
     /// Stop the guest after this many seconds (exit status 124).
     #[arg(long)]
     timeout: Option<f64>,
@@ -96,6 +103,10 @@ fn main() -> ExitCode {
     }
 }
 
+fn parse_spt(s: &str) -> Result<hspt_runtime::mem::hspt::SptOrganisation, String> {
+    s.parse()
+}
+
 fn bad_input(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("hspt: {msg}");
     ExitCode::from(EXIT_BAD_INPUT)
@@ -111,9 +122,6 @@ fn read_file(what: &str, p: &Path) -> Result<Vec<u8>, String> {
 fn run(a: RunArgs) -> ExitCode {
     if a.tier == Tier::Jit {
         return bad_input("--tier jit: the LLVM JIT tier is not available yet; use --tier interp or auto");
-    }
-    if a.mmu == Mmu::Soft {
-        return bad_input("--mmu soft: the software-MMU ablation is not available yet");
     }
     if a.memory == 0 {
         return bad_input("-m 0: the guest needs some RAM");
@@ -188,6 +196,8 @@ fn run(a: RunArgs) -> ExitCode {
     };
     let console_input = console::stdin_can_deliver();
     let (_raw_mode, input) = if console_input { let (g, p) = console::start(); (Some(g), Some(p)) } else { (None, None) };
+    let mode = if a.mmu == Mmu::Soft { hspt_runtime::board::MmuMode::Soft } else { hspt_runtime::board::MmuMode::Hspt };
+    board.configure_memory(mode, a.spt, a.prefill);
     let mut vm = Vm::new(board, Config { timeout, trace, log_undefined: std::env::var_os("HSPT_LOG_UNDEF").is_some(), dump_ir: std::env::var_os("HSPT_DUMP_IR").is_some(), console_input, input });
     // r0 = 0, r1 = 0xffffffff (no machine number), r2 = the DTB (Linux) or 0 (a bare ELF), as QEMU.
     vm.reset(loaded.entry, loaded.thumb, loaded.regs);

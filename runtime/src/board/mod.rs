@@ -12,7 +12,8 @@ use crate::devices::Device;
 use crate::ir::MemSize;
 use crate::mem::access::{self, STATUS_MMIO};
 use crate::mem::fault::ActiveGuard;
-use crate::mem::hspt::{self, HsptState};
+use crate::mem::hspt::{self, HsptState, SptOrganisation};
+use crate::mem::softmmu::SoftTlb;
 use crate::mem::walk::{self, Access, WalkRegs};
 use crate::mem::{fsr, GuestMemory, GuestRam, MemFault};
 use crate::sys::TlbOp;
@@ -41,6 +42,17 @@ pub struct Board {
     pub uart: Pl011,
     pub gic: Gic,
     pub rtc: Pl031,
+    /// `Some` when running with the software MMU instead of HSPT.
+    soft: Option<SoftTlb>,
+}
+
+/// How guest virtual memory is reached.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MmuMode {
+    /// HSPT shadow regions: host loads/stores at base + guest address.
+    Hspt,
+    /// A software TLB and table walks (the ablation).
+    Soft,
 }
 
 /// GIC interrupt IDs of the board's devices (SPI n is ID 32 + n).
@@ -72,7 +84,38 @@ impl Board {
             uart: Pl011::new(console),
             gic: Gic::new(),
             rtc: Pl031::new(),
+            soft: None,
         })
+    }
+
+    /// Chooses the memory virtualisation, the shadow-region organisation and the
+    /// prefill window (pages). Call before running.
+    pub fn configure_memory(&mut self, mode: MmuMode, org: SptOrganisation, prefill: u32) {
+        self.soft = (mode == MmuMode::Soft).then(SoftTlb::default);
+        let st = self.st_mut();
+        // The software TLB tags entries with the view index, which must name one
+        // address space: views are private then (and nothing is mapped in them).
+        st.org = if mode == MmuMode::Soft { SptOrganisation::Private } else { org };
+        st.prefill = prefill;
+    }
+
+    pub fn mmu_mode(&self) -> MmuMode {
+        if self.soft.is_some() {
+            MmuMode::Soft
+        } else {
+            MmuMode::Hspt
+        }
+    }
+
+    /// Software-MMU statistics (hits, misses).
+    pub fn softmmu_stats(&self) -> (u64, u64) {
+        self.soft.as_ref().map_or((0, 0), |t| (t.hits, t.misses))
+    }
+
+    /// HSPT statistics beyond `hspt_stats`: (prefilled, pages mapped, pages unmapped, flush causes, organisation).
+    pub fn hspt_detail(&self) -> (u64, u64, u64, hspt::FlushCounts, &'static str) {
+        let s = self.st();
+        (s.prefilled, s.pages_mapped, s.pages_unmapped, s.flush_causes, s.org.name())
     }
 
     fn st(&self) -> &HsptState {
@@ -107,12 +150,20 @@ impl Board {
         if rec != self.recycled_seen {
             self.recycled_seen = rec;
             self.itlb.fill((0, 0));
+            if let Some(t) = self.soft.as_mut() {
+                t.flush();
+            }
         }
         Ok(())
     }
 
     /// Applies guest TLB maintenance to the shadow regions.
     pub fn tlb_maintenance(&mut self, op: TlbOp) {
+        if let Some(t) = self.soft.as_mut() {
+            t.flush();
+            self.itlb.fill((0, 0));
+            return;
+        }
         self.st_mut().tlb_maintenance(op);
         self.itlb.fill((0, 0));
     }
@@ -265,6 +316,71 @@ impl Board {
     }
 }
 
+impl Board {
+    /// Software MMU: translates `va` for a data access (TLB, else a walk).
+    /// Ok(pa) may be RAM or a device address.
+    fn soft_translate(&mut self, cpu: &CpuState, va: u32, write: bool, user: bool) -> Result<u32, MemFault> {
+        if !cpu.cp15.sctlr_m() {
+            return Ok(va);
+        }
+        let privileged = !user && cpu.current_mode() != crate::cpu::Mode::Usr;
+        // Context: the view index stands for (address space, permission context).
+        let ctx = if privileged == (cpu.current_mode() != crate::cpu::Mode::Usr) {
+            self.cur_view
+        } else {
+            let key = hspt::key_for(cpu, true);
+            self.st_mut().view_for(key).unwrap_or(self.cur_view)
+        };
+        if let Some(pa) = self.soft.as_mut().and_then(|t| t.lookup(ctx, va, write)) {
+            return Ok(pa);
+        }
+        let acc = if write { Access::Write } else { Access::Read };
+        let st = self.st();
+        let tr = walk::walk(&Self::walk_regs(cpu), va, acc, privileged, |pa| st.read_pt(pa))?;
+        if self.ram.contains(tr.pa & !0xfff, 0x1000) {
+            if let Some(t) = self.soft.as_mut() {
+                t.insert(ctx, va, tr.pa, tr.writable);
+            }
+        }
+        Ok(tr.pa)
+    }
+
+    fn soft_load(&mut self, cpu: &CpuState, addr: u32, n: u32, user: bool) -> Result<u64, MemFault> {
+        if (addr & 0xfff) + n > 0x1000 {
+            // Crosses a page: byte by byte (each byte translated on its own).
+            let mut v = 0u64;
+            for k in 0..n {
+                v |= self.soft_load(cpu, addr.wrapping_add(k), 1, user)? << (8 * k);
+            }
+            return Ok(v);
+        }
+        let pa = self.soft_translate(cpu, addr, false, user)?;
+        let mut b = [0u8; 8];
+        if self.read_phys(pa, &mut b[..n as usize]) {
+            return Ok(u64::from_le_bytes(b));
+        }
+        self.mmio_read(pa, n).map_err(|f| MemFault::new(f.fsr, addr))
+    }
+
+    fn soft_store(&mut self, cpu: &CpuState, addr: u32, n: u32, val: u64, user: bool) -> Result<(), MemFault> {
+        if (addr & 0xfff) + n > 0x1000 {
+            // Check every byte's translation first so a fault leaves memory unchanged.
+            for k in 0..n {
+                self.soft_translate(cpu, addr.wrapping_add(k), true, user)?;
+            }
+            for k in 0..n {
+                self.soft_store(cpu, addr.wrapping_add(k), 1, val >> (8 * k), user)?;
+            }
+            return Ok(());
+        }
+        let pa = self.soft_translate(cpu, addr, true, user)?;
+        if self.write_phys(pa, &val.to_le_bytes()[..n as usize]) {
+            return Ok(());
+        }
+        self.mmio_write(pa, n, val).map_err(|f| MemFault::new(f.fsr | fsr::WNR, addr))
+    }
+}
+
 impl Drop for Board {
     fn drop(&mut self) {
         // SAFETY: created by Box::into_raw in `new`, dropped exactly once here.
@@ -275,6 +391,9 @@ impl Drop for Board {
 impl GuestMemory for Board {
     #[inline]
     fn load(&mut self, cpu: &mut CpuState, addr: u32, size: MemSize, user: bool) -> Result<u64, MemFault> {
+        if self.soft.is_some() {
+            return self.soft_load(cpu, addr, size.bytes(), user);
+        }
         let base = self.base_for(cpu, user);
         let n = size.bytes();
         // SAFETY: base + addr (+ n <= 8) lies inside a 4 GiB + guard view whose faults
@@ -292,6 +411,9 @@ impl GuestMemory for Board {
 
     #[inline]
     fn store(&mut self, cpu: &mut CpuState, addr: u32, size: MemSize, val: u64, user: bool) -> Result<(), MemFault> {
+        if self.soft.is_some() {
+            return self.soft_store(cpu, addr, size.bytes(), val, user);
+        }
         let base = self.base_for(cpu, user);
         let n = size.bytes();
         // SAFETY: as in `load`.

@@ -108,7 +108,24 @@ impl Vm {
         self.stats.undefined_insns = self.cpu.undefined_insns;
         self.stats.blocks.distinct = self.cache.distinct() as u64;
         let (fills, aborts, flushes, recycled, peak) = self.board.hspt_stats();
-        self.stats.hspt.organisation = "private";
+        let (prefilled, mapped, unmapped, causes, org) = self.board.hspt_detail();
+        self.stats.hspt.organisation = org;
+        self.stats.hspt.prefilled = prefilled;
+        self.stats.hspt.pages_mapped = mapped;
+        self.stats.hspt.pages_unmapped = unmapped;
+        self.stats.hspt.flushes_by_cause = stats::FlushCauses {
+            tlb_maintenance: causes.tlb,
+            context_switch: causes.context_switch,
+            region_recycled: causes.recycle,
+            host_mapping_limit: causes.host_limit,
+        };
+        let (hits, misses) = self.board.softmmu_stats();
+        self.stats.softmmu.hits = hits;
+        self.stats.softmmu.misses = misses;
+        self.stats.mmu = match self.board.mmu_mode() {
+            crate::board::MmuMode::Hspt => "hspt",
+            crate::board::MmuMode::Soft => "soft",
+        };
         self.stats.hspt.fills = fills;
         self.stats.hspt.guest_aborts = aborts;
         self.stats.hspt.flushes = flushes;

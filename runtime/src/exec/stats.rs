@@ -18,8 +18,19 @@ pub struct HsptStats {
     pub prefilled: u64,
     pub guest_aborts: u64,
     pub flushes: u64,
+    pub flushes_by_cause: FlushCauses,
     pub regions_recycled: u64,
+    pub pages_mapped: u64,
+    pub pages_unmapped: u64,
     pub peak_host_mappings: u64,
+}
+
+#[derive(Default, Debug, Serialize)]
+pub struct FlushCauses {
+    pub tlb_maintenance: u64,
+    pub context_switch: u64,
+    pub region_recycled: u64,
+    pub host_mapping_limit: u64,
 }
 
 #[derive(Default, Debug, Serialize)]
@@ -32,6 +43,8 @@ pub struct SoftMmuStats {
 pub struct Stats {
     pub wall_s: f64,
     pub guest_insns: u64,
+    /// "hspt" or "soft".
+    pub mmu: &'static str,
     /// Guest MIPS over the whole run.
     pub mips: f64,
     pub blocks: BlockStats,

@@ -21,11 +21,9 @@ use crate::cpu::{CpuState, Mode};
 use crate::sys::TlbOp;
 
 const VIEW_BYTES: usize = (1usize << 32) + 0x1000;
-/// Views kept at most (each reserves 4 GiB of host address space, no memory).
-pub const MAX_VIEWS: usize = 48;
 
 /// What a view shows: one address space in one permission context.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ViewKey {
     pub mmu: bool,
     pub asid: u8,
@@ -34,6 +32,58 @@ pub struct ViewKey {
     pub ttbcr: u32,
     pub privileged: bool,
     pub dacr: u32,
+}
+
+/// How shadow regions are shared between guest address spaces (the paper's three organisations).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SptOrganisation {
+    /// One set of views for every address space; a context switch unmaps every non-global page.
+    Shared,
+    /// A set of views per address space (ASID, TTBR0); a context switch only changes the base.
+    Private,
+    /// At most N views, handed out least-recently-used first; recycling one flushes it.
+    Group(usize),
+}
+
+impl SptOrganisation {
+    pub fn name(self) -> &'static str {
+        match self {
+            SptOrganisation::Shared => "shared",
+            SptOrganisation::Private => "private",
+            SptOrganisation::Group(_) => "group",
+        }
+    }
+}
+
+impl std::str::FromStr for SptOrganisation {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "shared" => Ok(SptOrganisation::Shared),
+            "private" => Ok(SptOrganisation::Private),
+            _ => match s.strip_prefix("group=").map(str::parse::<usize>) {
+                Some(Ok(n)) if (1..=MAX_VIEWS_PRIVATE).contains(&n) => Ok(SptOrganisation::Group(n)),
+                _ => Err(format!("expected shared, private or group=N (1 <= N <= {MAX_VIEWS_PRIVATE}), not {s:?}")),
+            },
+        }
+    }
+}
+
+/// Views kept at most by the private organisation (each reserves 4 GiB of host
+/// address space but no memory; 1024 of them use 4 TiB of the 128 TiB).
+pub const MAX_VIEWS_PRIVATE: usize = 1024;
+
+/// Why views were flushed (statistics).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct FlushCounts {
+    /// TLBIALL / TLBIASID.
+    pub tlb: u64,
+    /// Shared organisation: a context switch dropped the non-global pages.
+    pub context_switch: u64,
+    /// A view was recycled for another address space (group, or private at its cap).
+    pub recycle: u64,
+    /// Near the host's mapping limit (vm.max_map_count) or mmap ENOMEM.
+    pub host_limit: u64,
 }
 
 pub(super) struct ViewSlot {
@@ -46,11 +96,27 @@ pub(super) struct ViewSlot {
     pub chunks: Box<[u64; 1024]>,
     /// Whether anything is mapped at all.
     pub dirty: bool,
+    /// The address space (ASID, TTBR0) whose pages the view holds (shared organisation).
+    pub owner: (u8, u32),
+    /// Non-global mappings (shared organisation: unmapped on a context switch).
+    pub nonglobal: Vec<(u32, u32)>,
+    /// Pages currently mapped (approximate: remaps count again).
+    pub pages: u64,
 }
 
 impl ViewSlot {
     fn new(base: *mut u8) -> ViewSlot {
-        ViewSlot { base, key: None, last_use: 0, sections: [0; 64], chunks: Box::new([0; 1024]), dirty: false }
+        ViewSlot {
+            base,
+            key: None,
+            last_use: 0,
+            sections: [0; 64],
+            chunks: Box::new([0; 1024]),
+            dirty: false,
+            owner: (0, 0),
+            nonglobal: Vec::new(),
+            pages: 0,
+        }
     }
     fn chunk_mapped(&self, va: u32) -> bool {
         let c = (va >> 16) as usize;
@@ -68,6 +134,8 @@ impl ViewSlot {
         self.chunks.fill(0);
         self.sections = [0; 64];
         self.dirty = false;
+        self.nonglobal.clear();
+        self.pages = 0;
     }
 }
 
@@ -79,6 +147,8 @@ pub struct HsptState {
     /// Base of the physical view (RAM at its physical addresses), used to read page tables.
     pub(super) phys_base: *mut u8,
     pub(super) views: Vec<ViewSlot>,
+    /// Index of `views` by key.
+    index: std::collections::HashMap<ViewKey, usize>,
     /// Index of the physical view in `views`.
     pub(super) phys_view: usize,
     /// Result of the last failed access (valid after STATUS_GUEST_FAULT).
@@ -94,6 +164,15 @@ pub struct HsptState {
     pub peak_mappings: u64,
     pub max_mappings: u64,
     pub mmio_faults: u64,
+    /// Pages mapped by prefill (neighbours of a filled page, HSPT paper §4.2.2).
+    pub prefilled: u64,
+    pub pages_mapped: u64,
+    pub pages_unmapped: u64,
+    pub flush_causes: FlushCounts,
+    /// Organisation of the shadow regions.
+    pub org: SptOrganisation,
+    /// Prefill window in pages (0 or 1: no prefill).
+    pub prefill: u32,
     clock: u64,
 }
 
@@ -130,6 +209,7 @@ impl HsptState {
             ram_size: ram.size,
             phys_base: base,
             views: Vec::new(),
+            index: std::collections::HashMap::new(),
             phys_view: 0,
             fault: MemFault::new(0, 0),
             mmio_pa: 0,
@@ -142,6 +222,12 @@ impl HsptState {
             // Leave room for the rest of the process (libraries, heap, JIT code).
             max_mappings: host_max_map_count().saturating_sub(4096).max(1024),
             mmio_faults: 0,
+            prefilled: 0,
+            pages_mapped: 0,
+            pages_unmapped: 0,
+            flush_causes: FlushCounts::default(),
+            org: SptOrganisation::Private,
+            prefill: 16,
             clock: 0,
         });
         let mut phys = ViewSlot::new(base);
@@ -188,6 +274,7 @@ impl HsptState {
         }
         self.mappings += 1;
         self.peak_mappings = self.peak_mappings.max(self.mappings);
+        self.pages_mapped += (len / 0x1000) as u64;
         Ok(())
     }
 
@@ -213,6 +300,7 @@ impl HsptState {
             return;
         }
         Self::unmap_raw(v.base, 0, VIEW_BYTES);
+        self.pages_unmapped += v.pages;
         v.clear_marks();
         self.flushes += 1;
     }
@@ -227,14 +315,54 @@ impl HsptState {
         self.mappings = 1;
     }
 
+    /// Shared organisation: the view changes hands to address space `owner`;
+    /// unmap the previous owner's non-global pages in bulk.
+    fn switch_owner(&mut self, i: usize, owner: (u8, u32)) {
+        let v = &mut self.views[i];
+        if v.owner == owner {
+            return;
+        }
+        v.owner = owner;
+        if v.nonglobal.is_empty() {
+            return;
+        }
+        let mut ranges = std::mem::take(&mut v.nonglobal);
+        ranges.sort_unstable();
+        // Merge adjacent ranges so the unmapping takes few system calls.
+        let mut cur: Option<(u32, u64)> = None;
+        for (va, len) in ranges {
+            match cur {
+                Some((s, e)) if va as u64 <= e => cur = Some((s, e.max(va as u64 + len as u64))),
+                _ => {
+                    if let Some((s, e)) = cur {
+                        Self::unmap_raw(v.base, s as usize, (e - s as u64) as usize);
+                    }
+                    cur = Some((va, va as u64 + len as u64));
+                }
+            }
+            self.pages_unmapped += (len / 0x1000) as u64;
+        }
+        if let Some((s, e)) = cur {
+            Self::unmap_raw(v.base, s as usize, (e - s as u64) as usize);
+        }
+        self.flushes += 1;
+        self.flush_causes.context_switch += 1;
+    }
+
     /// Applies guest TLB maintenance (Arm ARM B4.2.2) to the shadow regions.
     pub fn tlb_maintenance(&mut self, op: TlbOp) {
         match op {
-            TlbOp::All => self.flush_all(),
+            TlbOp::All => {
+                self.flush_all();
+                self.flush_causes.tlb += 1;
+            }
             TlbOp::Asid(asid) => {
+                let shared = self.org == SptOrganisation::Shared;
                 for i in 0..self.views.len() {
-                    if self.views[i].key.is_some_and(|k| k.mmu && k.asid == asid) {
+                    let hit = self.views[i].key.is_some_and(|k| k.mmu && (k.asid == asid || shared));
+                    if hit && self.views[i].dirty {
                         self.flush_view(i);
+                        self.flush_causes.tlb += 1;
                     }
                 }
             }
@@ -260,11 +388,21 @@ impl HsptState {
         if !key.mmu {
             return Ok(self.phys_view);
         }
-        if let Some(i) = self.views.iter().position(|v| v.key == Some(key)) {
+        let owner = (key.asid, key.ttbr0);
+        // The shared organisation keeps one view per permission context for all address spaces.
+        let ckey = if self.org == SptOrganisation::Shared { ViewKey { asid: 0, ttbr0: 0, ..key } } else { key };
+        if let Some(&i) = self.index.get(&ckey) {
             self.views[i].last_use = self.clock;
+            if self.org == SptOrganisation::Shared {
+                self.switch_owner(i, owner);
+            }
             return Ok(i);
         }
-        let i = if self.views.len() < MAX_VIEWS {
+        let limit = match self.org {
+            SptOrganisation::Private | SptOrganisation::Shared => MAX_VIEWS_PRIVATE,
+            SptOrganisation::Group(n) => n,
+        } + 1; // + the physical view
+        let i = if self.views.len() < limit {
             let base = reserve()?;
             self.views.push(ViewSlot::new(base));
             self.views.len() - 1
@@ -273,11 +411,19 @@ impl HsptState {
                 .filter(|&i| i != self.phys_view)
                 .min_by_key(|&i| self.views[i].last_use)
                 .expect("at least one MMU view");
+            if self.views[i].dirty {
+                self.flush_causes.recycle += 1;
+            }
+            if let Some(old) = self.views[i].key {
+                self.index.remove(&old);
+            }
             self.flush_view(i);
             self.regions_recycled += 1;
             i
         };
-        self.views[i].key = Some(key);
+        self.views[i].key = Some(ckey);
+        self.index.insert(ckey, i);
+        self.views[i].owner = owner;
         self.views[i].last_use = self.clock;
         Ok(i)
     }
@@ -301,7 +447,9 @@ impl HsptState {
             // Physical view: everything that is RAM is already mapped.
             return Ok(Some(va));
         };
-        let regs = WalkRegs { ttbr0: key.ttbr0, ttbr1: key.ttbr1, ttbcr: key.ttbcr, dacr: key.dacr };
+        // The address space the view currently holds (for shared views, its owner).
+        let ttbr0 = self.views[i].owner.1;
+        let regs = WalkRegs { ttbr0, ttbr1: key.ttbr1, ttbcr: key.ttbcr, dacr: key.dacr };
         let acc = if write { Access::Write } else { Access::Read };
         let tr: Translation = walk::walk(&regs, va, acc, key.privileged, |pa| self.read_pt(pa))?;
         let (vbase, pbase) = tr.base(va);
@@ -317,9 +465,14 @@ impl HsptState {
         }
         if self.mappings + 1 >= self.max_mappings {
             self.flush_all();
+            self.flush_causes.host_limit += 1;
         }
-        self.map_checked(i, vbase, pbase, tr.size, tr.writable);
-        self.views[i].mark(vbase, tr.size);
+        if tr.size == 0x1000 && self.prefill > 1 {
+            self.fill_with_neighbours(i, &regs, key.privileged, va, pbase, tr.writable, tr.global);
+        } else {
+            self.map_checked(i, vbase, pbase, tr.size, tr.writable);
+            self.note_mapping(i, vbase, tr.size, tr.global);
+        }
         if tr.size >= 0x10_0000 {
             let v = &mut self.views[i];
             for mb in (vbase >> 20)..((vbase as u64 + tr.size as u64) >> 20) as u32 {
@@ -330,11 +483,65 @@ impl HsptState {
         Ok(None)
     }
 
+    fn note_mapping(&mut self, i: usize, va: u32, len: u32, global: bool) {
+        let shared = self.org == SptOrganisation::Shared;
+        let v = &mut self.views[i];
+        v.mark(va, len);
+        v.pages += (len / 0x1000) as u64;
+        if shared && !global {
+            v.nonglobal.push((va, len));
+        }
+    }
+
+    /// Prefill (HSPT paper §4.2.2): maps the faulting small page together with the
+    /// valid small pages of its aligned window that the same tables map, merging
+    /// runs of consecutive physical pages into single mmaps. Bounded, no allocation.
+    #[allow(clippy::too_many_arguments)]
+    fn fill_with_neighbours(&mut self, i: usize, regs: &WalkRegs, privileged: bool, va: u32, pa: u32, writable: bool, global: bool) {
+        const MAX_WINDOW: usize = 64;
+        let n = (self.prefill as usize).clamp(1, MAX_WINDOW).next_power_of_two() as u32;
+        let start = (va >> 12) & !(n - 1);
+        // (physical page, writable, global) for each page of the window; u32::MAX = leave alone.
+        let mut pages = [(u32::MAX, false, false); MAX_WINDOW];
+        for k in 0..n {
+            let vp = (start + k) << 12;
+            if vp == va & !0xfff {
+                pages[k as usize] = (pa >> 12, writable, global);
+                continue;
+            }
+            if let Ok(t) = walk::walk(regs, vp, Access::Read, privileged, |a| self.read_pt(a)) {
+                if t.size == 0x1000 && self.ram_contains(t.pa & !0xfff, 0x1000) {
+                    pages[k as usize] = (t.pa >> 12, t.writable, t.global);
+                }
+            }
+        }
+        let mut k = 0;
+        while k < n as usize {
+            let (p0, w0, g0) = pages[k];
+            if p0 == u32::MAX {
+                k += 1;
+                continue;
+            }
+            let mut e = k + 1;
+            while e < n as usize && pages[e] == (p0 + (e - k) as u32, w0, g0) {
+                e += 1;
+            }
+            let vstart = (start + k as u32) << 12;
+            let len = ((e - k) as u32) << 12;
+            self.map_checked(i, vstart, p0 << 12, len, w0);
+            self.note_mapping(i, vstart, len, g0);
+            let faulting = (vstart..vstart + len).contains(&(va & !0xfff));
+            self.prefilled += ((e - k) as u64).saturating_sub(faulting as u64);
+            k = e;
+        }
+    }
+
     fn map_checked(&mut self, i: usize, va: u32, pa: u32, len: u32, writable: bool) {
         let base = self.views[i].base;
         if self.map_raw(base, va, pa, len, writable).is_err() {
             // ENOMEM (host mapping limit): drop everything and map again.
             self.flush_all();
+            self.flush_causes.host_limit += 1;
             let _ = self.map_raw(base, va, pa, len, writable);
         }
     }

@@ -11,6 +11,7 @@
 pub mod access;
 pub mod fault;
 pub mod hspt;
+pub mod softmmu;
 mod ram;
 pub mod walk;
 

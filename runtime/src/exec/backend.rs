@@ -1,0 +1,57 @@
+//! The compiled-code tier's contract with the runtime: the `Backend` trait that
+//! the LLVM crate implements, and the ABI of the code it produces
+//! (../DESIGN.md "CpuState and the translated-code ABI").
+//!
+//! A compiled block is `unsafe extern "C" fn(*mut CpuState) -> u32`, entered only
+//! through `jit_entry::enter`. It returns an `ExitReason` as its `u32` value, or
+//! `EXIT_RETRY`. Its contract:
+//! - It reads its guest PC from `cpu.r[15]` at entry and forms every PC-relative
+//!   value from it (position independent), like the interpreter.
+//! - Guest state lives in `CpuState`; every IR write of guest state is stored
+//!   there in program order. Before each guest memory access (and helper call)
+//!   the block stores `cpu.r[15]` = the address of the instruction making it.
+//! - A guest access is one host load or store at `cpu.mem_base + zext(addr)`.
+//!   If it misses, the HSPT fault handler fills the page and resumes; if it
+//!   cannot (device memory or a guest abort), it makes the block return
+//!   `EXIT_RETRY` (see `jit_entry`). Accesses the code shape cannot make directly
+//!   (an alignment check that fails, an unprivileged access from a privileged
+//!   mode) return `EXIT_RETRY` themselves. Then the dispatcher runs that one
+//!   instruction in the interpreter, which performs the device access or raises
+//!   the precise abort.
+//! - Helpers (`ir::Helper`) are called with the same arguments as the
+//!   interpreter passes. (For now the JIT embeds their absolute addresses; the
+//!   AOT cache will need CpuState's helper table instead.)
+
+use crate::cpu::Exception;
+use crate::ir::Block;
+
+/// The block stopped before the guest instruction whose address is in
+/// `cpu.r[15]`, which the interpreter must execute (it made a device access, or
+/// faults). Every instruction before it has completed; `cpu.insns` and ITSTATE
+/// are not yet updated (the dispatcher derives them from the block's `insns`).
+pub const EXIT_RETRY: u32 = 0x100;
+
+/// Code produced by a backend: position-independent x86-64 with every
+/// relocation resolved, ready to be copied anywhere in executable memory.
+#[derive(Clone, Debug)]
+pub struct CompiledCode {
+    pub code: Vec<u8>,
+    /// Offset of the entry point (`fn(*mut CpuState) -> u32`) in `code`.
+    pub entry: usize,
+}
+
+/// A compiler of IR blocks into machine code (the LLVM JIT; AOT uses the same).
+pub trait Backend: Send + Sync {
+    fn name(&self) -> &'static str;
+    /// Compiles `block`, or says why it cannot (the block then stays interpreted).
+    fn compile(&self, block: &Block) -> Result<CompiledCode, String>;
+}
+
+/// The byte `CpuState::pending` holds when no exception is pending (compiled
+/// code tests `pending.is_some()` after helpers that may raise).
+pub fn pending_none_byte() -> u8 {
+    const _: () = assert!(std::mem::size_of::<Option<Exception>>() == 1);
+    // SAFETY: Option<Exception> is one byte (checked above), so it is the same
+    // size as u8, and every byte of it is initialised.
+    unsafe { std::mem::transmute::<Option<Exception>, u8>(None) }
+}

@@ -10,7 +10,7 @@
 //!   touch the groups and uses no FIQs. Group 0 interrupts are always signalled on
 //!   the IRQ line (GICC_CTLR.FIQEn is stored but not acted on), and the Group 1
 //!   aliases (GICC_AIAR/AEOIR/AHPPIR) see no interrupts.
-//! - One CPU: GICD_ITARGETSRn read as 0x01 (CPU 0) for every interrupt and ignore
+//! - One CPU: GICD_ITARGETSRn are RAZ/WI (uniprocessor GICv2, as QEMU) and ignore
 //!   writes; GICD_SGIR delivers to CPU 0 when the target list or filter names it;
 //!   an SGI always comes from CPU 0 (GICC_IAR bits 12:10 read 0).
 //! - SGIs are permanently enabled (their GICD_ISENABLER0 bits are RAO/WI, as on
@@ -324,13 +324,9 @@ impl Gic {
                 let first = (off - GICD_IPRIORITYR) as usize;
                 (0..4).map(|b| (self.priority.get(first + b).copied().unwrap_or(0) as u32) << (8 * b)).sum()
             }
-            GICD_ITARGETSR..=0xbfc => {
-                if ((off - GICD_ITARGETSR) as usize) < NUM_IRQS {
-                    0x0101_0101 // every interrupt targets CPU 0
-                } else {
-                    0
-                }
-            }
+            // GICv2 (IHI 0048B 4.3.12): in a uniprocessor implementation the
+            // GICD_ITARGETSRs are RAZ/WI (QEMU's one-CPU GIC does the same).
+            GICD_ITARGETSR..=0xbfc => 0,
             GICD_ICFGR..=0xcfc => {
                 // Two bits per interrupt; Int_config[1] (the odd bit) is the edge bit.
                 let first = (off - GICD_ICFGR) * 4;
@@ -744,12 +740,11 @@ mod tests {
     #[test]
     fn ppis_are_banked_to_cpu0() {
         let mut g = linux_gic();
-        assert_eq!(g.dist_read(GICD_ITARGETSR, 4), 0x0101_0101);
-        assert_eq!(g.dist_read(GICD_ITARGETSR + 27, 1), 0x01);
-        g.dist_write(GICD_ITARGETSR + 24, 4, 0);
-        assert_eq!(g.dist_read(GICD_ITARGETSR + 24, 4), 0x0101_0101, "read-only");
+        // Uniprocessor: the target registers are RAZ/WI.
+        assert_eq!(g.dist_read(GICD_ITARGETSR, 4), 0);
+        assert_eq!(g.dist_read(GICD_ITARGETSR + 27, 1), 0);
         g.dist_write(GICD_ITARGETSR + 32, 4, 0x0202_0202);
-        assert_eq!(g.dist_read(GICD_ITARGETSR + 32, 4), 0x0101_0101, "SPIs target CPU 0");
+        assert_eq!(g.dist_read(GICD_ITARGETSR + 32, 4), 0, "write ignored");
         assert_eq!(g.dist_read(GICD_ITARGETSR + NUM_IRQS as u32, 4), 0, "unimplemented");
         // Groups are RAZ/WI.
         g.dist_write(GICD_IGROUPR + 4, 4, 0xffff_ffff);

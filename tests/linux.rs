@@ -69,3 +69,56 @@ fn debian_kernel_runs_the_smoke_workload_like_qemu() {
     eprintln!("boot + smoke workload: hspt {hspt_s:.1} s, qemu-system-arm {qemu_s:.1} s");
     assert_eq!(ours, theirs, "workload output differs from QEMU's");
 }
+
+/// The quick workload (processes, pipes, lua, sqlite) in every memory configuration:
+/// HSPT private/shared/group and the software MMU, each compared with QEMU (issue 4).
+#[test]
+fn quick_workload_in_every_memory_configuration() {
+    let d = debian();
+    let kernel = d.join("out/vmlinuz");
+    let initrd = d.join("out/initramfs.cpio.gz");
+    assert!(kernel.exists() && initrd.exists(), "run scripts/setup.sh (it runs guest-images/debian/fetch.sh)");
+    let append = "console=ttyAMA0 cryptomgr.notests quiet panic=-1 hspt.script=quick";
+    let q = Command::new("bash")
+        .arg(d.join("run-qemu.sh"))
+        .args(["--append", "hspt.script=quick"])
+        .arg(&initrd)
+        .output()
+        .expect("spawn run-qemu.sh");
+    let theirs = workload_output(&String::from_utf8_lossy(&q.stdout));
+    assert!(theirs.contains("HSPT-WORKLOAD-END quick.sh status=0"), "QEMU reference run failed:\n{theirs}");
+    let configs: [&[&str]; 5] =
+        [&["--spt", "private"], &["--spt", "shared"], &["--spt", "group=3"], &["--mmu", "soft"], &["--prefill", "0"]];
+    let failures = std::sync::Mutex::new(Vec::new());
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(config) = configs.get(i) else { break };
+                let t = Instant::now();
+                let o = Command::new(env!("CARGO_BIN_EXE_hspt"))
+                    .args(["run", "-m", "256", "--timeout", "600", "--append", append])
+                    .args(*config)
+                    .arg("--kernel")
+                    .arg(&kernel)
+                    .arg("--initrd")
+                    .arg(&initrd)
+                    .output()
+                    .expect("spawn hspt");
+                let ours = workload_output(&String::from_utf8_lossy(&o.stdout));
+                eprintln!("quick workload {}: {:.1} s", config.join(" "), t.elapsed().as_secs_f64());
+                if o.status.code() != Some(0) || ours != theirs {
+                    failures.lock().unwrap().push(format!(
+                        "{}: status {:?}, {}\n--- qemu\n{theirs}--- hspt\n{ours}",
+                        config.join(" "),
+                        o.status.code(),
+                        String::from_utf8_lossy(&o.stderr).trim()
+                    ));
+                }
+            });
+        }
+    });
+    let f = failures.into_inner().unwrap();
+    assert!(f.is_empty(), "{}", f.join("\n"));
+}

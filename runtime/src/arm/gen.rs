@@ -5,10 +5,15 @@
 //! The generator is driven by the decode tables, so it covers exactly the
 //! encodings that exist: it picks a row, fills its fields at random and keeps the
 //! word only if it decodes back to that row, translates without UNDEFINED or
-//! UNPREDICTABLE, and neither branches nor raises. Memory instructions are
-//! steered into a scratch page: the registers their address depends on (found by
-//! a dataflow walk over the IR) are set by MOVW/MOVT right before them, to values
-//! found by a dry run of the instruction on hspt with a recording memory.
+//! UNPREDICTABLE, and does not raise. Memory instructions are steered into a
+//! scratch page: the registers their address depends on (found by a dataflow
+//! walk over the IR) are set by MOVW/MOVT right before them, to values found by
+//! a dry run of the instruction on hspt with a recording memory. Branches go
+//! forward to the start of a later unit of the case: immediate offsets are
+//! solved for (`solve_branch`), register targets set up like addresses, and
+//! loaded targets (LDR PC, POP {PC}, TBB) written into the scratch memory.
+//! Encodings that hit a known QEMU difference are not generated
+//! (guest-images/difftest/KNOWN-DIFFERENCES.md).
 //!
 //! The memory layout and the binary case/result formats are shared with the
 //! runner (guest-images/difftest/runner.c).
@@ -24,6 +29,9 @@ use crate::mem::{fsr, GuestMemory, MemFault};
 pub const SCRATCH: u32 = 0x4800_0000;
 pub const SCRATCH_LEN: usize = 1024;
 pub const SCRATCH_PAGE: usize = 4096;
+/// A page the runner maps with no access, right after the scratch page: some
+/// single accesses are sent there to test precise Data Aborts (SIGSEGV).
+pub const GUARD: u32 = SCRATCH + SCRATCH_PAGE as u32;
 /// The runner's code area (16 MiB, zero but for the current case) and the save
 /// stub its terminators jump to.
 pub const CODE_AREA: u32 = 0x4900_0000;
@@ -227,7 +235,8 @@ pub enum Outcome {
     /// An exception, as the Linux signal a user process would get, with the
     /// state at the faulting instruction.
     Fault { signal: u32, state: State },
-    /// hspt left the code or stopped for another reason (a bug: cases never branch).
+    /// hspt left the code or stopped for another reason (a bug: cases only
+    /// branch forward inside their code).
     Stuck { pc: u32, why: String, state: State },
 }
 
@@ -651,8 +660,13 @@ fn solve_branch(row: &'static Row, w0: u32, size: u32, thumb: bool, it: u8, at: 
         } else {
             decode_t16(w as u16)
         };
+        // Flipping a bit may turn PC into another register (SUB PC, PC, PC -> SUB PC, PC, R7):
+        // the target must stay a function of the PC alone.
         d.is_some_and(|d| std::ptr::eq(d, row))
-            && check_insn(w, thumb, size, it).ok().and_then(|ops| analyse(&ops, size)).is_some_and(|a| !a.mem)
+            && check_insn(w, thumb, size, it)
+                .ok()
+                .and_then(|ops| analyse(&ops, size))
+                .is_some_and(|a| !a.mem && a.branch_deps & !DEP_PC == 0)
     };
     let (t0, th0) = taken_target(w0, size, thumb, at)?;
     if th0 != thumb {
@@ -997,7 +1011,8 @@ impl Generator {
         }
         self.code_addr = code_addr;
         let init = self.state();
-        let n = 1 + self.rng.below(8);
+        // Mostly short sequences; some long ones for the translator's optimisations.
+        let n = if self.rng.chance(1, 4) { 1 + self.rng.below(20) } else { 1 + self.rng.below(8) };
         let mut insns: Vec<CaseInsn> = Vec::new();
         let mut pc = code_addr;
         let mut count = 0;
@@ -1163,7 +1178,7 @@ impl Generator {
                 if !setup_ok {
                     continue;
                 }
-                if self.place(&mut g, thumb, pc, extra, &a).is_none() || !self.exclusive_ok(&g, &a) {
+                if self.place(&mut g, thumb, pc, extra, &a, true).is_none() || !self.exclusive_ok(&g, &a) {
                     self.stats.rejected += 1;
                     continue;
                 }
@@ -1245,7 +1260,7 @@ impl Generator {
     /// PC and chooses the bytes it reads so that the branch goes forward to a
     /// later unit. Fills `g.patch`.
     fn place_load_branch(&mut self, g: &mut Gen, thumb: bool, pc: u32, extra: u32, a: &Analysis) -> Option<()> {
-        self.place(g, thumb, pc, extra, a)?;
+        self.place(g, thumb, pc, extra, a, false)?;
         if g.acc.is_empty() {
             return None; // an alignment fault
         }
@@ -1375,7 +1390,7 @@ impl Generator {
     /// Chooses the values of the registers a memory instruction's addresses
     /// depend on so that it reads the scratch page or the code window and writes
     /// only the scratch page. Fills `g.setup`.
-    fn place(&mut self, g: &mut Gen, thumb: bool, pc: u32, extra: u32, a: &Analysis) -> Option<()> {
+    fn place(&mut self, g: &mut Gen, thumb: bool, pc: u32, extra: u32, a: &Analysis, allow_fault: bool) -> Option<()> {
         let deps = a.addr_deps;
         if deps & !(0xffff) != 0 {
             return None;
@@ -1422,6 +1437,22 @@ impl Generator {
             let span = (hi - lo as u64) as u32;
             if span > SCRATCH_LEN as u32 {
                 continue;
+            }
+            // Now and then, send a single access to the guard page: a precise Data Abort.
+            if allow_fault && acc.len() == 1 && !store_excl && self.rng.chance(1, 24) {
+                let n = acc[0].n;
+                let new_lo = GUARD + self.rng.below(4096 / n) * n;
+                for v in vals.iter_mut() {
+                    if v.0 == base {
+                        v.1 = v.1.wrapping_add(new_lo.wrapping_sub(lo));
+                    }
+                }
+                match dry_run(g.word, g.size, thumb, at, &vals) {
+                    Ok(acc) if acc.len() == 1 && acc[0].addr.wrapping_sub(GUARD) < 4096 => {}
+                    _ => continue,
+                }
+                (g.acc, g.setup, g.base, g.tmp) = (Vec::new(), vals, base, tmp);
+                return Some(());
             }
             // Move the accesses to a random place in the scratch area, mostly 8-aligned.
             let room = SCRATCH_LEN as u32 - span;

@@ -39,6 +39,7 @@ pub struct Board {
     /// Instruction-side translation cache: (view << 20 | vpage) + 1 -> ppage.
     itlb: Box<[(u64, u32)]>,
     recycled_seen: u64,
+    owner_switches_seen: u64,
     pub uart: Pl011,
     pub gic: Gic,
     pub rtc: Pl031,
@@ -81,6 +82,7 @@ impl Board {
             cur_view: 0,
             itlb: vec![(0, 0); ITLB].into_boxed_slice(),
             recycled_seen: 0,
+            owner_switches_seen: 0,
             uart: Pl011::new(console),
             gic: Gic::new(),
             rtc: Pl031::new(),
@@ -143,6 +145,13 @@ impl Board {
     pub fn select(&mut self, cpu: &mut CpuState) -> std::io::Result<()> {
         let key = hspt::key_for(cpu, false);
         let i = self.st_mut().view_for(key)?;
+        self.st_mut().pinned = i;
+        if self.cur_view != i || self.st().owner_switches != self.owner_switches_seen {
+            self.owner_switches_seen = self.st().owner_switches;
+            if self.st().org == SptOrganisation::Shared {
+                self.itlb.fill((0, 0));
+            }
+        }
         self.cur_view = i;
         self.cur_base = self.st().view_base(i);
         cpu.mem_base = self.cur_base as u64;

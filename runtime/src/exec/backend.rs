@@ -47,11 +47,11 @@ pub trait Backend: Send + Sync {
     fn compile(&self, block: &Block) -> Result<CompiledCode, String>;
 }
 
-/// The byte `CpuState::pending` holds when no exception is pending (compiled
-/// code tests `pending.is_some()` after helpers that may raise).
-pub fn pending_none_byte() -> u8 {
+/// The byte `CpuState::pending` holds for `p` (compiled code tests
+/// `pending.is_some()` after helpers that may raise, and raises exceptions).
+pub fn pending_byte(p: Option<Exception>) -> u8 {
     const _: () = assert!(std::mem::size_of::<Option<Exception>>() == 1);
     // SAFETY: Option<Exception> is one byte (checked above), so it is the same
     // size as u8, and every byte of it is initialised.
-    unsafe { std::mem::transmute::<Option<Exception>, u8>(None) }
+    unsafe { std::mem::transmute::<Option<Exception>, u8>(p) }
 }

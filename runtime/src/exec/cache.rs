@@ -27,6 +27,8 @@ pub struct BlockCache {
     map: HashMap<u64, BlockId>,
     front: Box<[(u64, BlockId)]>,
     epoch: u32,
+    /// Bumped by `clear` (block ids start again; the JIT tier drops its per-id state).
+    generation: u64,
     pub revalidated: u64,
     pub stale: u64,
 }
@@ -54,6 +56,7 @@ impl BlockCache {
             map: HashMap::new(),
             front: vec![(0, 0); FRONT].into_boxed_slice(),
             epoch: 0,
+            generation: 0,
             revalidated: 0,
             stale: 0,
         }
@@ -109,6 +112,14 @@ impl BlockCache {
         id
     }
 
+    /// Adds a block that lookups never find (a gdb single step's one-instruction
+    /// block): it gets an id to run under, and the full block at its PC stays cached.
+    pub fn insert_uncached(&mut self, b: Block, bytes: Vec<u8>) -> BlockId {
+        let id = self.entries.len() as BlockId;
+        self.entries.push(Entry { block: b, bytes, epoch: self.epoch });
+        id
+    }
+
     #[inline]
     pub fn block(&self, id: BlockId) -> &Block {
         &self.entries[id as usize].block
@@ -121,9 +132,16 @@ impl BlockCache {
 
     /// Drops every translation (reset, alignment mode change).
     pub fn clear(&mut self) {
+        self.generation += 1;
         self.entries.clear();
         self.map.clear();
         self.front.fill((0, 0));
+    }
+
+    /// Changes whenever block ids are reused (`clear`).
+    #[inline]
+    pub fn generation(&self) -> u64 {
+        self.generation
     }
 
     pub fn distinct(&self) -> usize {

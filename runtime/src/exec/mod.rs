@@ -3,7 +3,11 @@
 //! the statistics. Engines sit behind `Backend` (the interpreter is built in; the
 //! LLVM JIT and the AOT cache come later) so devices never know which one ran.
 
+pub mod backend;
 mod cache;
+mod gdb;
+pub mod jit;
+pub(crate) mod jit_entry;
 pub mod stats;
 mod trace;
 
@@ -15,9 +19,10 @@ use crate::board::Board;
 use crate::cpu::{CpuState, Exception, ExitReason, Mode, EAIF_I, SYS_ATS, SYS_ICACHE, SYS_TIMER, SYS_TLB};
 use crate::devices::timer;
 use crate::devices::psci::{self, PsciAction};
-use crate::ir::interp::{run_block, Temps};
+use crate::ir::interp::Temps;
 
 pub use cache::BlockCache;
+pub use jit::JitOptions;
 pub use stats::Stats;
 
 /// Why the VM stopped. Each has its own process exit status (see `exit_code`).
@@ -80,11 +85,15 @@ pub struct Vm {
     last_exception_pc: Option<u32>,
     repeat_exceptions: u32,
     last_sctlr: u32,
+    /// The compiled tier (None: interpreter only).
+    jit: Option<Box<jit::Jit>>,
+    /// The gdb stub, when `--gdb` listens (see gdb.rs).
+    debug: Option<Box<gdb::Debugger>>,
 }
 
 impl Vm {
     pub fn new(board: Board, config: Config) -> Vm {
-        Vm { cpu: Box::new(CpuState::new()), board, cache: BlockCache::new(), stats: Stats::default(), config, temps: Temps::default(), last_exception_pc: None, repeat_exceptions: 0, last_sctlr: 0 }
+        Vm { cpu: Box::new(CpuState::new()), board, cache: BlockCache::new(), stats: Stats::default(), config, temps: Temps::default(), last_exception_pc: None, repeat_exceptions: 0, last_sctlr: 0, jit: None, debug: None }
     }
 
     /// Enters the guest like QEMU enters a bare ELF or kernel: SVC mode, IRQ/FIQ
@@ -103,6 +112,7 @@ impl Vm {
     pub fn run(&mut self) -> Stop {
         let start = Instant::now();
         let stop = self.run_loop(start);
+        self.gdb_finish(&stop);
         self.stats.wall_s = start.elapsed().as_secs_f64();
         self.stats.guest_insns = self.cpu.insns;
         self.stats.undefined_insns = self.cpu.undefined_insns;
@@ -128,9 +138,12 @@ impl Vm {
         };
         self.stats.hspt.fills = fills;
         self.stats.hspt.guest_aborts = aborts;
-        self.stats.hspt.flushes = flushes;
+        // Flush events (a TLBIALL counts once however many views it empties).
+        self.stats.hspt.flushes = causes_total(self.board.hspt_detail().3);
+        self.stats.hspt.views_flushed = flushes;
         self.stats.hspt.regions_recycled = recycled;
         self.stats.hspt.peak_host_mappings = peak;
+        self.jit_stats();
         self.board.flush();
         if let Some(t) = self.config.trace.as_mut() {
             let _ = t.flush();
@@ -164,12 +177,19 @@ impl Vm {
                 }
             }
             countdown -= 1;
-            // Interrupts are taken at block boundaries.
-            if self.board.gic.irq_line() && self.cpu.eaif & EAIF_I == 0 {
+            // gdb: breakpoints, steps, watchpoints and Ctrl-C, before the block at the PC runs.
+            if self.debug.is_some() {
+                if let Some(stop) = self.gdb_boundary() {
+                    return stop;
+                }
+            }
+            // Interrupts are taken at block boundaries (not during a gdb single step, as QEMU).
+            if self.board.gic.irq_line() && self.cpu.eaif & EAIF_I == 0 && !self.gdb_stepping() {
                 let ret = self.cpu.r[15];
                 self.cpu.take_exception(Exception::Irq, ret);
                 self.stats.interrupts += 1;
                 self.after_exception();
+                continue;
             }
 
             let cpu = &mut *self.cpu;
@@ -198,9 +218,19 @@ impl Vm {
                     }
                 }
             }
+            // gdb: a block must not run past a breakpoint (nor more than one instruction of a step).
+            let (limit, cacheable) = match self.debug.as_deref_mut() {
+                Some(d) => {
+                    if found.is_some_and(|id| d.must_split(pc, self.cache.block(id))) {
+                        found = None;
+                    }
+                    d.block_limit(&self.board, pa, pc, thumb, max_insns)
+                }
+                None => (max_insns, true),
+            };
             let block = match found {
                 Some(b) => b,
-                None => match arm::translate_block_limited(&mut self.board, cpu, pc, thumb, it, max_insns) {
+                None => match arm::translate_block_limited(&mut self.board, cpu, pc, thumb, it, limit) {
                     Ok(mut b) => {
                         self.stats.blocks.interpreted += 1;
                         if self.config.dump_ir {
@@ -214,7 +244,11 @@ impl Vm {
                         if !self.board.read_phys(pa, &mut bytes) {
                             bytes.clear(); // crosses out of RAM: never revalidated
                         }
-                        self.cache.insert(b, bytes)
+                        if cacheable {
+                            self.cache.insert(b, bytes)
+                        } else {
+                            self.cache.insert_uncached(b, bytes)
+                        }
                     }
                     Err(fault) => {
                         // Prefetch Abort on the first instruction (B3.13).
@@ -232,12 +266,12 @@ impl Vm {
             if let Some(t) = self.config.trace.as_mut() {
                 trace::line(t, cpu);
             }
+            let exit = jit::run(&mut self.jit, &self.cache, block, cpu, &mut self.board, &mut self.temps);
             let b = self.cache.block(block);
-            let exit = run_block(cpu, &mut self.board, b, &mut self.temps);
             match exit {
                 ExitReason::Branch => {
                     // `b .` with nothing that could ever interrupt it.
-                    if cpu.r[15] == pc && b.insns.len() == 1 && b.ops.iter().all(|op| !is_side_effect(op)) {
+                    if cpu.r[15] == pc && b.insns.len() == 1 && b.ops.iter().all(|op| !is_side_effect(op)) && self.debug.is_none() {
                         return Stop::Halted(format!(
                             "the guest is spinning at 0x{:08x} ({} mode) and no interrupt can arrive",
                             pc,
@@ -333,7 +367,7 @@ impl Vm {
             let mut wait = Duration::from_millis(10);
             match timer::next_deadline(&self.cpu.cp15, now) {
                 Some(deadline) => wait = wait.min(timer::ticks_to_duration(deadline.saturating_sub(now))),
-                None if !self.config.console_input => {
+                None if !self.config.console_input && self.debug.is_none() => {
                     let pc = self.cpu.r[15].wrapping_sub(if self.cpu.t != 0 { 2 } else { 4 });
                     return Some(Stop::Halted(format!(
                         "WFI at 0x{pc:08x} with no interrupt source armed: the guest would sleep forever"
@@ -350,6 +384,11 @@ impl Vm {
             }
             self.stats.wfi_sleeps += 1;
             std::thread::sleep(wait);
+            if let Some(d) = self.debug.as_deref_mut() {
+                // Wake up (WFI may end spuriously) so the dispatcher hears gdb's Ctrl-C.
+                d.poll_soon();
+                return None;
+            }
             if let Some(poll) = self.config.input.as_mut() {
                 let bytes = poll();
                 if !bytes.is_empty() {
@@ -404,4 +443,8 @@ impl Vm {
 fn is_side_effect(op: &crate::ir::Op) -> bool {
     use crate::ir::Op;
     matches!(op, Op::Store { .. } | Op::StoreExcl { .. } | Op::Load { .. } | Op::Call { .. } | Op::SetReg { .. })
+}
+
+fn causes_total(c: crate::mem::hspt::FlushCounts) -> u64 {
+    c.tlb + c.context_switch + c.recycle + c.host_limit
 }

@@ -9,6 +9,19 @@ pub struct BlockStats {
     pub jit_compiled: u64,
     pub from_cache: u64,
     pub jit_compile_s: f64,
+    /// Compile latency per block (ms): mean and 99th percentile.
+    pub jit_compile_mean_ms: f64,
+    pub jit_compile_p99_ms: f64,
+    pub jit_failed: u64,
+    /// Bytes of machine code installed.
+    pub jit_code_bytes: u64,
+    /// Block executions in compiled code and in the interpreter (with a JIT tier).
+    pub jit_runs: u64,
+    pub interp_runs: u64,
+    /// Exits of compiled code to the dispatcher: all of them, and those that
+    /// handed one instruction to the interpreter (device access, abort).
+    pub jit_exits: u64,
+    pub jit_retries: u64,
 }
 
 #[derive(Default, Debug, Serialize)]
@@ -19,6 +32,8 @@ pub struct HsptStats {
     pub guest_aborts: u64,
     pub flushes: u64,
     pub flushes_by_cause: FlushCauses,
+    /// Views emptied (one flush event may empty many).
+    pub views_flushed: u64,
     pub regions_recycled: u64,
     pub pages_mapped: u64,
     pub pages_unmapped: u64,

@@ -2,7 +2,7 @@
 //!
 //! A fault is ours only if the faulting address lies in a shadow region of the
 //! VM running on this thread AND the faulting instruction is one of the guest
-//! access routines (`access.rs`). Then the handler fills the page from the guest
+//! access routines (`access.rs`) or compiled guest code (`exec::jit_entry`). Then the handler fills the page from the guest
 //! page table and resumes, or resumes at the routine's fixup with a status. Any
 //! other SIGSEGV is a host bug: it is reported on stderr and re-raised with the
 //! previous disposition, so it still crashes loudly.
@@ -104,6 +104,23 @@ extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut li
     let gregs = &mut uc.uc_mcontext.gregs;
     let pc = gregs[libc::REG_RIP as usize] as usize;
     let st = ACTIVE.with(|c| c.get());
+    if !st.is_null() && crate::exec::jit_entry::is_jit_pc(pc) {
+        // A guest access in compiled code (exec/backend.rs): fill and resume, or
+        // leave the block with EXIT_RETRY so the interpreter redoes the
+        // instruction (device access or precise abort). Never emulated here.
+        // SAFETY: as below; compiled code holds no reference to the state.
+        let st = unsafe { &mut *st };
+        if let Some((view, va)) = st.locate(addr) {
+            let write = gregs[libc::REG_ERR as usize] & 2 != 0;
+            match st.fill(view, va, write) {
+                Ok(None) => return,
+                Ok(Some(_)) => st.mmio_faults += 1,
+                Err(_) => {} // the interpreter raises (and counts) the abort
+            }
+            crate::exec::jit_entry::redirect_to_retry(gregs);
+            return;
+        }
+    }
     if !st.is_null() && is_access_pc(pc) {
         // SAFETY: ActiveGuard's contract: the state is valid and not borrowed
         // while an access routine runs (we are inside one).

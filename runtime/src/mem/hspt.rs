@@ -62,8 +62,9 @@ impl std::str::FromStr for SptOrganisation {
             "shared" => Ok(SptOrganisation::Shared),
             "private" => Ok(SptOrganisation::Private),
             _ => match s.strip_prefix("group=").map(str::parse::<usize>) {
-                Some(Ok(n)) if (1..=MAX_VIEWS_PRIVATE).contains(&n) => Ok(SptOrganisation::Group(n)),
-                _ => Err(format!("expected shared, private or group=N (1 <= N <= {MAX_VIEWS_PRIVATE}), not {s:?}")),
+                // Two at least: LDRT/STRT need the user view next to the privileged one.
+                Some(Ok(n)) if (2..=MAX_VIEWS_PRIVATE).contains(&n) => Ok(SptOrganisation::Group(n)),
+                _ => Err(format!("expected shared, private or group=N (2 <= N <= {MAX_VIEWS_PRIVATE}), not {s:?}")),
             },
         }
     }
@@ -173,6 +174,10 @@ pub struct HsptState {
     pub org: SptOrganisation,
     /// Prefill window in pages (0 or 1: no prefill).
     pub prefill: u32,
+    /// Times a shared view changed address space (callers drop per-view caches).
+    pub owner_switches: u64,
+    /// The view in use by the CPU: never recycled (an LDRT's user view must not evict it).
+    pub pinned: usize,
     clock: u64,
 }
 
@@ -228,6 +233,8 @@ impl HsptState {
             flush_causes: FlushCounts::default(),
             org: SptOrganisation::Private,
             prefill: 16,
+            owner_switches: 0,
+            pinned: 0,
             clock: 0,
         });
         let mut phys = ViewSlot::new(base);
@@ -323,6 +330,8 @@ impl HsptState {
             return;
         }
         v.owner = owner;
+        // Instruction-side translations cached per view are stale now too.
+        self.owner_switches += 1;
         if v.nonglobal.is_empty() {
             return;
         }
@@ -408,7 +417,7 @@ impl HsptState {
             self.views.len() - 1
         } else {
             let i = (0..self.views.len())
-                .filter(|&i| i != self.phys_view)
+                .filter(|&i| i != self.phys_view && i != self.pinned)
                 .min_by_key(|&i| self.views[i].last_use)
                 .expect("at least one MMU view");
             if self.views[i].dirty {

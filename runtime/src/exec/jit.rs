@@ -1,0 +1,412 @@
+//! The tier policy: blocks run in the interpreter first; a block that has run
+//! `threshold` times is compiled by the `Backend` (on a background thread, while
+//! the guest keeps running in the interpreter; with threshold 0 at once, on the
+//! VM's thread, so that every block runs compiled from its first execution).
+//! Compiled code is installed in the VM's `CodeArena` and run through
+//! `jit_entry::enter`; an `EXIT_RETRY` is finished by running that one
+//! instruction in the interpreter.
+
+use std::sync::{mpsc, Arc};
+use std::time::Instant;
+
+use super::backend::{Backend, CompiledCode, EXIT_RETRY};
+use super::cache::{BlockCache, BlockId};
+use super::jit_entry::{self, CodeArena};
+use crate::arm;
+use crate::board::Board;
+use crate::cpu::{CpuState, Exception, ExitReason};
+use crate::ir::interp::{run_block, Temps};
+use crate::ir::Block;
+
+/// Address space reserved for compiled code per VM.
+const ARENA_BYTES: usize = 1 << 30;
+
+/// How the VM uses a backend.
+#[derive(Clone)]
+pub struct JitOptions {
+    pub backend: Arc<dyn Backend>,
+    /// Interpreted executions before a block is compiled (0: compile before its first run).
+    pub threshold: u32,
+    /// Report compile failures on stderr.
+    pub log: bool,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+enum State {
+    #[default]
+    Cold,
+    Queued,
+    Compiled,
+    Failed,
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct Slot {
+    count: u32,
+    state: State,
+    entry: usize,
+}
+
+struct Job {
+    generation: u64,
+    id: BlockId,
+    block: Block,
+}
+
+struct Done {
+    generation: u64,
+    id: BlockId,
+    result: Result<CompiledCode, String>,
+    secs: f64,
+}
+
+struct Worker {
+    jobs: mpsc::Sender<Job>,
+    done: mpsc::Receiver<Done>,
+}
+
+/// Counters of the compiled tier (`--stats`).
+#[derive(Default, Debug)]
+pub struct JitStats {
+    pub compiled: u64,
+    pub failed: u64,
+    pub compile_s: f64,
+    pub compile_times: Vec<f32>,
+    pub code_bytes: u64,
+    /// Block executions in compiled code, and in the interpreter.
+    pub runs_compiled: u64,
+    pub runs_interpreted: u64,
+    /// Compiled blocks that handed an instruction to the interpreter.
+    pub retries: u64,
+}
+
+pub(crate) struct Jit {
+    backend: Arc<dyn Backend>,
+    threshold: u32,
+    log: bool,
+    arena: CodeArena,
+    slots: Vec<Slot>,
+    generation: u64,
+    worker: Option<Worker>,
+    in_flight: usize,
+    arena_full: bool,
+    pub stats: JitStats,
+}
+
+impl Jit {
+    pub fn new(opts: JitOptions) -> std::io::Result<Jit> {
+        Ok(Jit {
+            backend: opts.backend,
+            threshold: opts.threshold,
+            log: opts.log,
+            arena: CodeArena::new(ARENA_BYTES)?,
+            slots: Vec::new(),
+            generation: 0,
+            worker: None,
+            in_flight: 0,
+            arena_full: false,
+            stats: JitStats::default(),
+        })
+    }
+
+    fn worker(&mut self) -> &Worker {
+        if self.worker.is_none() {
+            let (jtx, jrx) = mpsc::channel::<Job>();
+            let (dtx, drx) = mpsc::channel::<Done>();
+            let backend = self.backend.clone();
+            let spawned = std::thread::Builder::new().name("hspt-jit".into()).spawn(move || {
+                for job in jrx {
+                    let t = Instant::now();
+                    let result = backend.compile(&job.block);
+                    let secs = t.elapsed().as_secs_f64();
+                    if dtx.send(Done { generation: job.generation, id: job.id, result, secs }).is_err() {
+                        break;
+                    }
+                }
+            });
+            if spawned.is_err() {
+                // No thread: compile synchronously from now on.
+                self.threshold = self.threshold.max(1);
+            }
+            self.worker = Some(Worker { jobs: jtx, done: drx });
+        }
+        self.worker.as_ref().expect("worker just created")
+    }
+
+    fn install(&mut self, id: BlockId, result: Result<CompiledCode, String>, secs: f64, block: &Block) {
+        self.stats.compile_s += secs;
+        self.stats.compile_times.push(secs as f32);
+        let slot = &mut self.slots[id as usize];
+        match result {
+            Ok(code) => match self.arena.install(&code) {
+                Some(entry) => {
+                    slot.state = State::Compiled;
+                    slot.entry = entry;
+                    self.stats.compiled += 1;
+                    self.stats.code_bytes += code.code.len() as u64;
+                }
+                None => {
+                    slot.state = State::Failed;
+                    if !self.arena_full {
+                        self.arena_full = true;
+                        eprintln!("hspt: the JIT code area is full; new code stays interpreted");
+                    }
+                }
+            },
+            Err(why) => {
+                slot.state = State::Failed;
+                self.stats.failed += 1;
+                if self.log {
+                    eprintln!("hspt: JIT: block 0x{:08x} not compiled: {why}", block.pc);
+                }
+            }
+        }
+    }
+
+    fn poll(&mut self, cache: &BlockCache) {
+        loop {
+            let Some(w) = self.worker.as_ref() else { return };
+            let Ok(d) = w.done.try_recv() else { return };
+            self.in_flight -= 1;
+            if d.generation != self.generation || d.id as usize >= self.slots.len() {
+                continue;
+            }
+            self.install(d.id, d.result, d.secs, cache.block(d.id));
+        }
+    }
+
+    /// Runs block `id` in the tier it has reached, compiling it when it gets hot.
+    pub fn run(&mut self, cache: &BlockCache, id: BlockId, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps) -> ExitReason {
+        if cache.generation() != self.generation {
+            // The block cache was cleared: ids start again.
+            self.generation = cache.generation();
+            self.slots.clear();
+        }
+        if self.in_flight > 0 {
+            self.poll(cache);
+        }
+        let i = id as usize;
+        if i >= self.slots.len() {
+            self.slots.resize(i + 1, Slot::default());
+        }
+        let slot = self.slots[i];
+        match slot.state {
+            State::Compiled => return self.run_compiled(cache.block(id), slot.entry, cpu, board, temps),
+            State::Cold if slot.count >= self.threshold => {
+                let block = cache.block(id);
+                if self.threshold == 0 {
+                    let t = Instant::now();
+                    let r = self.backend.compile(block);
+                    self.install(id, r, t.elapsed().as_secs_f64(), block);
+                    if let Slot { state: State::Compiled, entry, .. } = self.slots[i] {
+                        return self.run_compiled(block, entry, cpu, board, temps);
+                    }
+                } else {
+                    let generation = self.generation;
+                    let sent = self.worker().jobs.send(Job { generation, id, block: block.clone() }).is_ok();
+                    self.slots[i].state = if sent { State::Queued } else { State::Failed };
+                    self.in_flight += sent as usize;
+                }
+            }
+            State::Cold => self.slots[i].count += 1,
+            State::Queued | State::Failed => {}
+        }
+        self.stats.runs_interpreted += 1;
+        run_block(cpu, board, cache.block(id), temps)
+    }
+
+    fn run_compiled(&mut self, b: &Block, entry: usize, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps) -> ExitReason {
+        self.stats.runs_compiled += 1;
+        let pc0 = cpu.r[15];
+        // SAFETY: `entry` was installed in our arena from code compiled for this
+        // block's IR; the VM activated its board's fault handler for this thread.
+        let code = unsafe { jit_entry::enter(cpu, &self.arena, entry) };
+        match code {
+            0 => ExitReason::Branch,
+            1 => ExitReason::SysChange,
+            2 => ExitReason::Exception,
+            3 => ExitReason::Wfi,
+            4 => ExitReason::Hvc,
+            5 => ExitReason::Smc,
+            6 => ExitReason::Bkpt,
+            EXIT_RETRY => {
+                self.stats.retries += 1;
+                retry_one(b, pc0, cpu, board, temps)
+            }
+            other => panic!("compiled block 0x{pc0:08x} returned an unknown exit code {other:#x}"),
+        }
+    }
+}
+
+/// Finishes an `EXIT_RETRY` of block `b` entered at `pc0`: the instructions
+/// before the one at `cpu.r[15]` completed; that one runs in the interpreter.
+pub(crate) fn retry_one(b: &Block, pc0: u32, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps) -> ExitReason {
+    let off = cpu.r[15].wrapping_sub(pc0);
+    let idx = b.insns.iter().position(|i| i.off == off).expect("EXIT_RETRY at an instruction of the block");
+    cpu.insns += idx as u64;
+    cpu.it = b.insns[idx].it;
+    let (pc, thumb, it) = (cpu.r[15], cpu.t != 0, cpu.it);
+    match arm::translate_block_limited(board, cpu, pc, thumb, it, 1) {
+        Ok(one) => run_block(cpu, board, &one, temps),
+        Err(fault) => {
+            // The page was executable a moment ago; if it no longer is, this is the Prefetch Abort.
+            cpu.cp15.ifsr = fault.fsr;
+            cpu.cp15.ifar = fault.far;
+            cpu.pending = Some(Exception::PrefetchAbort);
+            cpu.pending_return = pc;
+            ExitReason::Exception
+        }
+    }
+}
+
+/// Runs block `id` through the JIT tier if there is one, else the interpreter.
+#[inline]
+pub(crate) fn run(
+    jit: &mut Option<Box<Jit>>,
+    cache: &BlockCache,
+    id: BlockId,
+    cpu: &mut CpuState,
+    board: &mut Board,
+    temps: &mut Temps,
+) -> ExitReason {
+    match jit.as_deref_mut() {
+        Some(j) => j.run(cache, id, cpu, board, temps),
+        None => run_block(cpu, board, cache.block(id), temps),
+    }
+}
+
+impl super::Vm {
+    /// Adds the compiled tier (see `JitOptions`). Without it the VM interprets.
+    pub fn set_jit(&mut self, opts: JitOptions) -> std::io::Result<()> {
+        self.jit = Some(Box::new(Jit::new(opts)?));
+        Ok(())
+    }
+
+    /// Copies the tier's counters into `stats`.
+    pub(super) fn jit_stats(&mut self) {
+        let Some(j) = self.jit.as_deref() else { return };
+        let s = &j.stats;
+        let b = &mut self.stats.blocks;
+        b.jit_compiled = s.compiled;
+        b.jit_compile_s = s.compile_s;
+        b.jit_failed = s.failed;
+        b.jit_code_bytes = s.code_bytes;
+        b.jit_runs = s.runs_compiled;
+        b.interp_runs = s.runs_interpreted;
+        b.jit_exits = s.runs_compiled;
+        b.jit_retries = s.retries;
+        let mut t = s.compile_times.clone();
+        if !t.is_empty() {
+            t.sort_by(|a, b| a.total_cmp(b));
+            b.jit_compile_mean_ms = t.iter().map(|&x| x as f64).sum::<f64>() / t.len() as f64 * 1e3;
+            b.jit_compile_p99_ms = t[(t.len() * 99 / 100).min(t.len() - 1)] as f64 * 1e3;
+        }
+    }
+}
+
+/// Runs guest code on a board through the tiers without the dispatcher's
+/// devices, interrupts and exception entry: for tests that compare engines on
+/// instruction sequences (the JIT against the interpreter).
+pub struct Harness {
+    pub board: Board,
+    cache: BlockCache,
+    jit: Option<Box<Jit>>,
+    temps: Temps,
+    _active: crate::mem::fault::ActiveGuard,
+}
+
+/// Board memory whose instruction fetches are limited to a range, so that blocks
+/// end exactly at the end of a test's code.
+struct Fenced<'a> {
+    board: &'a mut Board,
+    fetch: (u32, u32),
+}
+
+impl crate::mem::GuestMemory for Fenced<'_> {
+    fn load(&mut self, cpu: &mut CpuState, addr: u32, size: crate::ir::MemSize, user: bool) -> Result<u64, crate::mem::MemFault> {
+        self.board.load(cpu, addr, size, user)
+    }
+    fn store(&mut self, cpu: &mut CpuState, addr: u32, size: crate::ir::MemSize, val: u64, user: bool) -> Result<(), crate::mem::MemFault> {
+        self.board.store(cpu, addr, size, val, user)
+    }
+    fn fetch(&mut self, cpu: &mut CpuState, addr: u32, size: u32) -> Result<u32, crate::mem::MemFault> {
+        if addr < self.fetch.0 || addr.wrapping_add(size) > self.fetch.1 {
+            return Err(crate::mem::MemFault::new(crate::mem::fsr::TRANSLATION_PAGE, addr));
+        }
+        self.board.fetch(cpu, addr, size)
+    }
+}
+
+impl Harness {
+    /// A board with `ram_bytes` of RAM (console output to `console`), and the
+    /// compiled tier if `jit` is given. Use it on the thread that created it.
+    pub fn new(ram_bytes: u64, console: Box<dyn std::io::Write>, jit: Option<JitOptions>) -> std::io::Result<Harness> {
+        let mut board = Board::new(ram_bytes, console)?;
+        let active = board.activate();
+        let jit = match jit {
+            Some(o) => Some(Box::new(Jit::new(o)?)),
+            None => None,
+        };
+        Ok(Harness { board, cache: BlockCache::new(), jit, temps: Temps::default(), _active: active })
+    }
+
+    /// Forgets every translation (call after changing code in guest memory).
+    pub fn forget_code(&mut self) {
+        self.cache.clear();
+    }
+
+    pub fn jit_stats(&self) -> Option<&JitStats> {
+        self.jit.as_deref().map(|j| &j.stats)
+    }
+
+    /// Runs from `cpu.r[15]` until the PC is `stop` (returns Branch), a block exits
+    /// with something other than Branch/SysChange (returned; an exception stays
+    /// pending in `cpu`), or `max_blocks` blocks ran (returns None). Instructions
+    /// are fetched only from `[fetch.0, fetch.1)`; a fetch outside is reported as
+    /// a pending Prefetch Abort.
+    pub fn run(&mut self, cpu: &mut CpuState, fetch: (u32, u32), stop: u32, max_blocks: usize) -> Option<ExitReason> {
+        if let Err(e) = self.board.select(cpu) {
+            panic!("cannot select a memory view: {e}");
+        }
+        for _ in 0..max_blocks {
+            if cpu.r[15] == stop {
+                return Some(ExitReason::Branch);
+            }
+            let (pc, thumb, it) = (cpu.r[15], cpu.t != 0, cpu.it);
+            let pa = match self.board.translate_fetch(cpu, pc) {
+                Ok(pa) => pa,
+                Err(f) => return Some(self.prefetch_abort(cpu, f)),
+            };
+            let id = match self.cache.get(pa, thumb, it) {
+                Some(id) => id,
+                None => {
+                    let mut mem = Fenced { board: &mut self.board, fetch };
+                    match arm::translate_block(&mut mem, cpu, pc, thumb, it) {
+                        Ok(mut b) => {
+                            b.pc = pa;
+                            self.cache.insert(b, Vec::new())
+                        }
+                        Err(f) => return Some(self.prefetch_abort(cpu, f)),
+                    }
+                }
+            };
+            let r = run(&mut self.jit, &self.cache, id, cpu, &mut self.board, &mut self.temps);
+            match r {
+                ExitReason::Branch => {}
+                ExitReason::SysChange => {
+                    let _ = self.board.select(cpu);
+                }
+                other => return Some(other),
+            }
+        }
+        None
+    }
+
+    fn prefetch_abort(&mut self, cpu: &mut CpuState, f: crate::mem::MemFault) -> ExitReason {
+        cpu.cp15.ifsr = f.fsr;
+        cpu.cp15.ifar = f.far;
+        cpu.pending = Some(Exception::PrefetchAbort);
+        cpu.pending_return = cpu.r[15];
+        ExitReason::Exception
+    }
+}

@@ -92,6 +92,13 @@ impl Board {
 
     /// Chooses the memory virtualisation, the shadow-region organisation and the
     /// prefill window (pages). Call before running.
+    /// Caps the host mappings HSPT may hold (default: the host's vm.max_map_count
+    /// minus a margin for the rest of the process). Near the cap it flushes views.
+    pub fn limit_host_mappings(&mut self, max: u64) {
+        let st = self.st_mut();
+        st.max_mappings = st.max_mappings.min(max.max(16));
+    }
+
     pub fn configure_memory(&mut self, mode: MmuMode, org: SptOrganisation, prefill: u32) {
         self.soft = (mode == MmuMode::Soft).then(SoftTlb::default);
         let st = self.st_mut();

@@ -62,9 +62,8 @@ impl std::str::FromStr for SptOrganisation {
             "shared" => Ok(SptOrganisation::Shared),
             "private" => Ok(SptOrganisation::Private),
             _ => match s.strip_prefix("group=").map(str::parse::<usize>) {
-                // Two at least: LDRT/STRT need the user view next to the privileged one.
-                Some(Ok(n)) if (2..=MAX_VIEWS_PRIVATE).contains(&n) => Ok(SptOrganisation::Group(n)),
-                _ => Err(format!("expected shared, private or group=N (2 <= N <= {MAX_VIEWS_PRIVATE}), not {s:?}")),
+                Some(Ok(n)) if (1..=MAX_VIEWS_PRIVATE).contains(&n) => Ok(SptOrganisation::Group(n)),
+                _ => Err(format!("expected shared, private or group=N (1 <= N <= {MAX_VIEWS_PRIVATE}), not {s:?}")),
             },
         }
     }
@@ -103,6 +102,8 @@ pub(super) struct ViewSlot {
     pub nonglobal: Vec<(u32, u32)>,
     /// Pages currently mapped (approximate: remaps count again).
     pub pages: u64,
+    /// Host mappings (VMAs) this view holds, an upper bound.
+    pub maps: u64,
 }
 
 impl ViewSlot {
@@ -117,6 +118,7 @@ impl ViewSlot {
             owner: (0, 0),
             nonglobal: Vec::new(),
             pages: 0,
+            maps: 0,
         }
     }
     fn chunk_mapped(&self, va: u32) -> bool {
@@ -137,6 +139,7 @@ impl ViewSlot {
         self.dirty = false;
         self.nonglobal.clear();
         self.pages = 0;
+        self.maps = 0;
     }
 }
 
@@ -308,6 +311,7 @@ impl HsptState {
         }
         Self::unmap_raw(v.base, 0, VIEW_BYTES);
         self.pages_unmapped += v.pages;
+        self.mappings = self.mappings.saturating_sub(v.maps);
         v.clear_marks();
         self.flushes += 1;
     }
@@ -319,7 +323,7 @@ impl HsptState {
                 self.flush_view(i);
             }
         }
-        self.mappings = 1;
+        self.mappings = self.views.iter().map(|v| v.maps).sum::<u64>() + 1;
     }
 
     /// Shared organisation: the view changes hands to address space `owner`;
@@ -335,6 +339,7 @@ impl HsptState {
         if v.nonglobal.is_empty() {
             return;
         }
+        Self::unmap_mirror(v.base);
         let mut ranges = std::mem::take(&mut v.nonglobal);
         ranges.sort_unstable();
         // Merge adjacent ranges so the unmapping takes few system calls.
@@ -378,6 +383,9 @@ impl HsptState {
             // Global entries match any ASID, so unmapping the page everywhere is exact enough.
             TlbOp::Mva { va, .. } | TlbOp::MvaAllAsids(va) => {
                 for v in self.views.iter_mut().filter(|v| v.key.is_some_and(|k| k.mmu) && v.chunk_mapped(va)) {
+                    if va < 0x10_0000 {
+                        Self::unmap_mirror(v.base);
+                    }
                     let mb = (va >> 20) as usize;
                     if v.sections[mb / 64] & (1 << (mb % 64)) != 0 {
                         Self::unmap_raw(v.base, (va & !0xf_ffff) as usize, 0x10_0000);
@@ -385,6 +393,10 @@ impl HsptState {
                     } else {
                         // A large page covers 64 KiB: unmap that much (always safe).
                         Self::unmap_raw(v.base, (va & !0xffff) as usize, 0x1_0000);
+                        // A hole in a longer mapping splits it in two.
+                        v.maps += 1;
+                        self.mappings += 1;
+                        self.peak_mappings = self.peak_mappings.max(self.mappings);
                     }
                 }
             }
@@ -411,15 +423,16 @@ impl HsptState {
             SptOrganisation::Private | SptOrganisation::Shared => MAX_VIEWS_PRIVATE,
             SptOrganisation::Group(n) => n,
         } + 1; // + the physical view
-        let i = if self.views.len() < limit {
+        let victim = (0..self.views.len())
+            .filter(|&i| i != self.phys_view && i != self.pinned)
+            .min_by_key(|&i| self.views[i].last_use);
+        let i = if self.views.len() < limit || victim.is_none() {
+            // (Over the limit only when the one view allowed is in use: group=1 and an LDRT.)
             let base = reserve()?;
             self.views.push(ViewSlot::new(base));
             self.views.len() - 1
         } else {
-            let i = (0..self.views.len())
-                .filter(|&i| i != self.phys_view && i != self.pinned)
-                .min_by_key(|&i| self.views[i].last_use)
-                .expect("at least one MMU view");
+            let i = victim.expect("checked above");
             if self.views[i].dirty {
                 self.flush_causes.recycle += 1;
             }
@@ -443,10 +456,38 @@ impl HsptState {
 
     /// The view a host address falls in, and the guest address it stands for.
     pub(super) fn locate(&self, host: usize) -> Option<(usize, u32)> {
+        // The guard page after 4 GiB mirrors guest page 0, so an access that wraps
+        // past 0xffff_ffff reads the wrapped bytes (as QEMU does; UNPREDICTABLE in
+        // the Arm ARM): a fault there fills page 0 and its mirror.
         self.views.iter().enumerate().find_map(|(i, v)| {
             let b = v.base as usize;
-            (host >= b && host < b + (1usize << 32)).then(|| (i, (host - b) as u32))
+            (host >= b && host < b + VIEW_BYTES).then(|| (i, (host - b) as u32))
         })
+    }
+
+    /// Maps the guard page after 4 GiB to guest page 0's physical page.
+    fn map_mirror(&mut self, i: usize, pa: u32, writable: bool) {
+        let base = self.views[i].base;
+        let prot = libc::PROT_READ | if writable { libc::PROT_WRITE } else { 0 };
+        // SAFETY: the guard page [base + 4 GiB, + 4 KiB) belongs to this view's reservation.
+        let p = unsafe {
+            libc::mmap(
+                base.add(1usize << 32) as *mut libc::c_void,
+                0x1000,
+                prot,
+                libc::MAP_SHARED | libc::MAP_FIXED,
+                self.ram_fd,
+                (pa - self.ram_start) as libc::off_t,
+            )
+        };
+        if p != libc::MAP_FAILED {
+            self.mappings += 1;
+            self.views[i].maps += 1;
+        }
+    }
+
+    fn unmap_mirror(base: *mut u8) {
+        Self::unmap_raw(base, 1usize << 32, 0x1000);
     }
 
     /// Resolves a miss at guest `va` in view `i` for a read or write: maps the
@@ -472,9 +513,14 @@ impl HsptState {
             }
             return Ok(Some(tr.pa));
         }
-        if self.mappings + 1 >= self.max_mappings {
+        // Prefill may add a mapping per page of its window (at most 64).
+        if self.mappings + 66 >= self.max_mappings {
             self.flush_all();
             self.flush_causes.host_limit += 1;
+        }
+        if va < 0x1000 {
+            let pa0 = tr.pa & !0xfff;
+            self.map_mirror(i, pa0, tr.writable);
         }
         if tr.size == 0x1000 && self.prefill > 1 {
             self.fill_with_neighbours(i, &regs, key.privileged, va, pbase, tr.writable, tr.global);
@@ -497,6 +543,7 @@ impl HsptState {
         let v = &mut self.views[i];
         v.mark(va, len);
         v.pages += (len / 0x1000) as u64;
+        v.maps += 1;
         if shared && !global {
             v.nonglobal.push((va, len));
         }

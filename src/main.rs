@@ -9,10 +9,12 @@ mod console;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use hspt_runtime::board::{fdt, loader, Board};
-use hspt_runtime::exec::{Config, Stop, Vm};
+use hspt_runtime::exec::{Config, JitOptions, Stop, Vm};
 
 /// Exit status for bad input (unreadable or malformed images, bad options).
 const EXIT_BAD_INPUT: u8 = 2;
+/// Interpreted executions before `--tier auto` compiles a block.
+const AUTO_JIT_THRESHOLD: u32 = 200;
 /// Exit status for a host-side failure (out of memory, mmap failure...).
 const EXIT_HOST_ERROR: u8 = 1;
 
@@ -63,9 +65,15 @@ struct RunArgs {
     /// Guest RAM in MiB.
     #[arg(short = 'm', long = "memory", default_value_t = 128)]
     memory: u64,
-    /// Execution tier.
-    #[arg(long, value_enum, default_value_t = Tier::Auto)]
+    /// Execution tier: the interpreter alone; the LLVM JIT for every block (threshold 0 unless
+    /// --jit-threshold says otherwise); or auto, the interpreter first and the JIT (on a background
+    /// thread) for blocks that got hot.
+    #[arg(long, value_enum, default_value_t = Tier::Interp)]
     tier: Tier,
+    /// Executions of a block in the interpreter before the JIT compiles it (0: compile every block
+    /// before it first runs, on the VM's thread). Default: 0 with --tier jit, 200 with auto.
+    #[arg(long, value_name = "N")]
+    jit_threshold: Option<u32>,
     /// Memory virtualisation: HSPT shadow regions or a software MMU.
     #[arg(long, value_enum, default_value_t = Mmu::Hspt)]
     mmu: Mmu,
@@ -76,6 +84,10 @@ struct RunArgs {
     /// aligned window of small pages (0 or 1 = off; at most 64).
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(0..=64))]
     prefill: u32,
+    /// Cap on the host mappings (VMAs) HSPT may hold; the default is the host's
+    /// vm.max_map_count minus a margin. Near the cap, shadow regions are flushed.
+    #[arg(long)]
+    max_host_mappings: Option<u64>,
     /// Stop the guest after this many seconds (exit status 124).
     #[arg(long)]
     timeout: Option<f64>,
@@ -85,6 +97,16 @@ struct RunArgs {
     /// Write run statistics as JSON to FILE, or '-' for stderr.
     #[arg(long)]
     stats: Option<String>,
+    /// Wait for gdb on ADDR: tcp::PORT (localhost), tcp:HOST:PORT or HOST:PORT, as QEMU's -gdb.
+    /// Attaching stops the guest; detaching lets it run on.
+    #[arg(long, value_name = "ADDR")]
+    gdb: Option<String>,
+    /// Shorthand for --gdb tcp::1234 (QEMU's -s).
+    #[arg(short = 's')]
+    gdb_default: bool,
+    /// Hold the guest at reset until gdb attaches (QEMU's -S); implies -s without --gdb.
+    #[arg(long, short = 'S')]
+    gdb_wait: bool,
 }
 
 fn main() -> ExitCode {
@@ -120,8 +142,8 @@ fn read_file(what: &str, p: &Path) -> Result<Vec<u8>, String> {
 }
 
 fn run(a: RunArgs) -> ExitCode {
-    if a.tier == Tier::Jit {
-        return bad_input("--tier jit: the LLVM JIT tier is not available yet; use --tier interp or auto");
+    if a.tier == Tier::Interp && a.jit_threshold.is_some() {
+        return bad_input("--jit-threshold needs --tier jit or auto");
     }
     if a.memory == 0 {
         return bad_input("-m 0: the guest needs some RAM");
@@ -198,9 +220,28 @@ fn run(a: RunArgs) -> ExitCode {
     let (_raw_mode, input) = if console_input { let (g, p) = console::start(); (Some(g), Some(p)) } else { (None, None) };
     let mode = if a.mmu == Mmu::Soft { hspt_runtime::board::MmuMode::Soft } else { hspt_runtime::board::MmuMode::Hspt };
     board.configure_memory(mode, a.spt, a.prefill);
+    if let Some(m) = a.max_host_mappings {
+        board.limit_host_mappings(m);
+    }
     let mut vm = Vm::new(board, Config { timeout, trace, log_undefined: std::env::var_os("HSPT_LOG_UNDEF").is_some(), dump_ir: std::env::var_os("HSPT_DUMP_IR").is_some(), console_input, input });
     // r0 = 0, r1 = 0xffffffff (no machine number), r2 = the DTB (Linux) or 0 (a bare ELF), as QEMU.
     vm.reset(loaded.entry, loaded.thumb, loaded.regs);
+    if a.tier != Tier::Interp {
+        let threshold = a.jit_threshold.unwrap_or(if a.tier == Tier::Jit { 0 } else { AUTO_JIT_THRESHOLD });
+        let backend = std::sync::Arc::new(hspt_llvm::LlvmBackend::default());
+        let log = std::env::var_os("HSPT_LOG_JIT").is_some();
+        if let Err(e) = vm.set_jit(JitOptions { backend, threshold, log }) {
+            eprintln!("hspt: cannot reserve memory for JIT code: {e}");
+            return ExitCode::from(EXIT_HOST_ERROR);
+        }
+    }
+    let gdb = a.gdb.clone().or_else(|| (a.gdb_default || a.gdb_wait).then(|| "tcp::1234".to_string()));
+    if let Some(spec) = gdb {
+        match vm.listen_gdb(&spec, a.gdb_wait) {
+            Ok(addr) => eprintln!("hspt: gdb stub listening on {addr} (target remote {addr})"),
+            Err(e) => return bad_input(e),
+        }
+    }
     let stop = vm.run();
     vm.stats.stop = stop.describe();
     vm.stats.mips = if vm.stats.wall_s > 0.0 { vm.stats.guest_insns as f64 / vm.stats.wall_s / 1e6 } else { 0.0 };

@@ -514,7 +514,8 @@ impl HsptState {
             return Ok(Some(tr.pa));
         }
         // Prefill may add a mapping per page of its window (at most 64).
-        if self.mappings + 66 >= self.max_mappings {
+        let margin = (self.prefill as u64 + 2).min(self.max_mappings / 8).max(2);
+        if self.mappings + margin >= self.max_mappings {
             self.flush_all();
             self.flush_causes.host_limit += 1;
         }

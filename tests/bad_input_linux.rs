@@ -131,3 +131,30 @@ fn a_zimage_boots_with_the_linux_registers_and_a_device_tree() {
     }
     std::fs::remove_dir_all(&d).ok();
 }
+
+/// A corrupt initramfs makes Debian's kernel panic ("VFS: Unable to mount root
+/// fs"): hspt notices the panic on the console and stops with status 3, at once,
+/// rather than waiting for --timeout.
+#[test]
+fn a_guest_kernel_panic_stops_the_vm_with_its_own_status() {
+    let d = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-images/debian/out");
+    let (kernel, initrd) = (d.join("vmlinuz"), d.join("initramfs.cpio.gz"));
+    assert!(kernel.exists() && initrd.exists(), "run scripts/setup.sh (it fetches the Debian guest)");
+    let bytes = std::fs::read(&initrd).unwrap();
+    let bad = std::env::temp_dir().join(format!("hspt-bad-initrd-{}.gz", std::process::id()));
+    std::fs::write(&bad, &bytes[..bytes.len().min(100_000)]).unwrap();
+    let t = std::time::Instant::now();
+    let o = std::process::Command::new(env!("CARGO_BIN_EXE_hspt"))
+        .args(["run", "-m", "256", "--timeout", "600", "--append", "console=ttyAMA0 cryptomgr.notests quiet", "--kernel"])
+        .arg(&kernel)
+        .arg("--initrd")
+        .arg(&bad)
+        .output()
+        .expect("spawn hspt");
+    std::fs::remove_file(&bad).ok();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(3), "stderr: {err}");
+    assert!(err.contains("kernel panicked") && err.contains("Unable to mount root fs"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
+    assert!(t.elapsed().as_secs() < 500, "stopped at the panic, not at the timeout");
+}

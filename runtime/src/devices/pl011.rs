@@ -48,7 +48,14 @@ pub struct Pl011 {
     ilpr: u32,
     /// Bytes transmitted (stats, tests).
     pub tx_bytes: u64,
+    /// The line being transmitted (for spotting a kernel panic message).
+    line: Vec<u8>,
+    /// The first line that announced a guest kernel panic.
+    pub panic_line: Option<String>,
 }
+
+/// What Linux prints when it panics.
+const PANIC_MARKER: &[u8] = b"Kernel panic - not syncing";
 
 impl Pl011 {
     pub fn new(out: Box<dyn Write>) -> Self {
@@ -65,6 +72,8 @@ impl Pl011 {
             dmacr: 0,
             ilpr: 0,
             tx_bytes: 0,
+            line: Vec::new(),
+            panic_line: None,
         }
     }
 
@@ -131,6 +140,14 @@ impl Device for Pl011 {
                     let _ = self.out.flush();
                 }
                 self.tx_bytes += 1;
+                if b == b'\n' {
+                    if self.panic_line.is_none() && self.line.windows(PANIC_MARKER.len()).any(|w| w == PANIC_MARKER) {
+                        self.panic_line = Some(String::from_utf8_lossy(&self.line).trim().to_string());
+                    }
+                    self.line.clear();
+                } else if self.line.len() < 512 {
+                    self.line.push(b);
+                }
                 // The transmit FIFO drains instantly.
                 self.ris |= INT_TX;
             }
@@ -186,5 +203,10 @@ mod tests {
         assert_eq!(u.read(DR, 4), b'x' as u32);
         assert!(!u.irq_level());
         assert_eq!(u.read(0xfe0, 4), 0x11);
+        assert_eq!(u.panic_line, None);
+        for b in b"[    1.0] Kernel panic - not syncing: VFS: Unable to mount root fs\n" {
+            u.write(DR, 4, *b as u32);
+        }
+        assert!(u.panic_line.as_deref().unwrap().contains("Unable to mount root fs"));
     }
 }

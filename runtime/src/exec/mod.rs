@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::arm;
 use crate::board::Board;
-use crate::cpu::{CpuState, Exception, ExitReason, Mode, EAIF_I, SYS_ATS, SYS_ICACHE, SYS_TIMER, SYS_TLB};
+use crate::cpu::{CpuState, Exception, ExitReason, Mode, EAIF_I, SYS_ATS, SYS_ICACHE, SYS_MMU, SYS_TIMER, SYS_TLB};
 use crate::devices::timer;
 use crate::devices::psci::{self, PsciAction};
 use crate::ir::interp::Temps;
@@ -36,6 +36,8 @@ pub enum Stop {
     Timeout(Duration),
     /// The guest can no longer make progress (e.g. waits for an interrupt that can never come).
     Halted(String),
+    /// The guest kernel panicked (its console said so).
+    GuestPanic(String),
 }
 
 impl Stop {
@@ -46,6 +48,7 @@ impl Stop {
             Stop::Reset => 0,
             Stop::Timeout(_) => 124,
             Stop::Halted(_) => 125,
+            Stop::GuestPanic(_) => 3,
         }
     }
     pub fn describe(&self) -> String {
@@ -54,6 +57,7 @@ impl Stop {
             Stop::Reset => "guest requested a reset (stopping, as QEMU -no-reboot does)".into(),
             Stop::Timeout(d) => format!("timeout: the guest was still running after {:.1} s", d.as_secs_f64()),
             Stop::Halted(why) => format!("guest halted: {why}"),
+            Stop::GuestPanic(line) => format!("the guest kernel panicked: {line}"),
         }
     }
 }
@@ -85,6 +89,8 @@ pub struct Vm {
     last_exception_pc: Option<u32>,
     repeat_exceptions: u32,
     last_sctlr: u32,
+    /// Dispatcher rounds left after a kernel panic message before stopping.
+    panic_grace: u32,
     /// The compiled tier (None: interpreter only).
     jit: Option<Box<jit::Jit>>,
     /// The gdb stub, when `--gdb` listens (see gdb.rs).
@@ -93,7 +99,7 @@ pub struct Vm {
 
 impl Vm {
     pub fn new(board: Board, config: Config) -> Vm {
-        Vm { cpu: Box::new(CpuState::new()), board, cache: BlockCache::new(), stats: Stats::default(), config, temps: Temps::default(), last_exception_pc: None, repeat_exceptions: 0, last_sctlr: 0, jit: None, debug: None }
+        Vm { cpu: Box::new(CpuState::new()), board, cache: BlockCache::new(), stats: Stats::default(), config, temps: Temps::default(), last_exception_pc: None, repeat_exceptions: 0, last_sctlr: 0, panic_grace: 20_000, jit: None, debug: None }
     }
 
     /// Enters the guest like QEMU enters a bare ELF or kernel: SVC mode, IRQ/FIQ
@@ -111,7 +117,13 @@ impl Vm {
     /// Runs until the guest powers off, halts, or the timeout expires.
     pub fn run(&mut self) -> Stop {
         let start = Instant::now();
-        let stop = self.run_loop(start);
+        let mut stop = self.run_loop(start);
+        // A panicking kernel reboots (panic=-1), spins or halts: report the panic instead.
+        if let Some(line) = self.board.uart.panic_line.clone() {
+            if stop != Stop::PowerOff {
+                stop = Stop::GuestPanic(line);
+            }
+        }
         self.gdb_finish(&stop);
         self.stats.wall_s = start.elapsed().as_secs_f64();
         self.stats.guest_insns = self.cpu.insns;
@@ -168,6 +180,13 @@ impl Vm {
                     }
                 }
                 timer::sync_gic(&self.cpu.cp15, &mut self.board.gic, timer::counter());
+                if let Some(line) = &self.board.uart.panic_line {
+                    // Give the kernel a moment to print the rest of its report, then stop.
+                    if self.panic_grace == 0 {
+                        return Stop::GuestPanic(line.clone());
+                    }
+                    self.panic_grace -= 1;
+                }
                 if let Some(poll) = self.config.input.as_mut() {
                     let bytes = poll();
                     if !bytes.is_empty() {
@@ -266,12 +285,13 @@ impl Vm {
             if let Some(t) = self.config.trace.as_mut() {
                 trace::line(t, cpu);
             }
-            let exit = jit::run(&mut self.jit, &self.cache, block, cpu, &mut self.board, &mut self.temps);
+            let chain = self.debug.is_none() && self.config.trace.is_none();
+            let exit = jit::run(&mut self.jit, &self.cache, block, cpu, &mut self.board, &mut self.temps, chain);
             let b = self.cache.block(block);
             match exit {
                 ExitReason::Branch => {
                     // `b .` with nothing that could ever interrupt it.
-                    if cpu.r[15] == pc && b.insns.len() == 1 && b.ops.iter().all(|op| !is_side_effect(op)) && self.debug.is_none() {
+                    if cpu.r[15] == pc && b.insns.len() == 1 && b.ops.iter().all(|op| !is_side_effect(op)) && self.debug.is_none() && !jit::chained(&self.jit) {
                         return Stop::Halted(format!(
                             "the guest is spinning at 0x{:08x} ({} mode) and no interrupt can arrive",
                             pc,
@@ -407,6 +427,9 @@ impl Vm {
 
     fn sys_change(&mut self) {
         let fx = std::mem::take(&mut self.cpu.sys_effects);
+        if fx & (SYS_ICACHE | SYS_TLB | SYS_MMU) != 0 {
+            jit::flush_chains(&mut self.jit);
+        }
         if fx & SYS_ICACHE != 0 {
             self.cache.new_epoch();
             self.stats.icache_flushes += 1;

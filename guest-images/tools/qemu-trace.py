@@ -2,7 +2,8 @@
 """Converts a QEMU ARM CPU log into hspt's --trace format, one line per instruction.
 
     qemu-system-arm -M virt -cpu cortex-a15 -nographic -kernel g.elf \
-        -d exec,cpu,nochain -accel tcg,one-insn-per-tb=on -D qemu.log
+        -d exec,cpu,nochain -singlestep -D qemu.log
+    (QEMU 8.1 and later: -accel tcg,one-insn-per-tb=on instead of -singlestep)
     guest-images/tools/qemu-trace.py qemu.log > qemu.trace
     hspt run --kernel g.elf --trace hspt.trace
     diff qemu.trace hspt.trace | head      # first divergence

@@ -112,7 +112,8 @@ pub fn load_elf(board: &mut Board, bytes: &[u8], name: &str) -> Result<Loaded, L
         return Err(err("ELF file has no loadable segments".into()));
     }
     let e = elf.header.e_entry as u32;
-    Ok(Loaded { entry: e & !1, thumb: e & 1 != 0, low, high, regs: [0, 0xffff_ffff, 0], initrd: None, dtb: None })
+    // A bare ELF gets no boot protocol: QEMU enters it with r0-r2 = 0.
+    Ok(Loaded { entry: e & !1, thumb: e & 1 != 0, low, high, regs: [0, 0, 0], initrd: None, dtb: None })
 }
 
 // zImage header (arch/arm/boot/compressed/head.S): a magic word, the image's link-time

@@ -111,6 +111,9 @@ impl Vm {
         self.cpu.r[2] = regs[2];
         self.cpu.r[15] = entry;
         self.cpu.t = thumb as u8;
+        // The flags are UNKNOWN at reset; QEMU's reset state has Z set, and matching it
+        // keeps instruction traces comparable from the first instruction.
+        self.cpu.z = 1;
         self.cache.clear();
     }
 

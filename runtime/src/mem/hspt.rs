@@ -626,3 +626,103 @@ pub fn key_for(cpu: &CpuState, user: bool) -> ViewKey {
         dacr: c.dacr,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TTB: u32 = 0x4000_4000;
+    const L2: u32 = 0x4000_8000;
+
+    fn key(asid: u8, ttbr0: u32, privileged: bool) -> ViewKey {
+        ViewKey { mmu: true, asid, ttbr0, ttbr1: 0, ttbcr: 0, privileged, dacr: 0x5 }
+    }
+
+    fn poke(st: &HsptState, pa: u32, v: u32) {
+        assert!(st.ram_contains(pa, 4));
+        // SAFETY: pa is RAM, mapped writable in the physical view.
+        unsafe { std::ptr::write(st.phys_base.add(pa as usize) as *mut u32, v) };
+    }
+
+    /// RAM with a table at TTB: VA 0x0010_0000 is a page table whose pages 0..16
+    /// map to consecutive RAM pages (user RW, non-global); VA 0x0040_0000 is a section.
+    fn setup() -> (GuestRam, Box<HsptState>) {
+        let ram = GuestRam::new(0x4000_0000, 0x40_0000).unwrap();
+        let st = HsptState::new(&ram).unwrap();
+        poke(&st, TTB + (0x001 << 2), L2 | 0b01);
+        for k in 0..16 {
+            poke(&st, L2 + (k << 2), (0x4010_0000 + (k << 12)) | (1 << 11) | (0b11 << 4) | 0b10);
+        }
+        poke(&st, TTB + (0x004 << 2), 0x4020_0000 | (0b11 << 10) | 0b10);
+        poke(&st, 0x4010_3000, 0xfeed_f00d);
+        (ram, st)
+    }
+
+    #[test]
+    fn private_views_per_address_space_and_context() {
+        let (_ram, mut st) = setup();
+        let a = st.view_for(key(1, TTB, true)).unwrap();
+        assert_eq!(st.view_for(key(1, TTB, true)).unwrap(), a);
+        let b = st.view_for(key(2, TTB, true)).unwrap();
+        let u = st.view_for(key(1, TTB, false)).unwrap();
+        assert!(a != b && a != u && b != u);
+        assert_eq!(st.view_for(ViewKey { mmu: false, ..key(1, TTB, true) }).unwrap(), st.phys_view);
+    }
+
+    #[test]
+    fn fill_maps_the_page_with_prefill_and_counts() {
+        let (_ram, mut st) = setup();
+        st.prefill = 16;
+        let i = st.view_for(key(1, TTB, true)).unwrap();
+        assert_eq!(st.fill(i, 0x0010_3004, false), Ok(None));
+        // SAFETY: the fill just mapped this page of the view.
+        let v = unsafe { std::ptr::read(st.view_base(i).add(0x0010_3000) as *const u32) };
+        assert_eq!(v, 0xfeed_f00d);
+        // The 16 pages of the window are physically consecutive: one mapping, 15 prefilled.
+        assert_eq!((st.fills, st.prefilled, st.views[i].maps), (1, 15, 1));
+        // A section fills in one go and is recorded for TLB maintenance.
+        assert_eq!(st.fill(i, 0x0041_2345, true), Ok(None));
+        assert!(st.views[i].sections[0] & (1 << 4) != 0);
+        // Unmapped VA: a translation fault; device PA: reported as such.
+        assert!(st.fill(i, 0x0080_0000, false).is_err());
+        poke(&st, TTB + (0x090 << 2), 0x0900_0000 | (0b11 << 10) | 0b10);
+        assert_eq!(st.fill(i, 0x0900_0010, false), Ok(Some(0x0900_0010)));
+        // TLBIALL empties the view and the mapping count.
+        st.tlb_maintenance(TlbOp::All);
+        assert_eq!((st.views[i].maps, st.views[i].dirty), (0, false));
+        assert_eq!(st.flush_causes.tlb, 1);
+    }
+
+    #[test]
+    fn shared_views_change_hands_and_drop_non_global_pages() {
+        let (_ram, mut st) = setup();
+        st.org = SptOrganisation::Shared;
+        let a = st.view_for(key(1, TTB, true)).unwrap();
+        st.fill(a, 0x0010_0000, false).unwrap();
+        assert!(!st.views[a].nonglobal.is_empty());
+        let b = st.view_for(key(2, TTB, true)).unwrap();
+        assert_eq!(a, b, "one view for every address space");
+        assert_eq!((st.flush_causes.context_switch, st.owner_switches), (1, 1));
+        assert!(st.views[a].nonglobal.is_empty());
+    }
+
+    #[test]
+    fn group_recycles_least_recently_used_but_never_the_pinned_view() {
+        let (_ram, mut st) = setup();
+        st.org = SptOrganisation::Group(2);
+        let a = st.view_for(key(1, TTB, true)).unwrap();
+        let b = st.view_for(key(2, TTB, true)).unwrap();
+        st.fill(a, 0x0010_0000, false).unwrap();
+        st.pinned = a;
+        st.view_for(key(1, TTB, true)).unwrap(); // a is the most recent now
+        let c = st.view_for(key(3, TTB, true)).unwrap();
+        assert_eq!(c, b, "the least recently used view is recycled");
+        assert_eq!(st.regions_recycled, 1);
+        // With a pinned and b recycled as c: asking for a 4th space recycles c, not a.
+        let d = st.view_for(key(4, TTB, true)).unwrap();
+        assert_ne!(d, a);
+        assert_eq!("group=2".parse::<SptOrganisation>(), Ok(SptOrganisation::Group(2)));
+        assert!("group=0".parse::<SptOrganisation>().is_err());
+        assert!("sharde".parse::<SptOrganisation>().is_err());
+    }
+}

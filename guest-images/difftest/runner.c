@@ -8,9 +8,12 @@
  *           state; u8 scratch[1024]; u8 code[code_len]
  *   result: u32 "RSLT" | u32 "FALT", u32 signal; state; u8 scratch[1024]
  *   state:  u32 r[15]; u32 apsr; u32 fpscr; u64 d[16]
+ * Memory: scratch page at 0x48000000 (then a no-access guard page), code area
+ * 0x49000000-0x4a000000, save stub at 0x49ff0000.
  * The case's code runs at code_addr, followed by a terminator that jumps to the
- * save routine at STUB (stub.S). A SIGILL/SIGSEGV/SIGBUS/SIGFPE in the case is
- * reported as FALT with the state at the faulting instruction.
+ * save routine at STUB (stub.S). A SIGILL/SIGSEGV/SIGBUS/SIGFPE/SIGTRAP in the
+ * case is reported as FALT with the state at the faulting instruction, and a case
+ * still running after 2 s as FALT with SIGALRM.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -26,6 +29,7 @@
 #define SCRATCH 0x48000000u
 #define SCRATCH_SIZE 0x1000u
 #define SCRATCH_CASE 1024u
+#define GUARD (SCRATCH + SCRATCH_SIZE) /* no access: cases fault there on purpose */
 #define CODE_AREA 0x49000000u
 #define CODE_AREA_SIZE 0x01000000u
 #define STUB 0x49ff0000u
@@ -85,12 +89,15 @@ static void on_fault(int sig, siginfo_t *info, void *ctx) {
 static __attribute__((noinline)) const uint32_t *run_one(const uint32_t *state, uint32_t *save_area) {
     int sig = sigsetjmp(fault_jb, 1);
     if (sig == 0) {
+        alarm(2); /* a case that never reaches its end is reported as SIGALRM */
         run_case(state);
+        alarm(0);
         set_fpscr(0);
         save_area[15] &= APSR_MASK;
         put32(MAGIC_RSLT);
         return save_area;
     }
+    alarm(0);
     set_fpscr(0);
     put32(MAGIC_FALT);
     put32((uint32_t)sig);
@@ -130,6 +137,8 @@ int main(int argc, char **argv) {
     if (mmap((void *)SCRATCH, SCRATCH_SIZE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) !=
         (void *)SCRATCH)
         die("cannot map the scratch page");
+    if (mmap((void *)GUARD, 0x1000, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != (void *)GUARD)
+        die("cannot map the guard page");
     if (mmap((void *)CODE_AREA, CODE_AREA_SIZE, PROT_READ | PROT_WRITE | PROT_EXEC,
              MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != (void *)CODE_AREA)
         die("cannot map the code area");
@@ -146,7 +155,7 @@ int main(int argc, char **argv) {
     sa.sa_sigaction = on_fault;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
-    int sigs[] = {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP};
+    int sigs[] = {SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, SIGALRM};
     for (unsigned i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         if (sigaction(sigs[i], &sa, NULL)) die("sigaction");
 

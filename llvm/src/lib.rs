@@ -1,9 +1,127 @@
-//! hspt's LLVM backend. Until the JIT issue lands this crate holds only the LLVM
-//! plumbing (context, native target, JIT engine) and a smoke test proving that
-//! LLVM 19 is linked and can compile and run x86-64 code on this host.
+//! hspt's LLVM backend: implements the runtime's `Backend` (IR block -> LLVM IR
+//! (`lower`) -> O2 -> x86-64 object -> position-independent bytes (`link`)).
+//! Also a smoke test proving that LLVM 19 is linked and can run code on this host.
+
+mod link;
+mod lower;
+
+use std::cell::RefCell;
+use std::sync::Once;
 
 use inkwell::context::Context;
+use inkwell::passes::PassBuilderOptions;
+use inkwell::targets::{CodeModel, FileType, InitializationConfig, RelocMode, Target, TargetMachine};
 use inkwell::OptimizationLevel;
+
+use hspt_runtime::exec::backend::{Backend, CompiledCode};
+use hspt_runtime::ir::Block;
+
+/// The LLVM backend (stateless: each compile uses its own LLVM context, so it
+/// can run on any thread).
+#[derive(Clone, Debug)]
+pub struct LlvmBackend {
+    /// New pass manager pipeline, e.g. "default<O2>".
+    pub pipeline: &'static str,
+    /// Print each block's LLVM IR after optimisation (HSPT_DUMP_LLVM=1).
+    pub dump: bool,
+}
+
+impl Default for LlvmBackend {
+    fn default() -> Self {
+        let pipeline = match std::env::var("HSPT_LLVM_PIPELINE") {
+            Ok(p) if !p.is_empty() => Box::leak(p.into_boxed_str()),
+            _ => "default<O2>",
+        };
+        LlvmBackend { pipeline, dump: std::env::var_os("HSPT_DUMP_LLVM").is_some() }
+    }
+}
+
+fn init_target() -> Result<(), String> {
+    static INIT: Once = Once::new();
+    static mut ERR: Option<String> = None;
+    INIT.call_once(|| {
+        if let Err(e) = Target::initialize_native(&InitializationConfig::default()) {
+            // SAFETY: written once inside call_once, read only after it.
+            unsafe { ERR = Some(e) };
+        }
+    });
+    // SAFETY: call_once has completed; nobody writes ERR any more.
+    match unsafe { (*std::ptr::addr_of!(ERR)).clone() } {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
+thread_local! {
+    static MACHINE: RefCell<Option<TargetMachine>> = const { RefCell::new(None) };
+}
+
+fn with_machine<T>(f: impl FnOnce(&TargetMachine) -> Result<T, String>) -> Result<T, String> {
+    init_target()?;
+    MACHINE.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.is_none() {
+            let triple = TargetMachine::get_default_triple();
+            let target = Target::from_triple(&triple).map_err(|e| e.to_string())?;
+            let cpu = TargetMachine::get_host_cpu_name();
+            let features = TargetMachine::get_host_cpu_features();
+            let tm = target
+                .create_target_machine(
+                    &triple,
+                    cpu.to_str().unwrap_or("x86-64"),
+                    features.to_str().unwrap_or(""),
+                    OptimizationLevel::Default,
+                    RelocMode::PIC,
+                    CodeModel::Small,
+                )
+                .ok_or("cannot create the x86-64 target machine")?;
+            *m = Some(tm);
+        }
+        f(m.as_ref().expect("machine just created"))
+    })
+}
+
+impl LlvmBackend {
+    /// The optimised LLVM IR of `block`, as text (for tests and HSPT_DUMP_LLVM).
+    pub fn llvm_ir(&self, block: &Block) -> Result<String, String> {
+        with_machine(|tm| {
+            let ctx = Context::create();
+            let module = ctx.create_module("block");
+            lower::Lower::build(&ctx, &module, block).map_err(|e| e.to_string())?;
+            module.verify().map_err(|e| e.to_string())?;
+            module.run_passes(self.pipeline, tm, PassBuilderOptions::create()).map_err(|e| e.to_string())?;
+            Ok(module.print_to_string().to_string())
+        })
+    }
+}
+
+impl Backend for LlvmBackend {
+    fn name(&self) -> &'static str {
+        "llvm"
+    }
+
+    fn compile(&self, block: &Block) -> Result<CompiledCode, String> {
+        with_machine(|tm| {
+            let ctx = Context::create();
+            let module = ctx.create_module("block");
+            module.set_triple(&tm.get_triple());
+            module.set_data_layout(&tm.get_target_data().get_data_layout());
+            lower::Lower::build(&ctx, &module, block).map_err(|e| format!("lowering: {e}"))?;
+            module.verify().map_err(|e| format!("invalid LLVM IR: {e}"))?;
+            module.run_passes(self.pipeline, tm, PassBuilderOptions::create()).map_err(|e| e.to_string())?;
+            if self.dump {
+                eprintln!("; block 0x{:08x}\n{}", block.pc, module.print_to_string().to_string());
+            }
+            if std::env::var_os("HSPT_DUMP_ASM").is_some() {
+                if let Ok(asm) = tm.write_to_memory_buffer(&module, FileType::Assembly) {
+                    eprintln!("; block 0x{:08x}\n{}", block.pc, String::from_utf8_lossy(asm.as_slice()));
+                }
+            }
+            let buf = tm.write_to_memory_buffer(&module, FileType::Object).map_err(|e| e.to_string())?;
+            link::link(buf.as_slice(), lower::FN_NAME)
+        })
+    }
+}
 
 /// Compiles `fn(u32, u32) -> u32 { a + b }` through LLVM's JIT and calls it.
 /// Used by `hspt --version`-style diagnostics and the smoke test.

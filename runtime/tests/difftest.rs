@@ -25,7 +25,9 @@ const FIXED_SEED: u64 = 0x4853_5054_d1ff_0001;
 const BATCH: usize = 2500;
 const MAX_REPORTED: usize = 20;
 const FPSCR_QC: u32 = 1 << 27;
-const QEMU_TIMEOUT: Duration = Duration::from_secs(300);
+/// For all batches together, plus a second per thousand cases (the runner
+/// itself stops a case after 2 s).
+const QEMU_TIMEOUT: Duration = Duration::from_secs(60);
 
 fn difftest_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest-images/difftest")
@@ -50,7 +52,7 @@ fn build_runner() -> PathBuf {
     let runner = dir.join("build/runner");
     let stale = match mtime(&runner) {
         None => true,
-        Some(t) => ["runner.c", "stub.S", "build.sh"].iter().any(|s| mtime(&dir.join(s)).map_or(true, |m| m > t)),
+        Some(t) => ["runner.c", "stub.S", "build.sh"].iter().any(|s| !matches!(mtime(&dir.join(s)), Some(m) if m <= t)),
     };
     if stale {
         assert!(
@@ -125,7 +127,8 @@ fn start_qemu(runner: &Path, cases: &[Case], tag: &str) -> QemuRun {
 
 impl QemuRun {
     fn wait(self) -> Vec<QemuResult> {
-        let deadline = Instant::now() + QEMU_TIMEOUT;
+        let cases: usize = self.jobs.iter().map(|j| j.3).sum();
+        let deadline = Instant::now() + QEMU_TIMEOUT + Duration::from_millis(cases as u64);
         let mut all = Vec::new();
         for (mut child, inp, out, n) in self.jobs {
             let status = loop {
@@ -156,6 +159,7 @@ fn signal_name(s: u32) -> &'static str {
         7 => "SIGBUS",
         8 => "SIGFPE",
         11 => "SIGSEGV",
+        14 => "SIGALRM (the case never reached its end)",
         _ => "signal",
     }
 }
@@ -244,7 +248,9 @@ fn compare(case: &Case, h: &Outcome, q: &QemuResult) -> Option<String> {
 /// objdump's disassembly of the case's code (or just the words if objdump is missing).
 fn disassemble(case: &Case) -> String {
     let mut s = String::new();
-    let path = std::env::temp_dir().join(format!("hspt-difftest-{}-dis.bin", std::process::id()));
+    static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let k = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let path = std::env::temp_dir().join(format!("hspt-difftest-{}-dis{k}.bin", std::process::id()));
     let dis = std::fs::write(&path, &case.code).ok().and_then(|_| {
         let mut cmd = Command::new("arm-linux-gnueabihf-objdump");
         cmd.args(["-D", "-b", "binary", "-marm"]);

@@ -38,6 +38,8 @@ pub struct CompiledCode {
     pub code: Vec<u8>,
     /// Offset of the entry point (`fn(*mut CpuState) -> u32`) in `code`.
     pub entry: usize,
+    /// Alignment the start of `code` needs (constant pools), a power of two.
+    pub align: usize,
 }
 
 /// A compiler of IR blocks into machine code (the LLVM JIT; AOT uses the same).
@@ -54,4 +56,63 @@ pub fn pending_byte(p: Option<Exception>) -> u8 {
     // SAFETY: Option<Exception> is one byte (checked above), so it is the same
     // size as u8, and every byte of it is initialised.
     unsafe { std::mem::transmute::<Option<Exception>, u8>(p) }
+}
+
+// ----- chaining (blocks jumping straight to the next compiled block) -----
+//
+// A compiled block is entered as `fn(*mut CpuState, *mut ChainCtx) -> u32`. At
+// entry it stores its own entry address and its PC in `cur_code`/`cur_pc0` (so
+// that an EXIT_RETRY can be traced to the block that made it). When it leaves
+// with `ExitReason::Branch` and `budget > 0`, it looks the next (PC, T, ITSTATE,
+// memory view) up in `table` and, on a hit, decrements `budget` and tail-calls
+// the entry found, instead of returning. The dispatcher fills the table with
+// every compiled block it enters and invalidates it (`key_gen`) whenever the
+// guest's code or mappings may have changed (instruction-cache and TLB
+// maintenance, translation-regime changes, recycled views, a cleared block
+// cache). Interrupts are checked when the budget runs out.
+
+/// log2 of the number of `ChainEntry`s.
+pub const CHAIN_BITS: u32 = 16;
+
+#[repr(C)]
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ChainEntry {
+    /// `chain_key` of the block.
+    pub key: u64,
+    /// `CpuState::mem_base` it was entered with (the memory view: address space and permissions).
+    pub base: u64,
+    /// Entry address.
+    pub code: u64,
+    pub _pad: u64,
+}
+
+#[repr(C)]
+#[derive(Debug)]
+pub struct ChainCtx {
+    /// Chained jumps left before control returns to the dispatcher.
+    pub budget: i64,
+    /// Chained jumps made (statistics).
+    pub hits: u64,
+    /// The current generation, shifted into place (`chain_key`).
+    pub key_gen: u64,
+    pub table: *mut ChainEntry,
+    /// Entry address and guest PC of the block running (or that returned last).
+    pub cur_code: u64,
+    pub cur_pc0: u32,
+    pub _pad: u32,
+}
+
+/// The key of a block in the chain table: its PC, T and ITSTATE, and the generation.
+#[inline]
+pub fn chain_key(pc: u32, t: u8, it: u8, key_gen: u64) -> u64 {
+    pc as u64 | (t as u64 & 1) << 32 | (it as u64) << 33 | key_gen
+}
+
+/// Shift of the generation inside a key.
+pub const CHAIN_GEN_SHIFT: u32 = 41;
+
+/// The table slot of a PC.
+#[inline]
+pub fn chain_index(pc: u32) -> usize {
+    ((pc >> 1) ^ (pc >> (CHAIN_BITS + 1))) as usize & ((1 << CHAIN_BITS) - 1)
 }

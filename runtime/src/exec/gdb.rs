@@ -56,8 +56,14 @@ use crate::board::Board;
 use crate::ir::Block;
 use crate::mem::walk::{self, Access, WalkRegs};
 
+/// QEMU's virt board has two (here empty) flash banks below 128 MiB, which a debugger
+/// reads as zeros. gdb's frame unwinder reads through stale frame pointers there with the
+/// MMU off (at the kernel's entry, r11 holds a small number): an error would make it
+/// refuse even to single-step.
+const FLASH_WINDOW_END: u32 = 0x0800_0000;
+
 /// A running guest looks at the connection (Ctrl-C, a new gdb) every this many block boundaries.
-const POLL_EVERY: u32 = 64;
+const POLL_EVERY: u32 = 1024;
 
 /// Where the stub listens, from QEMU-style syntax: `tcp::1234`, `tcp:HOST:1234`,
 /// `HOST:1234`, `:1234` or `1234`. An empty host means localhost (QEMU listens on
@@ -717,6 +723,10 @@ impl Vm {
             let n = (out.len() - done).min(0x1000 - (a & 0xfff) as usize);
             match self.debug_pa(a) {
                 Some(pa) if self.board.read_phys(pa, &mut out[done..done + n]) => done += n,
+                Some(pa) if pa < FLASH_WINDOW_END => {
+                    out[done..done + n].fill(0);
+                    done += n;
+                }
                 _ => break,
             }
         }

@@ -9,7 +9,7 @@
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
-use super::backend::{Backend, CompiledCode, EXIT_RETRY};
+use super::backend::{chain_index, chain_key, Backend, ChainCtx, ChainEntry, CompiledCode, CHAIN_BITS, CHAIN_GEN_SHIFT, EXIT_RETRY};
 use super::cache::{BlockCache, BlockId};
 use super::jit_entry::{self, CodeArena};
 use crate::arm;
@@ -20,6 +20,8 @@ use crate::ir::Block;
 
 /// Address space reserved for compiled code per VM.
 const ARENA_BYTES: usize = 1 << 30;
+/// Chained block executions between two visits of the dispatcher (interrupts, timer, console).
+const CHAIN_BUDGET: i64 = 256;
 
 /// How the VM uses a backend.
 #[derive(Clone)]
@@ -78,6 +80,8 @@ pub struct JitStats {
     pub runs_interpreted: u64,
     /// Compiled blocks that handed an instruction to the interpreter.
     pub retries: u64,
+    /// Chained jumps between compiled blocks (without the dispatcher).
+    pub chain_hits: u64,
 }
 
 pub(crate) struct Jit {
@@ -90,6 +94,15 @@ pub(crate) struct Jit {
     worker: Option<Worker>,
     in_flight: usize,
     arena_full: bool,
+    /// Chaining: the context compiled code sees, its table, entry address -> block.
+    ctx: Box<ChainCtx>,
+    table: Box<[ChainEntry]>,
+    gen: u64,
+    by_entry: std::collections::HashMap<u64, BlockId>,
+    /// What the chain table was valid for: block cache generation, recycled views.
+    token: (u64, u64),
+    /// Whether the last compiled run chained into other blocks.
+    chained: bool,
     pub stats: JitStats,
 }
 
@@ -105,8 +118,32 @@ impl Jit {
             worker: None,
             in_flight: 0,
             arena_full: false,
+            ctx: Box::new(ChainCtx {
+                budget: 0,
+                hits: 0,
+                key_gen: 1 << CHAIN_GEN_SHIFT,
+                table: std::ptr::null_mut(),
+                cur_code: 0,
+                cur_pc0: 0,
+                _pad: 0,
+            }),
+            table: vec![ChainEntry::default(); 1 << CHAIN_BITS].into_boxed_slice(),
+            gen: 1,
+            by_entry: std::collections::HashMap::new(),
+            token: (0, 0),
+            chained: false,
             stats: JitStats::default(),
         })
+    }
+
+    /// Forgets every chain link (guest code or mappings may have changed).
+    pub fn flush_chains(&mut self) {
+        self.gen += 1;
+        if self.gen >= 1 << (64 - CHAIN_GEN_SHIFT) {
+            self.table.fill(ChainEntry::default());
+            self.gen = 1;
+        }
+        self.ctx.key_gen = self.gen << CHAIN_GEN_SHIFT;
     }
 
     fn worker(&mut self) -> &Worker {
@@ -142,6 +179,7 @@ impl Jit {
                 Some(entry) => {
                     slot.state = State::Compiled;
                     slot.entry = entry;
+                    self.by_entry.insert(entry as u64, id);
                     self.stats.compiled += 1;
                     self.stats.code_bytes += code.code.len() as u64;
                 }
@@ -176,12 +214,19 @@ impl Jit {
     }
 
     /// Runs block `id` in the tier it has reached, compiling it when it gets hot.
-    pub fn run(&mut self, cache: &BlockCache, id: BlockId, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps) -> ExitReason {
+    pub fn run(&mut self, cache: &BlockCache, id: BlockId, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps, chain: bool) -> ExitReason {
         if cache.generation() != self.generation {
             // The block cache was cleared: ids start again.
             self.generation = cache.generation();
             self.slots.clear();
+            self.by_entry.clear();
         }
+        let token = (cache.generation(), board.hspt_stats().3);
+        if token != self.token {
+            self.token = token;
+            self.flush_chains();
+        }
+        self.chained = false;
         if self.in_flight > 0 {
             self.poll(cache);
         }
@@ -191,7 +236,7 @@ impl Jit {
         }
         let slot = self.slots[i];
         match slot.state {
-            State::Compiled => return self.run_compiled(cache.block(id), slot.entry, cpu, board, temps),
+            State::Compiled => return self.run_compiled(cache, slot.entry, cpu, board, temps, chain),
             State::Cold if slot.count >= self.threshold => {
                 let block = cache.block(id);
                 if self.threshold == 0 {
@@ -199,7 +244,7 @@ impl Jit {
                     let r = self.backend.compile(block);
                     self.install(id, r, t.elapsed().as_secs_f64(), block);
                     if let Slot { state: State::Compiled, entry, .. } = self.slots[i] {
-                        return self.run_compiled(block, entry, cpu, board, temps);
+                        return self.run_compiled(cache, entry, cpu, board, temps, chain);
                     }
                 } else {
                     let generation = self.generation;
@@ -215,12 +260,24 @@ impl Jit {
         run_block(cpu, board, cache.block(id), temps)
     }
 
-    fn run_compiled(&mut self, b: &Block, entry: usize, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps) -> ExitReason {
+    fn run_compiled(&mut self, cache: &BlockCache, entry: usize, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps, chain: bool) -> ExitReason {
         self.stats.runs_compiled += 1;
         let pc0 = cpu.r[15];
+        if chain {
+            let e = &mut self.table[chain_index(pc0)];
+            *e = ChainEntry { key: chain_key(pc0, cpu.t, cpu.it, self.ctx.key_gen), base: cpu.mem_base, code: entry as u64, _pad: 0 };
+            self.ctx.budget = CHAIN_BUDGET;
+        } else {
+            self.ctx.budget = 0;
+        }
+        self.ctx.table = self.table.as_mut_ptr();
+        let hits = self.ctx.hits;
         // SAFETY: `entry` was installed in our arena from code compiled for this
-        // block's IR; the VM activated its board's fault handler for this thread.
-        let code = unsafe { jit_entry::enter(cpu, &self.arena, entry) };
+        // block's IR, and so was every entry of the chain table; the VM activated
+        // its board's fault handler for this thread.
+        let code = unsafe { jit_entry::enter(cpu, &self.arena, entry, &mut self.ctx) };
+        self.chained = self.ctx.hits != hits;
+        self.stats.chain_hits = self.ctx.hits;
         match code {
             0 => ExitReason::Branch,
             1 => ExitReason::SysChange,
@@ -231,7 +288,9 @@ impl Jit {
             6 => ExitReason::Bkpt,
             EXIT_RETRY => {
                 self.stats.retries += 1;
-                retry_one(b, pc0, cpu, board, temps)
+                // The block that stopped may be a later one of the chain.
+                let id = *self.by_entry.get(&self.ctx.cur_code).expect("EXIT_RETRY from an installed block");
+                retry_one(cache.block(id), self.ctx.cur_pc0, cpu, board, temps)
             }
             other => panic!("compiled block 0x{pc0:08x} returned an unknown exit code {other:#x}"),
         }
@@ -260,6 +319,8 @@ pub(crate) fn retry_one(b: &Block, pc0: u32, cpu: &mut CpuState, board: &mut Boa
 }
 
 /// Runs block `id` through the JIT tier if there is one, else the interpreter.
+/// `chain`: compiled blocks may run on into other blocks without returning
+/// (not while a debugger or a trace watches every block).
 #[inline]
 pub(crate) fn run(
     jit: &mut Option<Box<Jit>>,
@@ -268,9 +329,10 @@ pub(crate) fn run(
     cpu: &mut CpuState,
     board: &mut Board,
     temps: &mut Temps,
+    chain: bool,
 ) -> ExitReason {
     match jit.as_deref_mut() {
-        Some(j) => j.run(cache, id, cpu, board, temps),
+        Some(j) => j.run(cache, id, cpu, board, temps, chain),
         None => run_block(cpu, board, cache.block(id), temps),
     }
 }
@@ -295,6 +357,7 @@ impl super::Vm {
         b.interp_runs = s.runs_interpreted;
         b.jit_exits = s.runs_compiled;
         b.jit_retries = s.retries;
+        b.jit_chain_hits = s.chain_hits;
         let mut t = s.compile_times.clone();
         if !t.is_empty() {
             t.sort_by(|a, b| a.total_cmp(b));
@@ -390,7 +453,7 @@ impl Harness {
                     }
                 }
             };
-            let r = run(&mut self.jit, &self.cache, id, cpu, &mut self.board, &mut self.temps);
+            let r = run(&mut self.jit, &self.cache, id, cpu, &mut self.board, &mut self.temps, true);
             match r {
                 ExitReason::Branch => {}
                 ExitReason::SysChange => {
@@ -408,5 +471,19 @@ impl Harness {
         cpu.pending = Some(Exception::PrefetchAbort);
         cpu.pending_return = cpu.r[15];
         ExitReason::Exception
+    }
+}
+
+/// Whether the last block run went on into other blocks (so the PC after it
+/// says nothing about that block alone).
+#[inline]
+pub(crate) fn chained(jit: &Option<Box<Jit>>) -> bool {
+    jit.as_deref().is_some_and(|j| j.chained)
+}
+
+/// Forgets chain links: guest code or mappings may have changed.
+pub(crate) fn flush_chains(jit: &mut Option<Box<Jit>>) {
+    if let Some(j) = jit.as_deref_mut() {
+        j.flush_chains();
     }
 }

@@ -14,7 +14,7 @@ use std::arch::global_asm;
 use std::cell::Cell;
 use std::io;
 
-use super::backend::{CompiledCode, EXIT_RETRY};
+use super::backend::{ChainCtx, CompiledCode, EXIT_RETRY};
 use crate::cpu::CpuState;
 
 global_asm!(
@@ -22,7 +22,8 @@ global_asm!(
     .text
     .p2align 4
     .globl hspt_jit_enter
-// u32 hspt_jit_enter(CpuState *cpu /* rdi */, code /* rsi */, usize *saved_sp /* rdx */)
+// u32 hspt_jit_enter(CpuState *cpu /* rdi */, code /* rsi */, usize *saved_sp /* rdx */, ChainCtx *ctx /* rcx */)
+// calls code(cpu, ctx)
 hspt_jit_enter:
     push rbp
     push rbx
@@ -32,7 +33,9 @@ hspt_jit_enter:
     push r15
     sub rsp, 8
     mov qword ptr [rdx], rsp
-    call rsi
+    mov rax, rsi
+    mov rsi, rcx
+    call rax
     .globl hspt_jit_return
 // Also the fault handler's landing point: RSP = the saved value, EAX = the exit code.
 hspt_jit_return:
@@ -48,7 +51,7 @@ hspt_jit_return:
 );
 
 extern "C" {
-    fn hspt_jit_enter(cpu: *mut u8, code: usize, saved_sp: *mut usize) -> u32;
+    fn hspt_jit_enter(cpu: *mut u8, code: usize, saved_sp: *mut usize, ctx: *mut ChainCtx) -> u32;
     fn hspt_jit_return();
 }
 
@@ -66,12 +69,12 @@ thread_local! {
 /// `backend.rs` and installed in `arena`; `cpu.mem_base` must be a view served
 /// by the HSPT fault handler active on this thread.
 #[inline]
-pub unsafe fn enter(cpu: &mut CpuState, arena: &CodeArena, entry: usize) -> u32 {
+pub unsafe fn enter(cpu: &mut CpuState, arena: &CodeArena, entry: usize, ctx: &mut ChainCtx) -> u32 {
     RANGE.with(|r| r.set(arena.range()));
     let code = SAVED_SP.with(|s| {
         // SAFETY: the caller's contract; the trampoline saves the host registers
         // the SysV ABI asks it to, and `s` lives as long as the thread.
-        unsafe { hspt_jit_enter(cpu as *mut CpuState as *mut u8, entry, s.as_ptr()) }
+        unsafe { hspt_jit_enter(cpu as *mut CpuState as *mut u8, entry, s.as_ptr(), ctx) }
     });
     SAVED_SP.with(|s| s.set(0));
     code
@@ -133,7 +136,11 @@ impl CodeArena {
         if c.code.is_empty() || c.entry >= c.code.len() {
             return None;
         }
-        let start = (self.top + 15) & !15;
+        let align = c.align.clamp(16, PAGE);
+        if !align.is_power_of_two() {
+            return None;
+        }
+        let start = (self.top + align - 1) & !(align - 1);
         let end = start.checked_add(c.code.len())?;
         if end > self.size {
             return None;

@@ -22,6 +22,8 @@ pub struct BlockStats {
     /// handed one instruction to the interpreter (device access, abort).
     pub jit_exits: u64,
     pub jit_retries: u64,
+    /// Compiled blocks entered straight from another (chaining) instead of the dispatcher.
+    pub jit_chain_hits: u64,
 }
 
 #[derive(Default, Debug, Serialize)]

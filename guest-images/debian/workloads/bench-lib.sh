@@ -1,0 +1,60 @@
+#!/bin/sh
+# Shared by the bench-*.sh workloads of `hspt bench` (sourced, not a workload by itself).
+#
+# The same script runs in the armhf guest (under hspt or qemu-system-arm) and natively on the host with
+# Debian's amd64 builds of the same programs (guest-images/debian/fetch-native.sh): HSPT_NATIVE_ROOT then
+# names the extracted amd64 tree, and the programs run with that tree's loader and libraries.
+#
+# bench_begin starts the clock; bench_end NAME prints the machine-readable result line
+#   HSPT-BENCH NAME SECONDS
+# with the time by the clock of the machine the script runs on (the guest's /proc/uptime in a guest).
+
+R=${HSPT_NATIVE_ROOT:-}
+if [ -n "$R" ]; then
+    LDSO="$R/lib64/ld-linux-x86-64.so.2 --library-path $R/lib/x86_64-linux-gnu:$R/usr/lib/x86_64-linux-gnu"
+else
+    LDSO=
+fi
+# busybox sh runs its own applets before searching PATH: functions make these names the Debian programs
+xz() { $LDSO "$R/usr/bin/xz" "$@"; }
+gzip() { $LDSO "$R/bin/gzip" "$@"; }
+lua() { $LDSO "$R/usr/bin/lua5.4" "$@"; }
+sqlite3() { $LDSO "$R/usr/bin/sqlite3" "$@"; }
+sevenzip() { $LDSO "$R/usr/bin/7zz" "$@"; }
+
+# The clock: the monotonic uptime in 1/100 s (read by the shell, no process started).
+bench_now() { read -r BENCH_UP _ </proc/uptime; echo "$BENCH_UP"; }
+bench_begin() { read -r BENCH_T0 _ </proc/uptime; }
+bench_end() {
+    read -r t1 _ </proc/uptime
+    awk -v n="$1" -v a="$BENCH_T0" -v b="$t1" 'BEGIN { printf "HSPT-BENCH %s %.2f\n", n, b - a }'
+}
+
+# Deterministic pseudo-text (words, numbers, punctuation) of about $1 KiB on stdout: a 64 KiB block from Lua,
+# then copies with the letters rotated, so that the copies do not match each other (not even for xz).
+bench_text() {
+    cat >gen.lua <<'LUA'
+local words = {}
+for w in ("the of and to in is that for it as was with be by on not he this are or his from at which but have an they you were her she there had been one all we can has if more when will would who so no time into only what about also some other than then could any its after most first like over such new these may should two where made through well years even back people because way state good very still make many must those"):gmatch("%a+") do words[#words + 1] = w end
+local x, out, len = 12345, {}, 0
+while len < 65536 do
+  x = (x * 1103515245 + 12345) % 2147483648
+  local w = words[x % #words + 1]
+  if x % 11 == 0 then w = tostring(x % 100000) end
+  if x % 17 == 0 then w = w .. ".\n" elseif x % 5 == 0 then w = w .. "," end
+  out[#out + 1] = w
+  len = len + #w + 1
+end
+io.write(table.concat(out, " "):sub(1, 65536))
+LUA
+    lua gen.lua >block.txt
+    a=abcdefghijklmnopqrstuvwxyz
+    k=0
+    while [ "$k" -lt "$(($1 / 64))" ]; do
+        r=$((k % 26))
+        rot=$(echo "$a" | cut -c$((r + 1))-26)$(echo "$a" | cut -c1-$r)
+        tr "$a" "$rot" <block.txt
+        k=$((k + 1))
+    done
+    rm -f gen.lua block.txt
+}

@@ -1,0 +1,1012 @@
+//! IR block -> LLVM IR. Semantics follow `hspt_runtime::ir::interp` exactly (the
+//! reference); the code shape follows `hspt_runtime::exec::backend`.
+//!
+//! Temporaries are allocas (promoted to SSA by the pass pipeline, which also
+//! builds the phis the forward skips need). Guest state is loaded from and
+//! stored to `CpuState` in program order; guest memory accesses are volatile and
+//! go through a pointer formed from `mem_base`, which may alias `CpuState` as far
+//! as LLVM knows, so no state store is moved across an access (precise faults),
+//! while redundant state stores between two accesses are still removed.
+
+use std::mem::offset_of;
+
+use inkwell::basic_block::BasicBlock;
+use inkwell::builder::{Builder, BuilderError};
+use inkwell::context::Context;
+use inkwell::intrinsics::Intrinsic;
+use inkwell::module::Module;
+use inkwell::types::{IntType, PointerType};
+use inkwell::values::{FunctionValue, IntValue, PointerValue};
+use inkwell::{AddressSpace, IntPredicate};
+
+use hspt_runtime::cpu::{CpuState, Exception, ExitReason};
+use hspt_runtime::exec::backend::{pending_byte, ChainCtx, ChainEntry, CHAIN_BITS, EXIT_RETRY};
+use hspt_runtime::ir::{BinOp, Block, Flag, MemSize, Op, PcWrite, RaiseKind, ShiftKind, Tmp, UnOp};
+
+type R<T> = Result<T, BuilderError>;
+
+/// Name of the block's function in the module.
+pub const FN_NAME: &str = "hspt_block";
+
+const MODE_USR: u64 = 0x10;
+
+pub struct Lower<'a, 'ctx> {
+    ctx: &'ctx Context,
+    module: &'a Module<'ctx>,
+    b: Builder<'ctx>,
+    func: FunctionValue<'ctx>,
+    block: &'a Block,
+    i1: IntType<'ctx>,
+    i8: IntType<'ctx>,
+    i16: IntType<'ctx>,
+    i32: IntType<'ctx>,
+    i64: IntType<'ctx>,
+    ptr: PointerType<'ctx>,
+    cpu: PointerValue<'ctx>,
+    ctx_ptr: PointerValue<'ctx>,
+    pc0: IntValue<'ctx>,
+    mem_base: IntValue<'ctx>,
+    tmps: Vec<Option<PointerValue<'ctx>>>,
+    retry_bb: Option<BasicBlock<'ctx>>,
+    /// Thumb state while it is known at compile time (until a helper call).
+    thumb_known: Option<bool>,
+}
+
+fn r_off(r: usize) -> u64 {
+    (offset_of!(CpuState, r) + 4 * r) as u64
+}
+
+impl<'a, 'ctx> Lower<'a, 'ctx> {
+    /// Builds the function for `block` in `module`.
+    pub fn build(ctx: &'ctx Context, module: &'a Module<'ctx>, block: &'a Block) -> R<FunctionValue<'ctx>> {
+        let i32t = ctx.i32_type();
+        let ptr = ctx.ptr_type(AddressSpace::default());
+        let fty = i32t.fn_type(&[ptr.into(), ptr.into()], false);
+        let func = module.add_function(FN_NAME, fty, None);
+        // Hidden: references to itself are PC-relative (no GOT), the code stays position independent.
+        func.as_global_value().set_visibility(inkwell::GlobalVisibility::Hidden);
+        let nounwind = ctx.create_enum_attribute(inkwell::attributes::Attribute::get_named_enum_kind_id("nounwind"), 0);
+        func.add_attribute(inkwell::attributes::AttributeLoc::Function, nounwind);
+        let b = ctx.create_builder();
+        let entry = ctx.append_basic_block(func, "entry");
+        b.position_at_end(entry);
+        let cpu = func.get_nth_param(0).expect("cpu parameter").into_pointer_value();
+        let ctx_ptr = func.get_nth_param(1).expect("chain context parameter").into_pointer_value();
+        let mut l = Lower {
+            ctx,
+            module,
+            b,
+            func,
+            block,
+            i1: ctx.bool_type(),
+            i8: ctx.i8_type(),
+            i16: ctx.i16_type(),
+            i32: i32t,
+            i64: ctx.i64_type(),
+            ptr,
+            cpu,
+            ctx_ptr,
+            pc0: i32t.const_zero(),
+            mem_base: ctx.i64_type().const_zero(),
+            tmps: vec![None; block.ntmp as usize],
+            retry_bb: None,
+            thumb_known: Some(block.thumb),
+        };
+        // Allocas for every temporary written, in the entry block.
+        for op in &block.ops {
+            for d in dests(op) {
+                if l.tmps[d as usize].is_none() {
+                    l.tmps[d as usize] = Some(l.b.build_alloca(l.i64, "")?);
+                }
+            }
+        }
+        l.pc0 = l.load(l.i32, r_off(15))?;
+        l.mem_base = l.load(l.i64, offset_of!(CpuState, mem_base) as u64)?;
+        // Who is running, for an EXIT_RETRY (backend.rs "chaining").
+        let me = l.b.build_ptr_to_int(func.as_global_value().as_pointer_value(), l.i64, "")?;
+        l.store_ctx(offset_of!(ChainCtx, cur_code) as u64, me)?;
+        l.store_ctx(offset_of!(ChainCtx, cur_pc0) as u64, l.pc0)?;
+        l.body()?;
+        Ok(func)
+    }
+
+    // ----- small helpers -----
+
+    fn field(&self, off: u64) -> R<PointerValue<'ctx>> {
+        // SAFETY (LLVM IR semantics, not Rust): an in-bounds offset into CpuState.
+        unsafe { self.b.build_in_bounds_gep(self.i8, self.cpu, &[self.i64.const_int(off, false)], "") }
+    }
+    fn ctx_field(&self, off: u64) -> R<PointerValue<'ctx>> {
+        // SAFETY (LLVM IR semantics, not Rust): an in-bounds offset into ChainCtx.
+        unsafe { self.b.build_in_bounds_gep(self.i8, self.ctx_ptr, &[self.i64.const_int(off, false)], "") }
+    }
+    fn store_ctx(&self, off: u64, v: IntValue<'ctx>) -> R<()> {
+        let p = self.ctx_field(off)?;
+        self.b.build_store(p, v)?;
+        Ok(())
+    }
+    fn load_ctx(&self, ty: IntType<'ctx>, off: u64) -> R<IntValue<'ctx>> {
+        let p = self.ctx_field(off)?;
+        Ok(self.b.build_load(ty, p, "")?.into_int_value())
+    }
+    fn load(&self, ty: IntType<'ctx>, off: u64) -> R<IntValue<'ctx>> {
+        let p = self.field(off)?;
+        Ok(self.b.build_load(ty, p, "")?.into_int_value())
+    }
+    fn store(&self, off: u64, v: IntValue<'ctx>) -> R<()> {
+        let p = self.field(off)?;
+        self.b.build_store(p, v)?;
+        Ok(())
+    }
+    fn c32(&self, v: u32) -> IntValue<'ctx> {
+        self.i32.const_int(v as u64, false)
+    }
+    fn c64(&self, v: u64) -> IntValue<'ctx> {
+        self.i64.const_int(v, false)
+    }
+    fn c8(&self, v: u8) -> IntValue<'ctx> {
+        self.i8.const_int(v as u64, false)
+    }
+    fn t64(&self, t: Tmp) -> R<IntValue<'ctx>> {
+        match self.tmps.get(t as usize).copied().flatten() {
+            Some(p) => Ok(self.b.build_load(self.i64, p, "")?.into_int_value()),
+            // Read but never written (a translator bug): the interpreter would read stale data.
+            None => Ok(self.c64(0)),
+        }
+    }
+    fn t32(&self, t: Tmp) -> R<IntValue<'ctx>> {
+        let v = self.t64(t)?;
+        self.b.build_int_truncate(v, self.i32, "")
+    }
+    fn set64(&self, d: Tmp, v: IntValue<'ctx>) -> R<()> {
+        let p = self.tmps[d as usize].expect("alloca for every destination");
+        self.b.build_store(p, v)?;
+        Ok(())
+    }
+    /// Sets a temporary from a 32-bit (or narrower) value, zero-extended.
+    fn set32(&self, d: Tmp, v: IntValue<'ctx>) -> R<()> {
+        let v = self.b.build_int_z_extend_or_bit_cast(v, self.i64, "")?;
+        self.set64(d, v)
+    }
+    fn zext32(&self, v: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        self.b.build_int_z_extend_or_bit_cast(v, self.i32, "")
+    }
+    fn icmp(&self, p: IntPredicate, a: IntValue<'ctx>, b: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        self.b.build_int_compare(p, a, b, "")
+    }
+    fn select(&self, c: IntValue<'ctx>, a: IntValue<'ctx>, b: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        Ok(self.b.build_select(c, a, b, "")?.into_int_value())
+    }
+    fn intrinsic(&self, name: &str, args: &[IntValue<'ctx>], extra: &[IntValue<'ctx>]) -> R<IntValue<'ctx>> {
+        let i = Intrinsic::find(name).expect("LLVM intrinsic");
+        let ty = args[0].get_type();
+        let f = i.get_declaration(self.module, &[ty.into()]).expect("intrinsic declaration");
+        let all: Vec<_> = args.iter().chain(extra.iter()).map(|v| (*v).into()).collect();
+        let call = self.b.build_call(f, &all, "")?;
+        Ok(basic(call.try_as_basic_value()).into_int_value())
+    }
+    fn new_bb(&self, name: &str) -> BasicBlock<'ctx> {
+        self.ctx.append_basic_block(self.func, name)
+    }
+    fn terminated(&self) -> bool {
+        self.b.get_insert_block().and_then(|bb| bb.get_terminator()).is_some()
+    }
+    fn insn_pc(&self, insn: u16) -> R<IntValue<'ctx>> {
+        let off = self.block.insns[insn as usize].off;
+        self.b.build_int_add(self.pc0, self.c32(off), "")
+    }
+    fn ret(&self, code: u32) -> R<()> {
+        self.b.build_return(Some(&self.c32(code)))?;
+        Ok(())
+    }
+    fn add_insns(&self, n: u64) -> R<()> {
+        if n == 0 {
+            return Ok(());
+        }
+        let off = offset_of!(CpuState, insns) as u64;
+        let v = self.load(self.i64, off)?;
+        let v = self.b.build_int_add(v, self.c64(n), "")?;
+        self.store(off, v)
+    }
+    fn retry_bb(&mut self) -> R<BasicBlock<'ctx>> {
+        if let Some(bb) = self.retry_bb {
+            return Ok(bb);
+        }
+        let here = self.b.get_insert_block().expect("insert block");
+        let bb = self.new_bb("retry");
+        self.b.position_at_end(bb);
+        self.ret(EXIT_RETRY)?;
+        self.b.position_at_end(here);
+        self.retry_bb = Some(bb);
+        Ok(bb)
+    }
+    /// Continues in a fresh block if `c` (i1) holds, else leaves with EXIT_RETRY.
+    fn retry_unless(&mut self, ok: IntValue<'ctx>) -> R<()> {
+        let retry = self.retry_bb()?;
+        let cont = self.new_bb("");
+        self.b.build_conditional_branch(ok, cont, retry)?;
+        self.b.position_at_end(cont);
+        Ok(())
+    }
+
+    // ----- flags -----
+
+    fn flag_off(f: Flag) -> u64 {
+        (match f {
+            Flag::N => offset_of!(CpuState, n),
+            Flag::Z => offset_of!(CpuState, z),
+            Flag::C => offset_of!(CpuState, c),
+            Flag::V => offset_of!(CpuState, v),
+            Flag::Q => offset_of!(CpuState, q),
+            Flag::Ge => offset_of!(CpuState, ge),
+        }) as u64
+    }
+    /// Flag as i1 (`!= 0`, as `condition_passed` reads it).
+    fn flag_set(&self, f: Flag) -> R<IntValue<'ctx>> {
+        let v = self.load(self.i8, Self::flag_off(f))?;
+        self.icmp(IntPredicate::NE, v, self.c8(0))
+    }
+    fn store_flag_i1(&self, f: Flag, v: IntValue<'ctx>) -> R<()> {
+        let b = self.b.build_int_z_extend(v, self.i8, "")?;
+        self.store(Self::flag_off(f), b)
+    }
+    /// `condition_passed` as i1.
+    fn cond(&self, cond: u8) -> R<IntValue<'ctx>> {
+        if cond >= 0xe {
+            return Ok(self.i1.const_int(1, false));
+        }
+        let b = &self.b;
+        let r = match cond >> 1 {
+            0 => self.flag_set(Flag::Z)?,
+            1 => self.flag_set(Flag::C)?,
+            2 => self.flag_set(Flag::N)?,
+            3 => self.flag_set(Flag::V)?,
+            4 => {
+                let c = self.flag_set(Flag::C)?;
+                let z = self.flag_set(Flag::Z)?;
+                let nz = b.build_not(z, "")?;
+                b.build_and(c, nz, "")?
+            }
+            5 => {
+                let n = self.flag_set(Flag::N)?;
+                let v = self.flag_set(Flag::V)?;
+                self.icmp(IntPredicate::EQ, n, v)?
+            }
+            _ => {
+                let n = self.flag_set(Flag::N)?;
+                let v = self.flag_set(Flag::V)?;
+                let z = self.flag_set(Flag::Z)?;
+                let ge = self.icmp(IntPredicate::EQ, n, v)?;
+                let nz = b.build_not(z, "")?;
+                b.build_and(nz, ge, "")?
+            }
+        };
+        if cond & 1 != 0 {
+            b.build_not(r, "")
+        } else {
+            Ok(r)
+        }
+    }
+
+    // ----- operations -----
+
+    fn bin(&self, op: BinOp, a64: IntValue<'ctx>, b64: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        let bd = &self.b;
+        match op {
+            BinOp::Add64 => return bd.build_int_add(a64, b64, ""),
+            BinOp::Sub64 => return bd.build_int_sub(a64, b64, ""),
+            BinOp::Mul64 => return bd.build_int_mul(a64, b64, ""),
+            BinOp::Pair => {
+                let hi = bd.build_left_shift(a64, self.c64(32), "")?;
+                let lo = bd.build_and(b64, self.c64(0xffff_ffff), "")?;
+                return bd.build_or(hi, lo, "");
+            }
+            _ => {}
+        }
+        let x = bd.build_int_truncate(a64, self.i32, "")?;
+        let y = bd.build_int_truncate(b64, self.i32, "")?;
+        let zero = self.c32(0);
+        let r = match op {
+            BinOp::Add => bd.build_int_add(x, y, "")?,
+            BinOp::Sub => bd.build_int_sub(x, y, "")?,
+            BinOp::And => bd.build_and(x, y, "")?,
+            BinOp::Or => bd.build_or(x, y, "")?,
+            BinOp::Xor => bd.build_xor(x, y, "")?,
+            BinOp::Bic => {
+                let ny = bd.build_not(y, "")?;
+                bd.build_and(x, ny, "")?
+            }
+            BinOp::Mul => bd.build_int_mul(x, y, "")?,
+            BinOp::Lsl | BinOp::Lsr => {
+                let s = bd.build_and(y, self.c32(0xff), "")?;
+                let s31 = bd.build_and(s, self.c32(31), "")?;
+                let sh = if op == BinOp::Lsl {
+                    bd.build_left_shift(x, s31, "")?
+                } else {
+                    bd.build_right_shift(x, s31, false, "")?
+                };
+                let big = self.icmp(IntPredicate::UGE, s, self.c32(32))?;
+                self.select(big, zero, sh)?
+            }
+            BinOp::Asr => {
+                let s = bd.build_and(y, self.c32(0xff), "")?;
+                let big = self.icmp(IntPredicate::UGT, s, self.c32(31))?;
+                let s = self.select(big, self.c32(31), s)?;
+                bd.build_right_shift(x, s, true, "")?
+            }
+            BinOp::Ror => {
+                let s = bd.build_and(y, self.c32(31), "")?;
+                self.intrinsic("llvm.fshr", &[x, x, s], &[])?
+            }
+            BinOp::UDiv => {
+                let z = self.icmp(IntPredicate::EQ, y, zero)?;
+                let ys = self.select(z, self.c32(1), y)?;
+                let q = bd.build_int_unsigned_div(x, ys, "")?;
+                self.select(z, zero, q)?
+            }
+            BinOp::SDiv => {
+                let z = self.icmp(IntPredicate::EQ, y, zero)?;
+                let xmin = self.icmp(IntPredicate::EQ, x, self.c32(0x8000_0000))?;
+                let ym1 = self.icmp(IntPredicate::EQ, y, self.c32(u32::MAX))?;
+                let ovf = bd.build_and(xmin, ym1, "")?;
+                let bad = bd.build_or(z, ovf, "")?;
+                // INT_MIN / -1 = INT_MIN = INT_MIN / 1; x / 0 = 0.
+                let ys = self.select(bad, self.c32(1), y)?;
+                let q = bd.build_int_signed_div(x, ys, "")?;
+                self.select(z, zero, q)?
+            }
+            BinOp::Eq => self.zext32(self.icmp(IntPredicate::EQ, x, y)?)?,
+            BinOp::Ne => self.zext32(self.icmp(IntPredicate::NE, x, y)?)?,
+            BinOp::LtU => self.zext32(self.icmp(IntPredicate::ULT, x, y)?)?,
+            BinOp::LtS => self.zext32(self.icmp(IntPredicate::SLT, x, y)?)?,
+            BinOp::Add64 | BinOp::Sub64 | BinOp::Mul64 | BinOp::Pair => unreachable!(),
+        };
+        bd.build_int_z_extend(r, self.i64, "")
+    }
+
+    fn un(&self, op: UnOp, a64: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        let bd = &self.b;
+        let x = bd.build_int_truncate(a64, self.i32, "")?;
+        let r = match op {
+            UnOp::Not => bd.build_not(x, "")?,
+            UnOp::Neg => bd.build_int_neg(x, "")?,
+            UnOp::Clz => self.intrinsic("llvm.ctlz", &[x], &[self.i1.const_int(0, false)])?,
+            UnOp::Rbit => self.intrinsic("llvm.bitreverse", &[x], &[])?,
+            UnOp::Rev => self.intrinsic("llvm.bswap", &[x], &[])?,
+            UnOp::Rev16 => {
+                let m = self.c32(0x00ff_00ff);
+                let lo = bd.build_and(x, m, "")?;
+                let lo = bd.build_left_shift(lo, self.c32(8), "")?;
+                let hi = bd.build_right_shift(x, self.c32(8), false, "")?;
+                let hi = bd.build_and(hi, m, "")?;
+                bd.build_or(lo, hi, "")?
+            }
+            UnOp::Revsh => {
+                let h = bd.build_int_truncate(x, self.i16, "")?;
+                let s = self.intrinsic("llvm.bswap", &[h], &[])?;
+                bd.build_int_s_extend(s, self.i32, "")?
+            }
+            UnOp::Sxtb => {
+                let t = bd.build_int_truncate(x, self.i8, "")?;
+                bd.build_int_s_extend(t, self.i32, "")?
+            }
+            UnOp::Sxth => {
+                let t = bd.build_int_truncate(x, self.i16, "")?;
+                bd.build_int_s_extend(t, self.i32, "")?
+            }
+            UnOp::Uxtb => bd.build_and(x, self.c32(0xff), "")?,
+            UnOp::Uxth => bd.build_and(x, self.c32(0xffff), "")?,
+            UnOp::Lo => x,
+            UnOp::Hi => {
+                let h = bd.build_right_shift(a64, self.c64(32), false, "")?;
+                bd.build_int_truncate(h, self.i32, "")?
+            }
+            UnOp::Sext32 => return bd.build_int_s_extend(x, self.i64, ""),
+        };
+        bd.build_int_z_extend(r, self.i64, "")
+    }
+
+    /// AddWithCarry: stores NZCV, returns the 32-bit result.
+    fn add_with_carry(&self, x: IntValue<'ctx>, y: IntValue<'ctx>, cin: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        let bd = &self.b;
+        let zx = bd.build_int_z_extend(x, self.i64, "")?;
+        let zy = bd.build_int_z_extend(y, self.i64, "")?;
+        let zc = bd.build_int_z_extend(cin, self.i64, "")?;
+        let usum = bd.build_int_add(zx, zy, "")?;
+        let usum = bd.build_int_add(usum, zc, "")?;
+        let sx = bd.build_int_s_extend(x, self.i64, "")?;
+        let sy = bd.build_int_s_extend(y, self.i64, "")?;
+        let ssum = bd.build_int_add(sx, sy, "")?;
+        let ssum = bd.build_int_add(ssum, zc, "")?;
+        let r = bd.build_int_truncate(usum, self.i32, "")?;
+        let c = bd.build_right_shift(usum, self.c64(32), false, "")?;
+        let c = bd.build_int_truncate(c, self.i8, "")?;
+        let sr = bd.build_int_s_extend(r, self.i64, "")?;
+        let v = self.icmp(IntPredicate::NE, sr, ssum)?;
+        let n = self.icmp(IntPredicate::SLT, r, self.c32(0))?;
+        let z = self.icmp(IntPredicate::EQ, r, self.c32(0))?;
+        self.store_flag_i1(Flag::N, n)?;
+        self.store_flag_i1(Flag::Z, z)?;
+        self.store(Self::flag_off(Flag::C), c)?;
+        self.store_flag_i1(Flag::V, v)?;
+        Ok(r)
+    }
+
+    fn shift_c(&self, kind: ShiftKind, a: IntValue<'ctx>, amt: IntValue<'ctx>, cin: IntValue<'ctx>) -> R<(IntValue<'ctx>, IntValue<'ctx>)> {
+        let bd = &self.b;
+        let one = self.c32(1);
+        let zero = self.c32(0);
+        let amt = bd.build_and(amt, self.c32(0xff), "")?;
+        let is0 = self.icmp(IntPredicate::EQ, amt, zero)?;
+        let (r, c) = match kind {
+            ShiftKind::Lsl => {
+                let s31 = bd.build_and(amt, self.c32(31), "")?;
+                let sh = bd.build_left_shift(a, s31, "")?;
+                let lt32 = self.icmp(IntPredicate::ULT, amt, self.c32(32))?;
+                let r = self.select(lt32, sh, zero)?;
+                let back = bd.build_int_sub(self.c32(32), amt, "")?;
+                let back = bd.build_and(back, self.c32(31), "")?;
+                let cb = bd.build_right_shift(a, back, false, "")?;
+                let cb = bd.build_and(cb, one, "")?;
+                let le32 = self.icmp(IntPredicate::ULE, amt, self.c32(32))?;
+                let c = self.select(le32, cb, zero)?;
+                (r, c)
+            }
+            ShiftKind::Lsr => {
+                let s31 = bd.build_and(amt, self.c32(31), "")?;
+                let sh = bd.build_right_shift(a, s31, false, "")?;
+                let lt32 = self.icmp(IntPredicate::ULT, amt, self.c32(32))?;
+                let r = self.select(lt32, sh, zero)?;
+                let m1 = bd.build_int_sub(amt, one, "")?;
+                let m1 = bd.build_and(m1, self.c32(31), "")?;
+                let cb = bd.build_right_shift(a, m1, false, "")?;
+                let cb = bd.build_and(cb, one, "")?;
+                let le32 = self.icmp(IntPredicate::ULE, amt, self.c32(32))?;
+                let c = self.select(le32, cb, zero)?;
+                (r, c)
+            }
+            ShiftKind::Asr => {
+                let big = self.icmp(IntPredicate::UGT, amt, self.c32(31))?;
+                let s = self.select(big, self.c32(31), amt)?;
+                let r = bd.build_right_shift(a, s, true, "")?;
+                let big32 = self.icmp(IntPredicate::UGT, amt, self.c32(32))?;
+                let s32 = self.select(big32, self.c32(32), amt)?;
+                let m1 = bd.build_int_sub(s32, one, "")?;
+                let m1 = bd.build_and(m1, self.c32(31), "")?;
+                let cb = bd.build_right_shift(a, m1, false, "")?;
+                let c = bd.build_and(cb, one, "")?;
+                (r, c)
+            }
+            ShiftKind::Ror => {
+                let s = bd.build_and(amt, self.c32(31), "")?;
+                let r = self.intrinsic("llvm.fshr", &[a, a, s], &[])?;
+                let c = bd.build_right_shift(r, self.c32(31), false, "")?;
+                (r, c)
+            }
+            ShiftKind::Rrx => {
+                let hi = bd.build_left_shift(cin, self.c32(31), "")?;
+                let lo = bd.build_right_shift(a, one, false, "")?;
+                let r = bd.build_or(hi, lo, "")?;
+                let c = bd.build_and(a, one, "")?;
+                return Ok((r, c));
+            }
+        };
+        Ok((self.select(is0, a, r)?, self.select(is0, cin, c)?))
+    }
+
+    // ----- memory -----
+
+    fn host_addr(&self, addr: IntValue<'ctx>) -> R<PointerValue<'ctx>> {
+        let a = self.b.build_int_z_extend(addr, self.i64, "")?;
+        let h = self.b.build_int_add(self.mem_base, a, "")?;
+        self.b.build_int_to_ptr(h, self.ptr, "")
+    }
+
+    fn mem_ty(&self, size: MemSize) -> IntType<'ctx> {
+        match size {
+            MemSize::U8 | MemSize::S8 => self.i8,
+            MemSize::U16 | MemSize::S16 => self.i16,
+            MemSize::U32 => self.i32,
+            MemSize::U64 => self.i64,
+        }
+    }
+
+    /// `extend` of the runtime: a loaded value as the temporary holds it.
+    fn extend(&self, v: IntValue<'ctx>, size: MemSize) -> R<IntValue<'ctx>> {
+        match size {
+            MemSize::S8 | MemSize::S16 => {
+                let s = self.b.build_int_s_extend(v, self.i32, "")?;
+                self.b.build_int_z_extend(s, self.i64, "")
+            }
+            MemSize::U64 => Ok(v),
+            _ => self.b.build_int_z_extend(v, self.i64, ""),
+        }
+    }
+
+    /// Everything before a guest access: the instruction's PC for a precise
+    /// fault, the alignment check and the unprivileged-access check. Returns the
+    /// 32-bit guest address.
+    fn pre_access(&mut self, addr: Tmp, size: MemSize, insn: u16, align: Option<u32>, user: bool) -> R<IntValue<'ctx>> {
+        let pc = self.insn_pc(insn)?;
+        self.store(r_off(15), pc)?;
+        let a = self.t32(addr)?;
+        if let Some(n) = align {
+            if n > 1 {
+                let low = self.b.build_and(a, self.c32(n - 1), "")?;
+                let ok = self.icmp(IntPredicate::EQ, low, self.c32(0))?;
+                self.retry_unless(ok)?;
+            }
+        }
+        if user {
+            // LDRT/STRT from a privileged mode use another view: the interpreter does those.
+            let m = self.load(self.i8, offset_of!(CpuState, mode) as u64)?;
+            let usr = self.icmp(IntPredicate::EQ, m, self.c8(MODE_USR as u8))?;
+            self.retry_unless(usr)?;
+        }
+        let _ = size;
+        Ok(a)
+    }
+
+    /// A compiler barrier that reads all memory: every state store before it is
+    /// done before the guest access that follows (which may fault and leave the
+    /// block), and none is dropped as overwritten later. LLVM does not model the
+    /// trap, so without this it would drop the PC store before the access.
+    fn state_barrier(&self) -> R<()> {
+        let fty = self.ctx.void_type().fn_type(&[], false);
+        let asm = self.ctx.create_inline_asm(fty, String::new(), String::new(), true, false, None, false);
+        let call = self.b.build_indirect_call(fty, asm, &[], "")?;
+        // memory(read): Ref (1) for argument, inaccessible and other memory.
+        let kind = inkwell::attributes::Attribute::get_named_enum_kind_id("memory");
+        call.add_attribute(inkwell::attributes::AttributeLoc::Function, self.ctx.create_enum_attribute(kind, 0b01_01_01));
+        Ok(())
+    }
+
+    fn guest_load(&self, a: IntValue<'ctx>, size: MemSize) -> R<IntValue<'ctx>> {
+        self.state_barrier()?;
+        let p = self.host_addr(a)?;
+        let v = self.b.build_load(self.mem_ty(size), p, "")?.into_int_value();
+        let inst = v.as_instruction().expect("load instruction");
+        let _ = inst.set_volatile(true);
+        let _ = inst.set_alignment(1);
+        self.extend(v, size)
+    }
+
+    fn guest_store(&self, a: IntValue<'ctx>, v64: IntValue<'ctx>, size: MemSize) -> R<()> {
+        self.state_barrier()?;
+        let p = self.host_addr(a)?;
+        let v = if size == MemSize::U64 { v64 } else { self.b.build_int_truncate(v64, self.mem_ty(size), "")? };
+        let st = self.b.build_store(p, v)?;
+        let _ = st.set_volatile(true);
+        let _ = st.set_alignment(1);
+        Ok(())
+    }
+
+    // ----- PC writes and exits -----
+
+    fn write_pc(&self, v: IntValue<'ctx>, kind: PcWrite) -> R<()> {
+        let bd = &self.b;
+        let t_off = offset_of!(CpuState, t) as u64;
+        let pc = match kind {
+            PcWrite::Branch => match self.thumb_known {
+                Some(th) => bd.build_and(v, self.c32(if th { !1 } else { !3 }), "")?,
+                None => {
+                    let t = self.load(self.i8, t_off)?;
+                    let th = self.icmp(IntPredicate::NE, t, self.c8(0))?;
+                    let m = self.select(th, self.c32(!1), self.c32(!3))?;
+                    bd.build_and(v, m, "")?
+                }
+            },
+            PcWrite::Interwork => {
+                let bit = bd.build_and(v, self.c32(1), "")?;
+                let th = self.icmp(IntPredicate::NE, bit, self.c32(0))?;
+                self.store(t_off, bd.build_int_truncate(bit, self.i8, "")?)?;
+                let m = self.select(th, self.c32(!1), self.c32(!3))?;
+                bd.build_and(v, m, "")?
+            }
+            PcWrite::SetThumb(th) => {
+                self.store(t_off, self.c8(th as u8))?;
+                bd.build_and(v, self.c32(if th { !1 } else { !3 }), "")?
+            }
+        };
+        self.store(r_off(15), pc)
+    }
+
+    fn raise(&self, kind: RaiseKind, insn: u16) -> R<()> {
+        let info = self.block.insns[insn as usize];
+        let pc = self.insn_pc(insn)?;
+        self.store(r_off(15), pc)?;
+        let it_off = offset_of!(CpuState, it) as u64;
+        self.store(it_off, self.c8(info.it))?;
+        self.add_insns(insn as u64)?;
+        let pend = offset_of!(CpuState, pending) as u64;
+        let pret = offset_of!(CpuState, pending_return) as u64;
+        match kind {
+            RaiseKind::Undefined => {
+                let off = offset_of!(CpuState, undefined_insns) as u64;
+                let u = self.load(self.i64, off)?;
+                self.store(off, self.b.build_int_add(u, self.c64(1), "")?)?;
+                self.store(pend, self.c8(pending_byte(Some(Exception::Undefined))))?;
+                self.store(pret, pc)?;
+                self.ret(ExitReason::Exception as u32)
+            }
+            RaiseKind::Svc => {
+                self.add_insns(1)?;
+                self.store(pend, self.c8(pending_byte(Some(Exception::Svc))))?;
+                self.store(pret, self.b.build_int_add(pc, self.c32(info.size as u32), "")?)?;
+                self.store(it_off, self.c8(hspt_runtime::arm::it_advance(info.it)))?;
+                self.ret(ExitReason::Exception as u32)
+            }
+            RaiseKind::Hvc => self.ret(ExitReason::Hvc as u32),
+            RaiseKind::Smc => self.ret(ExitReason::Smc as u32),
+            RaiseKind::Bkpt => self.ret(ExitReason::Bkpt as u32),
+        }
+    }
+
+    fn exit(&self, reason: ExitReason) -> R<()> {
+        self.add_insns(self.block.insns.len() as u64)?;
+        if reason == ExitReason::Branch {
+            self.chain()?;
+        }
+        self.ret(reason as u32)
+    }
+
+    /// Jumps to the next block if the chain table has it (backend.rs "chaining");
+    /// falls through (to a return to the dispatcher) otherwise.
+    fn chain(&self) -> R<()> {
+        let bd = &self.b;
+        let budget_off = offset_of!(ChainCtx, budget) as u64;
+        let budget = self.load_ctx(self.i64, budget_off)?;
+        let ok = self.icmp(IntPredicate::SGT, budget, self.c64(0))?;
+        let look = self.new_bb("chain_look");
+        let jump = self.new_bb("chain_jump");
+        let done = self.new_bb("chain_miss");
+        bd.build_conditional_branch(ok, look, done)?;
+        bd.position_at_end(look);
+        let pc = self.load(self.i32, r_off(15))?;
+        let t = self.load(self.i8, offset_of!(CpuState, t) as u64)?;
+        let it = self.load(self.i8, offset_of!(CpuState, it) as u64)?;
+        let pc64 = bd.build_int_z_extend(pc, self.i64, "")?;
+        let t64 = bd.build_int_z_extend(t, self.i64, "")?;
+        let t64 = bd.build_and(t64, self.c64(1), "")?;
+        let t64 = bd.build_left_shift(t64, self.c64(32), "")?;
+        let it64 = bd.build_int_z_extend(it, self.i64, "")?;
+        let it64 = bd.build_left_shift(it64, self.c64(33), "")?;
+        let gen = self.load_ctx(self.i64, offset_of!(ChainCtx, key_gen) as u64)?;
+        let key = bd.build_or(pc64, t64, "")?;
+        let key = bd.build_or(key, it64, "")?;
+        let key = bd.build_or(key, gen, "")?;
+        let a = bd.build_right_shift(pc, self.c32(1), false, "")?;
+        let b = bd.build_right_shift(pc, self.c32(CHAIN_BITS + 1), false, "")?;
+        let idx = bd.build_xor(a, b, "")?;
+        let idx = bd.build_and(idx, self.c32((1 << CHAIN_BITS) - 1), "")?;
+        let idx = bd.build_int_z_extend(idx, self.i64, "")?;
+        let byte = bd.build_int_mul(idx, self.c64(std::mem::size_of::<ChainEntry>() as u64), "")?;
+        let table = bd.build_load(self.ptr, self.ctx_field(offset_of!(ChainCtx, table) as u64)?, "")?.into_pointer_value();
+        let entry = |off: usize| -> R<PointerValue<'ctx>> {
+            let o = bd.build_int_add(byte, self.c64(off as u64), "")?;
+            // SAFETY (LLVM IR semantics): inside the table.
+            unsafe { bd.build_in_bounds_gep(self.i8, table, &[o], "") }
+        };
+        let k = bd.build_load(self.i64, entry(offset_of!(ChainEntry, key))?, "")?.into_int_value();
+        let base = bd.build_load(self.i64, entry(offset_of!(ChainEntry, base))?, "")?.into_int_value();
+        let k_ok = self.icmp(IntPredicate::EQ, k, key)?;
+        let b_ok = self.icmp(IntPredicate::EQ, base, self.mem_base)?;
+        let hit = bd.build_and(k_ok, b_ok, "")?;
+        bd.build_conditional_branch(hit, jump, done)?;
+        bd.position_at_end(jump);
+        let code = bd.build_load(self.i64, entry(offset_of!(ChainEntry, code))?, "")?.into_int_value();
+        let code = bd.build_int_to_ptr(code, self.ptr, "")?;
+        self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
+        let hits_off = offset_of!(ChainCtx, hits) as u64;
+        let hits = self.load_ctx(self.i64, hits_off)?;
+        self.store_ctx(hits_off, bd.build_int_add(hits, self.c64(1), "")?)?;
+        let fty = self.i32.fn_type(&[self.ptr.into(), self.ptr.into()], false);
+        let call = bd.build_indirect_call(fty, code, &[self.cpu.into(), self.ctx_ptr.into()], "")?;
+        call.set_tail_call_kind(inkwell::values::LLVMTailCallKind::LLVMTailCallKindMustTail);
+        let r = basic(call.try_as_basic_value()).into_int_value();
+        bd.build_return(Some(&r))?;
+        bd.position_at_end(done);
+        Ok(())
+    }
+
+    // ----- the block -----
+
+    fn body(&mut self) -> R<()> {
+        let ops = &self.block.ops;
+        // Basic blocks at the targets of forward skips.
+        let mut labels: Vec<Option<BasicBlock<'ctx>>> = vec![None; ops.len() + 1];
+        for (i, op) in ops.iter().enumerate() {
+            if let Op::SkipUnless { n, .. } | Op::SkipUnlessCond { n, .. } = *op {
+                let t = (i + 1 + n as usize).min(ops.len());
+                if labels[t].is_none() {
+                    labels[t] = Some(self.new_bb(&format!("op{t}")));
+                }
+            }
+        }
+        for (i, op) in ops.iter().enumerate() {
+            if let Some(bb) = labels[i] {
+                if !self.terminated() {
+                    self.b.build_unconditional_branch(bb)?;
+                }
+                self.b.position_at_end(bb);
+            } else if self.terminated() {
+                // Unreachable ops after an exit: give them a block (removed later).
+                let bb = self.new_bb("dead");
+                self.b.position_at_end(bb);
+            }
+            self.op(i, *op, &labels)?;
+        }
+        if let Some(bb) = labels[ops.len()] {
+            if !self.terminated() {
+                self.b.build_unconditional_branch(bb)?;
+            }
+            self.b.position_at_end(bb);
+        }
+        if !self.terminated() {
+            // The interpreter's fall-off-the-end behaviour (the translator always exits).
+            self.exit(ExitReason::Branch)?;
+        }
+        Ok(())
+    }
+
+    fn op(&mut self, i: usize, op: Op, labels: &[Option<BasicBlock<'ctx>>]) -> R<()> {
+        let bd = &self.b;
+        match op {
+            Op::Const { d, v } => self.set64(d, self.c64(v))?,
+            Op::PcRel { d, off } => {
+                let v = bd.build_int_add(self.pc0, self.c32(off), "")?;
+                self.set32(d, v)?
+            }
+            Op::GetReg { d, r } => {
+                let v = self.load(self.i32, r_off(r as usize))?;
+                self.set32(d, v)?
+            }
+            Op::SetReg { r, s } => {
+                let v = self.t32(s)?;
+                self.store(r_off(r as usize), v)?
+            }
+            Op::GetFlag { d, f } => {
+                let v = self.load(self.i8, Self::flag_off(f))?;
+                self.set32(d, v)?
+            }
+            Op::SetFlag { f, s } => {
+                let v = self.t64(s)?;
+                let v8 = bd.build_int_truncate(v, self.i8, "")?;
+                match f {
+                    Flag::Q => {
+                        let nz = self.icmp(IntPredicate::NE, v8, self.c8(0))?;
+                        let nz = bd.build_int_z_extend(nz, self.i8, "")?;
+                        let q = self.load(self.i8, Self::flag_off(Flag::Q))?;
+                        self.store(Self::flag_off(Flag::Q), bd.build_or(q, nz, "")?)?
+                    }
+                    Flag::Ge => self.store(Self::flag_off(f), bd.build_and(v8, self.c8(0xf), "")?)?,
+                    _ => self.store(Self::flag_off(f), bd.build_and(v8, self.c8(1), "")?)?,
+                }
+            }
+            Op::SetNZ { s } => {
+                let v = self.t32(s)?;
+                let n = self.icmp(IntPredicate::SLT, v, self.c32(0))?;
+                let z = self.icmp(IntPredicate::EQ, v, self.c32(0))?;
+                self.store_flag_i1(Flag::N, n)?;
+                self.store_flag_i1(Flag::Z, z)?
+            }
+            Op::GetNZCV { d } => {
+                let mut acc = self.c32(0);
+                for (f, sh) in [(Flag::N, 31), (Flag::Z, 30), (Flag::C, 29), (Flag::V, 28)] {
+                    let v = self.load(self.i8, Self::flag_off(f))?;
+                    let v = bd.build_int_z_extend(v, self.i32, "")?;
+                    let v = bd.build_left_shift(v, self.c32(sh), "")?;
+                    acc = bd.build_or(acc, v, "")?;
+                }
+                self.set32(d, acc)?
+            }
+            Op::SetNZCV { s } => {
+                let v = self.t32(s)?;
+                for (f, sh) in [(Flag::N, 31), (Flag::Z, 30), (Flag::C, 29), (Flag::V, 28)] {
+                    let b = bd.build_right_shift(v, self.c32(sh), false, "")?;
+                    let b = bd.build_and(b, self.c32(1), "")?;
+                    self.store(Self::flag_off(f), bd.build_int_truncate(b, self.i8, "")?)?;
+                }
+            }
+            Op::Cond { d, cond } => {
+                let c = self.cond(cond)?;
+                self.set32(d, c)?
+            }
+            Op::Bin { d, op, a, b } => {
+                let v = self.bin(op, self.t64(a)?, self.t64(b)?)?;
+                self.set64(d, v)?
+            }
+            Op::BinImm { d, op, a, imm } => {
+                let v = self.bin(op, self.t64(a)?, self.c64(imm as u64))?;
+                self.set64(d, v)?
+            }
+            Op::Un { d, op, a } => {
+                let v = self.un(op, self.t64(a)?)?;
+                self.set64(d, v)?
+            }
+            Op::AddFlags { d, a, b, cin } => {
+                let r = self.add_with_carry(self.t32(a)?, self.t32(b)?, self.t32(cin)?)?;
+                self.set32(d, r)?
+            }
+            Op::SubFlags { d, a, b } => {
+                let nb = bd.build_not(self.t32(b)?, "")?;
+                let r = self.add_with_carry(self.t32(a)?, nb, self.c32(1))?;
+                self.set32(d, r)?
+            }
+            Op::ShiftC { d, dc, kind, a, amt, cin } => {
+                let (r, c) = self.shift_c(kind, self.t32(a)?, self.t32(amt)?, self.t32(cin)?)?;
+                self.set32(d, r)?;
+                self.set32(dc, c)?
+            }
+            Op::Select { d, c, a, b } => {
+                let cv = self.t64(c)?;
+                let nz = self.icmp(IntPredicate::NE, cv, self.c64(0))?;
+                let v = self.select(nz, self.t64(a)?, self.t64(b)?)?;
+                self.set64(d, v)?
+            }
+            Op::MulL { d, a, b, signed } => {
+                let (x, y) = (self.t32(a)?, self.t32(b)?);
+                let (x, y) = if signed {
+                    (bd.build_int_s_extend(x, self.i64, "")?, bd.build_int_s_extend(y, self.i64, "")?)
+                } else {
+                    (bd.build_int_z_extend(x, self.i64, "")?, bd.build_int_z_extend(y, self.i64, "")?)
+                };
+                self.set64(d, bd.build_int_mul(x, y, "")?)?
+            }
+            Op::GetS { d, r } => {
+                let off = offset_of!(CpuState, d) as u64 + 4 * r as u64;
+                let v = self.load(self.i32, off)?;
+                self.set32(d, v)?
+            }
+            Op::SetS { r, s } => {
+                let off = offset_of!(CpuState, d) as u64 + 4 * r as u64;
+                let v = self.t32(s)?;
+                self.store(off, v)?
+            }
+            Op::GetD { d, r } => {
+                let v = self.load(self.i64, offset_of!(CpuState, d) as u64 + 8 * r as u64)?;
+                self.set64(d, v)?
+            }
+            Op::SetD { r, s } => {
+                let v = self.t64(s)?;
+                self.store(offset_of!(CpuState, d) as u64 + 8 * r as u64, v)?
+            }
+            Op::Load { d, addr, size, insn, user, align } => {
+                let al = align.then(|| if size == MemSize::U64 { 4 } else { size.bytes() });
+                let a = self.pre_access(addr, size, insn, al, user)?;
+                let v = self.guest_load(a, size)?;
+                self.set64(d, v)?
+            }
+            Op::Store { addr, s, size, insn, user, align } => {
+                let al = align.then(|| if size == MemSize::U64 { 4 } else { size.bytes() });
+                let a = self.pre_access(addr, size, insn, al, user)?;
+                let v = self.t64(s)?;
+                self.guest_store(a, v, size)?
+            }
+            Op::LoadExcl { d, addr, size, insn } => {
+                let a = self.pre_access(addr, size, insn, Some(size.bytes()), false)?;
+                let v = self.guest_load(a, size)?;
+                self.set64(d, v)?;
+                self.store(offset_of!(CpuState, excl_addr) as u64, a)?;
+                self.store(offset_of!(CpuState, excl_valid) as u64, self.c32(size.bytes()))?
+            }
+            Op::StoreExcl { d, addr, s, size, insn } => {
+                let a = self.pre_access(addr, size, insn, Some(size.bytes()), false)?;
+                let valid_off = offset_of!(CpuState, excl_valid) as u64;
+                let valid = self.load(self.i32, valid_off)?;
+                let ea = self.load(self.i32, offset_of!(CpuState, excl_addr) as u64)?;
+                let v_ok = self.icmp(IntPredicate::EQ, valid, self.c32(size.bytes()))?;
+                let a_ok = self.icmp(IntPredicate::EQ, ea, a)?;
+                let open = self.b.build_and(v_ok, a_ok, "")?;
+                let yes = self.new_bb("strex");
+                let no = self.new_bb("strex_fail");
+                let join = self.new_bb("strex_done");
+                self.b.build_conditional_branch(open, yes, no)?;
+                self.b.position_at_end(yes);
+                let v = self.t64(s)?;
+                self.guest_store(a, v, size)?;
+                self.set64(d, self.c64(0))?;
+                self.b.build_unconditional_branch(join)?;
+                self.b.position_at_end(no);
+                self.set64(d, self.c64(1))?;
+                self.b.build_unconditional_branch(join)?;
+                self.b.position_at_end(join);
+                self.store(valid_off, self.c32(0))?
+            }
+            Op::ClearExcl => self.store(offset_of!(CpuState, excl_valid) as u64, self.c32(0))?,
+            Op::Call { d, h, a, b, c, insn } => {
+                let pc = self.insn_pc(insn)?;
+                self.store(r_off(15), pc)?;
+                let args = [self.t64(a)?, self.t64(b)?, self.t64(c)?];
+                let fty = self.i64.fn_type(&[self.ptr.into(), self.i64.into(), self.i64.into(), self.i64.into()], false);
+                let fp = self.b.build_int_to_ptr(self.c64(h.f as usize as u64), self.ptr, "")?;
+                let call = self.b.build_indirect_call(
+                    fty,
+                    fp,
+                    &[self.cpu.into(), args[0].into(), args[1].into(), args[2].into()],
+                    "",
+                )?;
+                let r = basic(call.try_as_basic_value()).into_int_value();
+                self.set64(d, r)?;
+                // Helpers may change anything, the instruction set state included.
+                self.thumb_known = None;
+                if h.may_raise {
+                    let p = self.load(self.i8, offset_of!(CpuState, pending) as u64)?;
+                    let none = self.icmp(IntPredicate::EQ, p, self.c8(pending_byte(None)))?;
+                    let raise = self.new_bb("raised");
+                    let cont = self.new_bb("");
+                    self.b.build_conditional_branch(none, cont, raise)?;
+                    self.b.position_at_end(raise);
+                    let info = self.block.insns[insn as usize];
+                    self.store(offset_of!(CpuState, it) as u64, self.c8(info.it))?;
+                    self.add_insns(insn as u64)?;
+                    self.ret(ExitReason::Exception as u32)?;
+                    self.b.position_at_end(cont);
+                }
+            }
+            Op::SkipUnless { c, n } => {
+                let target = labels[(i + 1 + n as usize).min(self.block.ops.len())].expect("skip label");
+                let cv = self.t64(c)?;
+                let go = self.icmp(IntPredicate::NE, cv, self.c64(0))?;
+                let cont = self.new_bb("");
+                self.b.build_conditional_branch(go, cont, target)?;
+                self.b.position_at_end(cont);
+            }
+            Op::SkipUnlessCond { cond, n } => {
+                let target = labels[(i + 1 + n as usize).min(self.block.ops.len())].expect("skip label");
+                let go = self.cond(cond)?;
+                let cont = self.new_bb("");
+                self.b.build_conditional_branch(go, cont, target)?;
+                self.b.position_at_end(cont);
+            }
+            Op::WritePc { s, kind } => {
+                let v = self.t32(s)?;
+                self.write_pc(v, kind)?
+            }
+            Op::SetIt { v } => self.store(offset_of!(CpuState, it) as u64, self.c8(v))?,
+            Op::Raise { kind, insn } => self.raise(kind, insn)?,
+            Op::Exit { reason } => self.exit(reason)?,
+            Op::ExitTo { off, kind, reason } => {
+                let v = bd.build_int_add(self.pc0, self.c32(off), "")?;
+                self.write_pc(v, kind)?;
+                self.exit(reason)?
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Temporaries an op writes.
+fn dests(op: &Op) -> impl Iterator<Item = Tmp> {
+    let (a, b) = match *op {
+        Op::Const { d, .. }
+        | Op::PcRel { d, .. }
+        | Op::GetReg { d, .. }
+        | Op::GetFlag { d, .. }
+        | Op::GetNZCV { d }
+        | Op::Cond { d, .. }
+        | Op::Bin { d, .. }
+        | Op::BinImm { d, .. }
+        | Op::Un { d, .. }
+        | Op::AddFlags { d, .. }
+        | Op::SubFlags { d, .. }
+        | Op::Select { d, .. }
+        | Op::MulL { d, .. }
+        | Op::GetS { d, .. }
+        | Op::GetD { d, .. }
+        | Op::Load { d, .. }
+        | Op::LoadExcl { d, .. }
+        | Op::StoreExcl { d, .. }
+        | Op::Call { d, .. } => (Some(d), None),
+        Op::ShiftC { d, dc, .. } => (Some(d), Some(dc)),
+        _ => (None, None),
+    };
+    a.into_iter().chain(b)
+}
+
+fn basic(v: inkwell::values::ValueKind<'_>) -> inkwell::values::BasicValueEnum<'_> {
+    match v {
+        inkwell::values::ValueKind::Basic(b) => b,
+        inkwell::values::ValueKind::Instruction(_) => panic!("a call with a result has a basic value"),
+    }
+}

@@ -1,0 +1,221 @@
+//! The LLVM JIT against the interpreter: the same guest code runs on a board
+//! through the interpreter alone and through the compiled tier (every block
+//! compiled before its first run); the final states must agree. Random cases
+//! come from the differential tester's generator (runtime/src/arm/gen.rs), which
+//! is itself checked against QEMU, so agreement here extends that check to the JIT.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use hspt_llvm::LlvmBackend;
+use hspt_runtime::arm::gen::{self, Case, Generator, State};
+use hspt_runtime::board::{RAM_BASE, UART_BASE};
+use hspt_runtime::cpu::{CpuState, Exception, ExitReason};
+use hspt_runtime::exec::jit::Harness;
+use hspt_runtime::exec::JitOptions;
+
+/// RAM up to 0x4a00_0000: covers the generator's scratch page and code area.
+const RAM: u64 = 0x0a00_0000;
+
+fn jit_opts() -> JitOptions {
+    JitOptions { backend: Arc::new(LlvmBackend::default()), threshold: 0, log: true }
+}
+
+#[derive(Clone, Default)]
+struct Sink(Arc<Mutex<Vec<u8>>>);
+impl Write for Sink {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn harness(jit: bool) -> (Harness, Sink) {
+    let sink = Sink::default();
+    let h = Harness::new(RAM, Box::new(sink.clone()), jit.then(jit_opts)).expect("board");
+    (h, sink)
+}
+
+/// Everything a block may change that the tests compare.
+#[derive(Debug, PartialEq, Eq)]
+struct Snap {
+    r: [u32; 16],
+    nzcvq_ge_it_t: [u8; 8],
+    d: [u64; 32],
+    fpscr: u32,
+    excl: (u32, u32),
+    pending: Option<Exception>,
+    pending_return: u32,
+    dfsr_dfar: (u32, u32),
+    insns: u64,
+    undefined: u64,
+    mode: u8,
+}
+
+fn snap(c: &CpuState) -> Snap {
+    Snap {
+        r: c.r,
+        nzcvq_ge_it_t: [c.n, c.z, c.c, c.v, c.q, c.ge, c.it, c.t],
+        d: c.d,
+        fpscr: c.fpscr,
+        excl: (c.excl_addr, c.excl_valid),
+        pending: c.pending,
+        pending_return: c.pending_return,
+        dfsr_dfar: (c.cp15.dfsr, c.cp15.dfar),
+        insns: c.insns,
+        undefined: c.undefined_insns,
+        mode: c.mode,
+    }
+}
+
+fn load_state(cpu: &mut CpuState, s: &State) {
+    cpu.r[..15].copy_from_slice(&s.r);
+    cpu.n = (s.apsr >> 31) as u8 & 1;
+    cpu.z = (s.apsr >> 30) as u8 & 1;
+    cpu.c = (s.apsr >> 29) as u8 & 1;
+    cpu.v = (s.apsr >> 28) as u8 & 1;
+    cpu.q = (s.apsr >> 27) as u8 & 1;
+    cpu.ge = ((s.apsr >> 16) & 0xf) as u8;
+    cpu.fpscr = s.fpscr;
+    cpu.d[..16].copy_from_slice(&s.d);
+}
+
+/// Places a generator case in the board's RAM as the runner lays it out.
+fn place(h: &mut Harness, case: &Case) {
+    let m = gen::DiffMem::new(case);
+    assert!(h.board.write_phys(gen::SCRATCH, &m.scratch));
+    assert!(h.board.write_phys(m.win_base, &m.win));
+    h.forget_code();
+}
+
+fn unplace(h: &mut Harness, case: &Case) {
+    let m = gen::DiffMem::new(case);
+    assert!(h.board.write_phys(gen::SCRATCH, &vec![0; m.scratch.len()]));
+    assert!(h.board.write_phys(m.win_base, &vec![0; m.win.len()]));
+}
+
+/// Runs a case; returns the final state and scratch memory.
+fn run_case(h: &mut Harness, case: &Case) -> (Snap, Option<ExitReason>, Vec<u8>) {
+    place(h, case);
+    let mut cpu = gen::user_cpu();
+    load_state(&mut cpu, &case.init);
+    cpu.r[15] = case.code_addr;
+    cpu.t = case.thumb as u8;
+    let r = h.run(&mut cpu, (case.code_addr, case.end()), case.end(), 256);
+    let mut scratch = vec![0; gen::SCRATCH_LEN];
+    assert!(h.board.read_phys(gen::SCRATCH, &mut scratch));
+    unplace(h, case);
+    (snap(&cpu), r, scratch)
+}
+
+fn count(default: usize) -> usize {
+    std::env::var("HSPT_JIT_DIFF_COUNT").ok().and_then(|s| s.parse().ok()).unwrap_or(default)
+}
+
+#[test]
+fn random_cases_agree_with_the_interpreter() {
+    let seed = std::env::var("HSPT_JIT_DIFF_SEED")
+        .ok()
+        .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
+        .unwrap_or(0x4a49_5400_0000_0001);
+    let n = count(1500);
+    let mut g = Generator::new(seed);
+    let (mut hi, _) = harness(false);
+    let (mut hj, _) = harness(true);
+    let mut bad = Vec::new();
+    for i in 0..n {
+        let case = g.case();
+        let a = run_case(&mut hi, &case);
+        let b = run_case(&mut hj, &case);
+        if a != b {
+            bad.push(format!(
+                "case {i} ({} at {:#x}: {:?}):\n  interp {:?}\n  jit    {:?}",
+                if case.thumb { "Thumb" } else { "ARM" },
+                case.code_addr,
+                case.insns.iter().map(|x| format!("{:x} {}", x.word, x.name)).collect::<Vec<_>>(),
+                a,
+                b
+            ));
+        }
+    }
+    let st = hj.jit_stats().unwrap();
+    eprintln!(
+        "jit difftest: seed {seed:#x}: {n} cases, {} blocks compiled ({} failed), {:.2} ms/block, {} retries",
+        st.compiled,
+        st.failed,
+        st.compile_s * 1e3 / st.compiled.max(1) as f64,
+        st.retries
+    );
+    assert_eq!(st.failed, 0, "every block compiles");
+    assert!(bad.is_empty(), "{} of {n} cases diverge:\n{}", bad.len(), bad[..bad.len().min(10)].join("\n"));
+}
+
+/// ARM words at RAM_BASE + 0x1000, run until they end, on both engines.
+fn run_arm(words: &[u32], init: impl Fn(&mut CpuState)) -> [(Snap, Option<ExitReason>, Vec<u8>); 2] {
+    let code = RAM_BASE + 0x1000;
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    [false, true].map(|jit| {
+        let (mut h, sink) = harness(jit);
+        assert!(h.board.write_phys(code, &bytes));
+        let mut cpu = CpuState::new();
+        init(&mut cpu);
+        cpu.r[15] = code;
+        let end = code + bytes.len() as u32;
+        let r = h.run(&mut cpu, (code, end), end, 10_000);
+        h.board.flush();
+        let out = sink.0.lock().unwrap().clone();
+        (snap(&cpu), r, out)
+    })
+}
+
+#[test]
+fn device_access_in_compiled_code_goes_through_the_interpreter() {
+    // mov r2, #0x48 ('H'); str r2, [r0]; add r3, r3, #1; mov r2, #0x69; strb r2, [r0]; ldr r4, [r0, #0x18]; add r5, r4, #1
+    let words = [0xe3a02048, 0xe5802000, 0xe2833001, 0xe3a02069, 0xe5c02000, 0xe5904018, 0xe2845001];
+    let [a, b] = run_arm(&words, |c| {
+        c.r[0] = UART_BASE;
+        c.r[3] = 7;
+    });
+    assert_eq!(a.2, b"Hi", "interpreter output");
+    assert_eq!(a, b);
+    assert_eq!(b.0.r[3], 8);
+}
+
+#[test]
+fn guest_abort_in_compiled_code_is_precise() {
+    // add r1, r1, #1; ldr r2, [r0]  (no memory there: external abort); add r3, r3, #1
+    let words = [0xe2811001, 0xe5902000, 0xe2833001];
+    let [a, b] = run_arm(&words, |c| {
+        c.r[0] = 0x2000_0000;
+    });
+    assert_eq!(a.1, Some(ExitReason::Exception));
+    assert_eq!(a.0.pending, Some(Exception::DataAbort));
+    assert_eq!(a.0.r[1], 1);
+    assert_eq!(a.0.r[3], 0);
+    assert_eq!(a, b);
+}
+
+#[test]
+fn alignment_faults_and_exclusives() {
+    // ldrex r2, [r0]; add r2, r2, #1; strex r3, r2, [r0]; ldrd r4, r5, [r1] (r1 unaligned by 2: alignment fault)
+    let words = [0xe1902f9f, 0xe2822001, 0xe1803f92, 0xe1c140d0];
+    let [a, b] = run_arm(&words, |c| {
+        c.r[0] = RAM_BASE + 0x8000;
+        c.r[1] = RAM_BASE + 0x8002;
+    });
+    assert_eq!(a.0.r[3], 0, "strex succeeded");
+    assert_eq!(a.0.pending, Some(Exception::DataAbort));
+    assert_eq!(a, b);
+}
+
+#[test]
+fn loops_and_conditional_code() {
+    // mov r0, #0; mov r1, #100; loop: add r0, r0, r1; subs r1, r1, #1; bne loop; movs r2, r0, lsl #3; addcs r3, r3, #1
+    let words = [0xe3a00000, 0xe3a01064, 0xe0800001, 0xe2511001, 0x1afffffc, 0xe1b02180, 0x22833001];
+    let [a, b] = run_arm(&words, |_| {});
+    assert_eq!(a.0.r[0], 5050);
+    assert_eq!(a, b);
+}

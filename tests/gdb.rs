@@ -158,6 +158,7 @@ fn gdb(port: u16, cmds: &[String], interrupt_after: Option<Duration>) -> String 
     let done = wait_for(&mut child, Duration::from_secs(240));
     let out = std::fs::read_to_string(&log).unwrap_or_default();
     let _ = std::fs::remove_file(&log);
+    let _ = std::fs::remove_dir(&dir); // when no other session still logs there
     assert!(done.is_some(), "gdb-multiarch did not finish:\n{out}");
     out
 }
@@ -349,6 +350,7 @@ fn breakpoints_steps_watchpoints_registers_and_memory_on_a_small_guest() {
         let (status, _, err) = vm.finish(Duration::from_secs(60));
         assert_eq!(status.code(), Some(0), "--tier {tier}: the guest did not run to its power-off after detach: {err}");
     }
+    let _ = std::fs::remove_dir_all(elf.parent().unwrap());
 }
 
 #[test]

@@ -13,13 +13,18 @@
 //!   run one-instruction blocks (steps are not cached, so the cache keeps its full
 //!   blocks). A tier that chains blocks must not chain while `gdb_attached()`.
 //! - While gdb holds the guest stopped, `gdb_serve` reads packets (blocking) and
-//!   answers them; registers and memory are read and written in place.
+//!   answers them; registers and memory are read and written in place. gdb resumes
+//!   the guest from inside the boundary hook, so the block at the PC runs next:
+//!   continuing from a breakpoint does not stop at it again, and a step ends at
+//!   the following boundary (interrupts are held off meanwhile, as QEMU does).
 //!
 //! Memory goes through the guest's current translation regime: the stub walks the
 //! page tables as the MMU would (`mem::walk`), with every domain treated as
 //! manager so that a debugger sees through permissions (as a JTAG probe does) and
-//! Linux's software PAN. A translation fault or a non-RAM address is an error for
-//! gdb, never a guest exception. Writes go to RAM through the physical view, then
+//! Linux's software PAN. A translation fault or a physical address that is not RAM
+//! is an error for gdb, never a guest exception (device registers are not read
+//! behind the guest's back; the empty flash window of QEMU's virt board reads as
+//! zeros, see `FLASH_WINDOW_END`). Writes go to RAM through the physical view, then
 //! start a new block-cache epoch so translations of the changed bytes are checked.
 //!
 //! Watchpoints (write watchpoints, `watch`): the guest runs one instruction per
@@ -289,6 +294,9 @@ impl Connection for Conn {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
         let r = Write::write_all(&mut self.stream, &self.out);
         self.out.clear();
         r
@@ -494,7 +502,7 @@ impl Vm {
     pub(super) fn gdb_boundary(&mut self) -> Option<Stop> {
         let pc = self.cpu.r[15];
         let d = self.debug.as_deref_mut()?;
-        let Some(mut sm) = d.session.take() else {
+        let Some(sm) = d.session.take() else {
             let wait = std::mem::take(&mut d.wait);
             if !wait && !d.poll_due() {
                 return None;
@@ -532,18 +540,7 @@ impl Vm {
         }
         // Ctrl-C (or anything else gdb sends while the guest runs).
         if self.dbg().poll_due() {
-            let c = conn_of(&mut sm);
-            match c.next_byte(0) {
-                Ok(None) => {}
-                Ok(Some(byte)) => {
-                    let next = match sm {
-                        GdbStubStateMachine::Running(g) => g.incoming_data(self, byte).map_err(|e| e.to_string()),
-                        other => Ok(other),
-                    };
-                    return self.gdb_serve(next);
-                }
-                Err(e) => return self.gdb_lost(e.to_string()),
-            }
+            return self.gdb_serve(Ok(sm));
         }
         self.dbg().session = Some(sm);
         self.gdb_snapshot();
@@ -563,8 +560,8 @@ impl Vm {
         self.gdb_serve(sm.map_err(|e| e.to_string()))
     }
 
-    /// Serves gdb while the guest is stopped, until it resumes the guest (None),
-    /// detaches (None), or kills it.
+    /// Serves gdb: while the guest is stopped, until gdb resumes it (None), detaches
+    /// (None) or kills it; while it runs, what gdb has sent (Ctrl-C).
     fn gdb_serve(&mut self, mut next: Result<Session, String>) -> Option<Stop> {
         loop {
             let mut sm = match next {
@@ -575,11 +572,15 @@ impl Vm {
                 return self.gdb_lost(e.to_string());
             }
             next = match sm {
-                GdbStubStateMachine::Running(g) => {
-                    self.dbg().session = Some(g.into());
-                    self.gdb_snapshot();
-                    return None;
-                }
+                GdbStubStateMachine::Running(mut g) => match g.borrow_conn().next_byte(0) {
+                    Ok(Some(byte)) => g.incoming_data(self, byte).map_err(|e| e.to_string()),
+                    Ok(None) => {
+                        self.dbg().session = Some(g.into());
+                        self.gdb_snapshot();
+                        return None;
+                    }
+                    Err(e) => return self.gdb_lost(e.to_string()),
+                },
                 GdbStubStateMachine::Idle(mut g) => match g.borrow_conn().next_byte(-1) {
                     Ok(Some(byte)) => g.incoming_data(self, byte).map_err(|e| e.to_string()),
                     Ok(None) => Ok(g.into()),
@@ -643,6 +644,9 @@ impl Vm {
 
     /// Before a block runs with watchpoints set: what the instruction may change.
     fn gdb_snapshot(&mut self) {
+        if self.debug.as_ref().is_some_and(|d| d.watch.is_empty() && d.undo.is_none()) {
+            return;
+        }
         let c = &*self.cpu;
         let snap = Undo {
             r: c.r,

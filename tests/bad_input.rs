@@ -94,3 +94,31 @@ fn a_guest_that_never_powers_off_ends_at_the_timeout() {
     expect_error(&hspt(&["run", "--timeout", "30", "--kernel", &s]), 125, "spinning");
     std::fs::remove_dir_all(&d).ok();
 }
+
+/// Regression: 3000 system calls in a row (each returning at once) are not an
+/// "exception loop"; a vector that faults on itself is (the runaway check used to
+/// count consecutive exceptions at one vector, and stopped Linux during xz).
+#[test]
+fn many_system_calls_are_not_an_exception_loop() {
+    let d = tmpdir("svc");
+    let code = [
+        0xea00_0006, // 0x00: b start (reset slot)
+        0xeaff_fffe, // 0x04: undefined: b .
+        0xe1b0_f00e, // 0x08: svc: movs pc, lr
+        0xeaff_fffe, 0xeaff_fffe, 0xeaff_fffe, 0xeaff_fffe, 0xeaff_fffe,
+        0xe300_0000, // 0x20 start: movw r0, #0
+        0xe344_0001, //   movt r0, #0x4001
+        0xee0c_0f10, //   mcr p15, 0, r0, c12, c0, 0 (VBAR)
+        0xe300_1bb8, //   movw r1, #3000
+        0xef00_0000, // loop: svc #0
+        0xe251_1001, //   subs r1, r1, #1
+        0x1aff_fffc, //   bne loop
+        0xe300_0008, //   movw r0, #8
+        0xe348_0400, //   movt r0, #0x8400
+        0xe140_0070, //   hvc #0 (PSCI SYSTEM_OFF)
+    ];
+    let g = write(&d, "svc.elf", &elf(0x4001_0000, 40, &code));
+    let o = hspt(&["run", "--timeout", "30", "--kernel", &g]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_dir_all(&d).ok();
+}

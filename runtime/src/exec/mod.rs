@@ -89,6 +89,8 @@ pub struct Vm {
     last_exception_pc: Option<u32>,
     repeat_exceptions: u32,
     last_sctlr: u32,
+    /// Retired instructions when the last exception was taken.
+    last_exception_insns: u64,
     /// Dispatcher rounds left after a kernel panic message before stopping.
     panic_grace: u32,
     /// The compiled tier (None: interpreter only).
@@ -99,7 +101,7 @@ pub struct Vm {
 
 impl Vm {
     pub fn new(board: Board, config: Config) -> Vm {
-        Vm { cpu: Box::new(CpuState::new()), board, cache: BlockCache::new(), stats: Stats::default(), config, temps: Temps::default(), last_exception_pc: None, repeat_exceptions: 0, last_sctlr: 0, panic_grace: 20_000, jit: None, debug: None }
+        Vm { cpu: Box::new(CpuState::new()), board, cache: BlockCache::new(), stats: Stats::default(), config, temps: Temps::default(), last_exception_pc: None, repeat_exceptions: 0, last_sctlr: 0, last_exception_insns: 0, panic_grace: 20_000, jit: None, debug: None }
     }
 
     /// Enters the guest like QEMU enters a bare ELF or kernel: SVC mode, IRQ/FIQ
@@ -363,7 +365,12 @@ impl Vm {
     fn check_runaway(&mut self, _from: u32) -> Option<Stop> {
         self.stats.exceptions += 1;
         let pc = self.cpu.r[15];
-        if self.last_exception_pc == Some(pc) {
+        // A runaway takes the same exception again and again with nothing retired in
+        // between (a vector that faults on itself). Many system calls in a row are
+        // not one: instructions run between them.
+        let progressed = self.cpu.insns != self.last_exception_insns;
+        self.last_exception_insns = self.cpu.insns;
+        if self.last_exception_pc == Some(pc) && !progressed {
             self.repeat_exceptions += 1;
             if self.repeat_exceptions > 1000 {
                 return Some(Stop::Halted(format!(

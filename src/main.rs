@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
+mod bench;
 mod console;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -14,7 +15,7 @@ use hspt_runtime::exec::{Config, JitOptions, Stop, Vm};
 /// Exit status for bad input (unreadable or malformed images, bad options).
 const EXIT_BAD_INPUT: u8 = 2;
 /// Interpreted executions before `--tier auto` compiles a block.
-const AUTO_JIT_THRESHOLD: u32 = 200;
+const AUTO_JIT_THRESHOLD: u32 = 1000;
 /// Exit status for a host-side failure (out of memory, mmap failure...).
 const EXIT_HOST_ERROR: u8 = 1;
 
@@ -31,6 +32,8 @@ enum Cmd {
     Run(RunArgs),
     /// Check that the LLVM backend is linked and works.
     SelfCheck,
+    /// Compare engines and configurations on standard workloads (writes a table, JSON and a plot).
+    Bench(bench::BenchArgs),
 }
 
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
@@ -71,7 +74,7 @@ struct RunArgs {
     #[arg(long, value_enum, default_value_t = Tier::Interp)]
     tier: Tier,
     /// Executions of a block in the interpreter before the JIT compiles it (0: compile every block
-    /// before it first runs, on the VM's thread). Default: 0 with --tier jit, 200 with auto.
+    /// before it first runs, on the VM's thread). Default: 0 with --tier jit, 1000 with auto.
     #[arg(long, value_name = "N")]
     jit_threshold: Option<u32>,
     /// Memory virtualisation: HSPT shadow regions or a software MMU.
@@ -113,6 +116,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.cmd {
         Cmd::Run(a) => run(a),
+        Cmd::Bench(a) => bench::main(a),
         Cmd::SelfCheck => {
             if hspt_aot::backend_ready() {
                 eprintln!("hspt: LLVM backend OK");

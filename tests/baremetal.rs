@@ -49,7 +49,16 @@ fn bare_metal_guests_pass_and_match_qemu() {
     }
     // Every guest in the default configuration; all but the long CPU benchmark also
     // with the other memory organisations and the software MMU (issue 4).
-    let configs: [&[&str]; 4] = [&[], &["--spt", "shared"], &["--spt", "group=2"], &["--mmu", "soft"]];
+    // The JIT tier (issue 5): every block compiled before it first runs, and the
+    // interpreter-then-JIT tiering with background compilation.
+    let configs: [&[&str]; 6] = [
+        &[],
+        &["--spt", "shared"],
+        &["--spt", "group=2"],
+        &["--mmu", "soft"],
+        &["--tier", "jit"],
+        &["--tier", "auto", "--jit-threshold", "2"],
+    ];
     let mut jobs = Vec::new();
     for g in &guests {
         for (k, c) in configs.iter().enumerate() {

@@ -87,8 +87,15 @@ fn quick_workload_in_every_memory_configuration() {
         .expect("spawn run-qemu.sh");
     let theirs = workload_output(&String::from_utf8_lossy(&q.stdout));
     assert!(theirs.contains("HSPT-WORKLOAD-END quick.sh status=0"), "QEMU reference run failed:\n{theirs}");
-    let configs: [&[&str]; 5] =
-        [&["--spt", "private"], &["--spt", "shared"], &["--spt", "group=3"], &["--mmu", "soft"], &["--prefill", "0"]];
+    // And the JIT tier (issue 5): interpreter first, hot blocks compiled in the background.
+    let configs: [&[&str]; 6] = [
+        &["--spt", "private"],
+        &["--spt", "shared"],
+        &["--spt", "group=3"],
+        &["--mmu", "soft"],
+        &["--prefill", "0"],
+        &["--tier", "auto", "--jit-threshold", "50"],
+    ];
     let failures = std::sync::Mutex::new(Vec::new());
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|s| {

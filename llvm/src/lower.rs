@@ -526,7 +526,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     /// Everything before a guest access: the instruction's PC for a precise
     /// fault, the alignment check and the unprivileged-access check. Returns the
     /// 32-bit guest address.
-    fn pre_access(&mut self, addr: Tmp, size: MemSize, insn: u16, align: Option<u32>, user: bool) -> R<IntValue<'ctx>> {
+    fn pre_access(&mut self, addr: Tmp, insn: u16, align: Option<u32>, user: bool) -> R<IntValue<'ctx>> {
         let pc = self.insn_pc(insn)?;
         self.store(r_off(15), pc)?;
         let a = self.t32(addr)?;
@@ -543,7 +543,6 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             let usr = self.icmp(IntPredicate::EQ, m, self.c8(MODE_USR as u8))?;
             self.retry_unless(usr)?;
         }
-        let _ = size;
         Ok(a)
     }
 
@@ -873,25 +872,25 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             }
             Op::Load { d, addr, size, insn, user, align } => {
                 let al = align.then(|| if size == MemSize::U64 { 4 } else { size.bytes() });
-                let a = self.pre_access(addr, size, insn, al, user)?;
+                let a = self.pre_access(addr, insn, al, user)?;
                 let v = self.guest_load(a, size)?;
                 self.set64(d, v)?
             }
             Op::Store { addr, s, size, insn, user, align } => {
                 let al = align.then(|| if size == MemSize::U64 { 4 } else { size.bytes() });
-                let a = self.pre_access(addr, size, insn, al, user)?;
+                let a = self.pre_access(addr, insn, al, user)?;
                 let v = self.t64(s)?;
                 self.guest_store(a, v, size)?
             }
             Op::LoadExcl { d, addr, size, insn } => {
-                let a = self.pre_access(addr, size, insn, Some(size.bytes()), false)?;
+                let a = self.pre_access(addr, insn, Some(size.bytes()), false)?;
                 let v = self.guest_load(a, size)?;
                 self.set64(d, v)?;
                 self.store(offset_of!(CpuState, excl_addr) as u64, a)?;
                 self.store(offset_of!(CpuState, excl_valid) as u64, self.c32(size.bytes()))?
             }
             Op::StoreExcl { d, addr, s, size, insn } => {
-                let a = self.pre_access(addr, size, insn, Some(size.bytes()), false)?;
+                let a = self.pre_access(addr, insn, Some(size.bytes()), false)?;
                 let valid_off = offset_of!(CpuState, excl_valid) as u64;
                 let valid = self.load(self.i32, valid_off)?;
                 let ea = self.load(self.i32, offset_of!(CpuState, excl_addr) as u64)?;

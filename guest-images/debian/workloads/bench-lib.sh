@@ -52,8 +52,7 @@ LUA
     k=0
     while [ "$k" -lt "$(($1 / 64))" ]; do
         r=$((k % 26))
-        rot=$(echo "$a" | cut -c$((r + 1))-26)$(echo "$a" | cut -c1-$r)
-        tr "$a" "$rot" <block.txt
+        tr "$a" "${a:r}${a:0:r}" <block.txt
         k=$((k + 1))
     done
     rm -f gen.lua block.txt

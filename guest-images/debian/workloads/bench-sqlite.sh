@@ -1,5 +1,5 @@
 #!/bin/sh
-# hspt bench: sqlite3 on a database file: 20,000 rows inserted in one transaction, an index, aggregates,
+# hspt bench: sqlite3 on a database file: 12,000 rows inserted in one transaction, an index, aggregates,
 # a join, updates and an integrity check. All rows are made by SQL (no shell loop).
 set -e
 . "$(dirname "$0")/bench-lib.sh"
@@ -8,7 +8,7 @@ PRAGMA journal_mode = WAL;
 CREATE TABLE item(id INTEGER PRIMARY KEY, grp INTEGER, name TEXT, price REAL);
 CREATE TABLE grp(id INTEGER PRIMARY KEY, label TEXT);
 BEGIN;
-WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 20000)
+WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 12000)
 INSERT INTO item SELECT x, (x * 7919) % 97, printf('item-%08X', x * 2654435761 % 4294967296), ((x * 31) % 1000) / 10.0 FROM c;
 WITH RECURSIVE c(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM c WHERE x < 96)
 INSERT INTO grp SELECT x, 'group ' || x FROM c;

@@ -20,6 +20,9 @@ use crate::ir::Block;
 
 /// Address space reserved for compiled code per VM.
 const ARENA_BYTES: usize = 1 << 30;
+/// Stack of the compile thread: LLVM recurses deeply on large functions (the
+/// default 2 MiB of a spawned thread is not enough and overflows silently).
+const WORKER_STACK: usize = 64 << 20;
 /// Chained block executions between two visits of the dispatcher (interrupts, timer, console).
 const CHAIN_BUDGET: i64 = 256;
 
@@ -63,8 +66,22 @@ struct Done {
 }
 
 struct Worker {
-    jobs: mpsc::Sender<Job>,
+    jobs: Option<mpsc::Sender<Job>>,
     done: mpsc::Receiver<Done>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Drop for Worker {
+    /// Stops the compile thread and waits for it: LLVM must not be compiling
+    /// while the process exits (its static destructors would run under it).
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.jobs = None;
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
 }
 
 /// Counters of the compiled tier (`--stats`).
@@ -103,6 +120,8 @@ pub(crate) struct Jit {
     token: (u64, u64),
     /// Whether the last compiled run chained into other blocks.
     chained: bool,
+    /// Chaining allowed (HSPT_JIT_NOCHAIN=1 turns it off, for diagnosis).
+    chaining: bool,
     pub stats: JitStats,
 }
 
@@ -132,6 +151,7 @@ impl Jit {
             by_entry: std::collections::HashMap::new(),
             token: (0, 0),
             chained: false,
+            chaining: std::env::var_os("HSPT_JIT_NOCHAIN").is_none(),
             stats: JitStats::default(),
         })
     }
@@ -151,8 +171,13 @@ impl Jit {
             let (jtx, jrx) = mpsc::channel::<Job>();
             let (dtx, drx) = mpsc::channel::<Done>();
             let backend = self.backend.clone();
-            let spawned = std::thread::Builder::new().name("hspt-jit".into()).spawn(move || {
+            let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let stop2 = stop.clone();
+            let spawned = std::thread::Builder::new().name("hspt-jit".into()).stack_size(WORKER_STACK).spawn(move || {
                 for job in jrx {
+                    if stop2.load(std::sync::atomic::Ordering::Relaxed) {
+                        break;
+                    }
                     let t = Instant::now();
                     let result = backend.compile(&job.block);
                     let secs = t.elapsed().as_secs_f64();
@@ -161,11 +186,12 @@ impl Jit {
                     }
                 }
             });
-            if spawned.is_err() {
-                // No thread: compile synchronously from now on.
-                self.threshold = self.threshold.max(1);
+            let thread = spawned.ok();
+            if thread.is_none() {
+                // No thread: nothing is compiled from now on.
+                eprintln!("hspt: cannot start the JIT compile thread; hot code stays interpreted");
             }
-            self.worker = Some(Worker { jobs: jtx, done: drx });
+            self.worker = Some(Worker { jobs: thread.as_ref().map(|_| jtx), done: drx, stop, thread });
         }
         self.worker.as_ref().expect("worker just created")
     }
@@ -227,6 +253,7 @@ impl Jit {
             self.flush_chains();
         }
         self.chained = false;
+        let chain = chain && self.chaining;
         if self.in_flight > 0 {
             self.poll(cache);
         }
@@ -235,6 +262,11 @@ impl Jit {
             self.slots.resize(i + 1, Slot::default());
         }
         let slot = self.slots[i];
+        if cpu.mem_base == 0 {
+            // No direct-access view (the software MMU): compiled code cannot run.
+            self.stats.runs_interpreted += 1;
+            return run_block(cpu, board, cache.block(id), temps);
+        }
         match slot.state {
             State::Compiled => return self.run_compiled(cache, slot.entry, cpu, board, temps, chain),
             State::Cold if slot.count >= self.threshold => {
@@ -248,7 +280,8 @@ impl Jit {
                     }
                 } else {
                     let generation = self.generation;
-                    let sent = self.worker().jobs.send(Job { generation, id, block: block.clone() }).is_ok();
+                    let job = Job { generation, id, block: block.clone() };
+                    let sent = self.worker().jobs.as_ref().is_some_and(|j| j.send(job).is_ok());
                     self.slots[i].state = if sent { State::Queued } else { State::Failed };
                     self.in_flight += sent as usize;
                 }

@@ -1,0 +1,1116 @@
+//! `hspt bench`: the side-by-side comparison. Runs each workload under each configuration (hspt's
+//! engines and memory organisations, qemu-system-arm, and the same programs built for the host) N times,
+//! each run a separate process, and writes a markdown table, JSON with every figure and an SVG plot.
+//!
+//! A run that fails (bad exit status, timeout, missing result line) is recorded as failed with its reason;
+//! it never stops the bench. Configurations that cannot run here (aot-warm until the AOT cache exists,
+//! QEMU when it is not installed) are shown as n/a.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::ValueEnum;
+use serde_json::{json, Value};
+
+/// The kernel command line of the Debian guest, as guest-images/debian/run-qemu.sh gives it to QEMU.
+const APPEND: &str = "console=ttyAMA0 cryptomgr.notests quiet panic=-1";
+/// Guest RAM for the Debian guest (as run-qemu.sh) and for the bare-metal guests (QEMU's default).
+const LINUX_MIB: &str = "512";
+const BAREMETAL_MIB: &str = "128";
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug, ValueEnum)]
+pub enum Workload {
+    /// The CPU-bound bare-metal guests bench-arm.elf and bench-thumb.elf (time: the whole run).
+    BareMetal,
+    /// Debian's armmp kernel booting to /init (time: from start to /init's first console line).
+    Boot,
+    /// xz -6 compression and decompression in the Debian guest.
+    Xz,
+    /// gzip -6/-9 and gunzip in the Debian guest.
+    Gzip,
+    /// A CPU-bound Lua 5.4 program in the Debian guest.
+    Lua,
+    /// sqlite3: inserts, indexes, joins, updates in the Debian guest.
+    Sqlite,
+    /// 7-Zip's benchmark, `7zz b`, in the Debian guest.
+    #[value(name = "7z")]
+    SevenZip,
+    /// Many short processes: fork/exec, pipelines, parallel jobs in the Debian guest.
+    Multi,
+}
+
+impl Workload {
+    fn name(self) -> &'static str {
+        match self {
+            Workload::BareMetal => "bare-metal",
+            Workload::Boot => "boot",
+            Workload::Xz => "xz",
+            Workload::Gzip => "gzip",
+            Workload::Lua => "lua",
+            Workload::Sqlite => "sqlite",
+            Workload::SevenZip => "7z",
+            Workload::Multi => "multi",
+        }
+    }
+    fn is_debian(self) -> bool {
+        !matches!(self, Workload::BareMetal)
+    }
+    /// What the figure in the table measures.
+    fn measure(self) -> &'static str {
+        match self {
+            Workload::BareMetal => "host wall time of the whole run (both guests)",
+            Workload::Boot => "host time from start to /init's first console line",
+            Workload::SevenZip => "10000 / 7-Zip total rating (MIPS), by the guest's clock",
+            _ => "guest clock, between the workload's start and end",
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+pub enum Against {
+    Qemu,
+    Native,
+}
+
+#[derive(clap::Args)]
+pub struct BenchArgs {
+    /// Workloads to run (default: all).
+    #[arg(value_enum)]
+    workloads: Vec<Workload>,
+    /// Runs of each workload in each configuration (the table shows the median).
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..))]
+    runs: u32,
+    /// Directory for results.md, results.json and plot.svg.
+    #[arg(long, default_value = "bench-results")]
+    out: PathBuf,
+    /// References to compare with: qemu (qemu-system-arm), native (the same programs built for the host).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "qemu,native")]
+    against: Vec<Against>,
+    /// hspt configurations to run (default: all): interp, jit, aot-warm, mmu-soft, spt-shared,
+    /// spt-private, spt-group1, spt-group2, spt-group4, spt-group8, spt-group16. The spt-* ones run
+    /// the boot and multi workloads only.
+    #[arg(long, value_delimiter = ',')]
+    configs: Vec<String>,
+    /// Seconds before one run is stopped and marked failed.
+    #[arg(long, default_value_t = 1200.0)]
+    timeout: f64,
+    /// Small guests for a quick check of the bench itself (bare-metal: the crc guests instead of bench).
+    #[arg(long)]
+    quick: bool,
+}
+
+// ------------------------------------------------------------------------------------------ configurations
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Hspt,
+    Qemu,
+    Native,
+}
+
+struct Config {
+    name: String,
+    kind: Kind,
+    /// Options added to `hspt run`.
+    args: Vec<String>,
+    /// Why the configuration cannot run here (shown as n/a).
+    unavailable: Option<String>,
+}
+
+impl Config {
+    fn hspt(name: &str, args: &[&str]) -> Config {
+        Config { name: name.into(), kind: Kind::Hspt, args: args.iter().map(|s| s.to_string()).collect(), unavailable: None }
+    }
+    fn applies_to(&self, w: Workload) -> bool {
+        match self.kind {
+            // The memory organisations matter where there are many address spaces; elsewhere they would
+            // only double the bench's time.
+            Kind::Hspt if self.name.starts_with("spt-") => matches!(w, Workload::Boot | Workload::Multi),
+            Kind::Native => w != Workload::Boot,
+            _ => true,
+        }
+    }
+}
+
+const SPT_GROUPS: [u32; 5] = [1, 2, 4, 8, 16];
+
+fn all_hspt_configs() -> Vec<Config> {
+    let mut v = vec![
+        Config::hspt("interp", &["--tier", "interp"]),
+        Config::hspt("jit", &["--tier", "jit"]),
+        Config {
+            name: "aot-warm".into(),
+            kind: Kind::Hspt,
+            args: vec![],
+            unavailable: Some("the AOT translation cache is not implemented yet".into()),
+        },
+        Config::hspt("mmu-soft", &["--tier", "interp", "--mmu", "soft"]),
+        Config::hspt("spt-shared", &["--tier", "interp", "--spt", "shared"]),
+        Config::hspt("spt-private", &["--tier", "interp", "--spt", "private"]),
+    ];
+    for n in SPT_GROUPS {
+        v.push(Config {
+            name: format!("spt-group{n}"),
+            kind: Kind::Hspt,
+            args: vec!["--tier".into(), "interp".into(), "--spt".into(), format!("group={n}")],
+            unavailable: None,
+        });
+    }
+    v
+}
+
+// ------------------------------------------------------------------------------------------ running one process
+
+/// What a finished (or stopped) process left: its console lines with the host time each arrived.
+struct Captured {
+    status: Option<ExitStatus>,
+    timed_out: bool,
+    wall_s: f64,
+    lines: Vec<(f64, String)>,
+    stderr: String,
+}
+
+impl Captured {
+    fn first_line(&self, pred: impl Fn(&str) -> bool) -> Option<(f64, &str)> {
+        self.lines.iter().find(|(_, l)| pred(l)).map(|(t, l)| (*t, l.as_str()))
+    }
+    /// Stopped by our deadline, or by hspt's or timeout(1)'s own (exit status 124).
+    fn stopped_by_timeout(&self) -> bool {
+        self.timed_out || self.status.and_then(|s| s.code()) == Some(124)
+    }
+    /// A one-line reason for a failed run: the exit, and the last thing it said.
+    fn failure(&self, timeout: f64) -> String {
+        let last = self
+            .stderr
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .or_else(|| self.lines.iter().rev().map(|(_, l)| l.as_str()).find(|l| !l.trim().is_empty()))
+            .unwrap_or("")
+            .trim();
+        let what = if self.stopped_by_timeout() {
+            format!("timed out after {timeout} s")
+        } else {
+            match self.status.and_then(|s| s.code()) {
+                Some(c) => format!("exit status {c}"),
+                None => match self.status.and_then(|s| std::os::unix::process::ExitStatusExt::signal(&s)) {
+                    Some(sig) => format!("killed by signal {sig}"),
+                    None => "no exit status".to_string(),
+                },
+            }
+        };
+        if last.is_empty() { what } else { format!("{what}: {}", truncate(last, 160)) }
+    }
+}
+
+fn truncate(s: &str, n: usize) -> String {
+    if s.chars().count() <= n { s.to_string() } else { format!("{}…", s.chars().take(n).collect::<String>()) }
+}
+
+/// Runs `cmd` in its own process group with stdin from /dev/null, reading its stdout line by line as it
+/// streams (each line stamped with the host time since the start), killing the group after `timeout`.
+fn run_captured(cmd: &mut Command, timeout: f64) -> std::io::Result<Captured> {
+    cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+    let start = Instant::now();
+    let mut child = cmd.spawn()?;
+    let stdout = child.stdout.take().expect("piped stdout");
+    let mut stderr = child.stderr.take().expect("piped stderr");
+    let out_thread = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        let mut r = BufReader::new(stdout);
+        let mut buf = Vec::new();
+        while let Ok(n) = r.read_until(b'\n', &mut buf) {
+            if n == 0 {
+                break;
+            }
+            let t = start.elapsed().as_secs_f64();
+            let s = String::from_utf8_lossy(&buf);
+            let s = s.trim_end_matches(['\n', '\r']).to_string();
+            if lines.len() < 100_000 {
+                lines.push((t, s));
+            }
+            buf.clear();
+        }
+        lines
+    });
+    let err_thread = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = stderr.read_to_end(&mut s);
+        let s = String::from_utf8_lossy(&s).into_owned();
+        // the end is what explains a failure
+        let cut = s.len().saturating_sub(8192);
+        let cut = (cut..s.len()).find(|&i| s.is_char_boundary(i)).unwrap_or(s.len());
+        s[cut..].to_string()
+    });
+    let deadline = Duration::from_secs_f64(timeout);
+    let mut timed_out = false;
+    let status = loop {
+        if let Some(st) = child.try_wait()? {
+            break Some(st);
+        }
+        if start.elapsed() > deadline {
+            timed_out = true;
+            // SAFETY: kill(2) on the child's own process group (process_group(0) above); no memory involved.
+            unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+            let _ = child.wait();
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    };
+    let wall_s = start.elapsed().as_secs_f64();
+    // Anything the process left behind in its group goes too, so the pipes close.
+    // SAFETY: as above.
+    unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+    let lines = out_thread.join().unwrap_or_default();
+    let stderr = err_thread.join().unwrap_or_default();
+    Ok(Captured { status, timed_out, wall_s, lines, stderr })
+}
+
+// ------------------------------------------------------------------------------------------ one run
+
+#[derive(Default)]
+struct RunResult {
+    /// The figure the table uses (seconds), when the run succeeded.
+    value_s: Option<f64>,
+    failure: Option<String>,
+    /// Host wall time of the whole run (all its processes).
+    host_s: f64,
+    /// What the workload's HSPT-BENCH line said (guest clock).
+    guest_s: Option<f64>,
+    /// Host time from the start to /init's first console line (Debian guest).
+    init_s: Option<f64>,
+    /// HSPT-BENCH-INFO lines.
+    info: Vec<String>,
+    /// hspt's --stats JSON, one per process.
+    stats: Vec<Value>,
+    /// The run was stopped by --timeout.
+    timed_out: bool,
+}
+
+impl RunResult {
+    fn failed(reason: impl Into<String>) -> RunResult {
+        RunResult { failure: Some(reason.into()), ..Default::default() }
+    }
+    fn to_json(&self) -> Value {
+        json!({
+            "ok": self.failure.is_none(),
+            "value_s": self.value_s,
+            "failure": self.failure,
+            "host_s": self.host_s,
+            "guest_s": self.guest_s,
+            "init_s": self.init_s,
+            "info": self.info,
+            "stats": self.stats,
+        })
+    }
+}
+
+/// Paths and tools found before the runs start.
+struct Env {
+    hspt: PathBuf,
+    root: PathBuf,
+    timeout: f64,
+    quick: bool,
+    scratch: PathBuf,
+    /// The Debian kernel and the bench initramfs, or why they are missing.
+    debian: Result<(PathBuf, PathBuf), String>,
+    /// The extracted amd64 tree for the native column, or why it is missing.
+    native_root: Result<PathBuf, String>,
+    /// The bare-metal bench built for the host, or why not.
+    native_baremetal: Result<PathBuf, String>,
+}
+
+impl Env {
+    fn debian_dir(&self) -> PathBuf {
+        self.root.join("guest-images/debian")
+    }
+    fn baremetal_guests(&self) -> Vec<PathBuf> {
+        let name = if self.quick { "crc" } else { "bench" };
+        ["arm", "thumb"].iter().map(|isa| self.root.join(format!("guest-images/baremetal/build/{name}-{isa}.elf"))).collect()
+    }
+}
+
+/// Marker of the first line /init prints (the kernel's own "Run /init" is hidden by `quiet`).
+fn is_init_line(l: &str) -> bool {
+    l.starts_with("HSPT-WORKLOAD-BEGIN") || l.contains("Run /init as init process")
+}
+
+/// Reads the workload's result lines from a Debian guest's (or the native script's) output.
+fn debian_result(w: Workload, cap: &Captured, timeout: f64, mut r: RunResult) -> RunResult {
+    r.host_s = cap.wall_s;
+    r.init_s = cap.first_line(is_init_line).map(|(t, _)| t);
+    let tag = format!("HSPT-BENCH {} ", w.name());
+    r.guest_s = cap.first_line(|l| l.starts_with(&tag)).and_then(|(_, l)| l[tag.len()..].trim().parse::<f64>().ok());
+    r.info = cap.lines.iter().filter(|(_, l)| l.starts_with("HSPT-BENCH-INFO ")).map(|(_, l)| l.clone()).collect();
+    let end_status = cap
+        .first_line(|l| l.starts_with("HSPT-WORKLOAD-END"))
+        .and_then(|(_, l)| l.rsplit("status=").next().and_then(|s| s.trim().parse::<i32>().ok()));
+    let ok_exit = cap.status.map(|s| s.success()).unwrap_or(false);
+    r.timed_out = cap.stopped_by_timeout();
+    if !ok_exit {
+        r.failure = Some(cap.failure(timeout));
+    } else if end_status.is_some_and(|s| s != 0) {
+        let last = cap.lines.iter().rev().map(|(_, l)| l.as_str()).find(|l| !l.starts_with("HSPT-WORKLOAD-END"));
+        r.failure = Some(format!("workload exit status {}: {}", end_status.unwrap_or(-1), truncate(last.unwrap_or(""), 160)));
+    } else if w == Workload::Boot {
+        match r.init_s {
+            Some(t) => r.value_s = Some(t),
+            None => r.failure = Some("/init never printed its first line".into()),
+        }
+    } else {
+        match r.guest_s {
+            Some(t) => r.value_s = Some(t),
+            None => r.failure = Some(format!("no '{}' line in the output", tag.trim())),
+        }
+    }
+    r
+}
+
+fn read_stats(path: &Path) -> Option<Value> {
+    let s = std::fs::read_to_string(path).ok()?;
+    let _ = std::fs::remove_file(path);
+    serde_json::from_str(&s).ok()
+}
+
+fn run_once(env: &Env, w: Workload, c: &Config, run: u32) -> RunResult {
+    match c.kind {
+        Kind::Hspt => run_hspt(env, w, c, run),
+        Kind::Qemu => run_qemu(env, w),
+        Kind::Native => run_native(env, w),
+    }
+}
+
+fn run_hspt(env: &Env, w: Workload, c: &Config, run: u32) -> RunResult {
+    let stats_path = env.scratch.join(format!("stats-{}-{}-{run}.json", w.name(), c.name));
+    let base = |cmd: &mut Command| {
+        cmd.arg("run").args(&c.args).arg("--timeout").arg(format!("{}", env.timeout)).arg("--stats").arg(&stats_path);
+    };
+    if w == Workload::BareMetal {
+        let mut r = RunResult::default();
+        for elf in env.baremetal_guests() {
+            let mut cmd = Command::new(&env.hspt);
+            base(&mut cmd);
+            cmd.args(["-m", BAREMETAL_MIB]).arg("--kernel").arg(&elf);
+            let cap = match run_captured(&mut cmd, env.timeout + 30.0) {
+                Ok(c) => c,
+                Err(e) => return RunResult::failed(format!("cannot start {}: {e}", env.hspt.display())),
+            };
+            r.host_s += cap.wall_s;
+            r.stats.extend(read_stats(&stats_path));
+            if let Some(f) = baremetal_failure(&cap, env.timeout, &elf) {
+                r.failure = Some(f);
+                return r;
+            }
+        }
+        r.value_s = Some(r.host_s);
+        return r;
+    }
+    let (kernel, initrd) = match &env.debian {
+        Ok(p) => p,
+        Err(e) => return RunResult::failed(e.clone()),
+    };
+    let mut cmd = Command::new(&env.hspt);
+    base(&mut cmd);
+    cmd.args(["-m", LINUX_MIB]).arg("--kernel").arg(kernel).arg("--initrd").arg(initrd);
+    cmd.arg("--append").arg(format!("{APPEND} hspt.script=bench-{}", w.name()));
+    let cap = match run_captured(&mut cmd, env.timeout + 30.0) {
+        Ok(c) => c,
+        Err(e) => return RunResult::failed(format!("cannot start {}: {e}", env.hspt.display())),
+    };
+    let mut r = RunResult::default();
+    r.stats.extend(read_stats(&stats_path));
+    debian_result(w, &cap, env.timeout, r)
+}
+
+/// None when a bare-metal guest passed its self-check and powered off.
+fn baremetal_failure(cap: &Captured, timeout: f64, elf: &Path) -> Option<String> {
+    let name = elf.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    if !cap.status.map(|s| s.success()).unwrap_or(false) {
+        return Some(format!("{name}: {}", cap.failure(timeout)));
+    }
+    if cap.first_line(|l| l.starts_with("PASS ")).is_none() {
+        let last = cap.lines.last().map(|(_, l)| l.as_str()).unwrap_or("no output");
+        return Some(format!("{name}: no PASS line ({})", truncate(last, 120)));
+    }
+    None
+}
+
+fn run_qemu(env: &Env, w: Workload) -> RunResult {
+    if w == Workload::BareMetal {
+        let mut r = RunResult::default();
+        for elf in env.baremetal_guests() {
+            // as guest-images/baremetal/run-qemu.sh
+            let mut cmd = Command::new("qemu-system-arm");
+            cmd.args(["-M", "virt", "-cpu", "cortex-a15", "-m", BAREMETAL_MIB, "-nographic", "-monitor", "none"]);
+            cmd.args(["-serial", "stdio", "-nodefaults", "-no-reboot", "-kernel"]).arg(&elf);
+            let cap = match run_captured(&mut cmd, env.timeout) {
+                Ok(c) => c,
+                Err(e) => return RunResult::failed(format!("cannot start qemu-system-arm: {e}")),
+            };
+            r.host_s += cap.wall_s;
+            if let Some(f) = baremetal_failure(&cap, env.timeout, &elf) {
+                r.failure = Some(f);
+                return r;
+            }
+        }
+        r.value_s = Some(r.host_s);
+        return r;
+    }
+    let (_, initrd) = match &env.debian {
+        Ok(p) => p,
+        Err(e) => return RunResult::failed(e.clone()),
+    };
+    // The reference command line lives in run-qemu.sh (which execs QEMU, so the timing is QEMU's own).
+    let mut cmd = Command::new("bash");
+    cmd.arg(env.debian_dir().join("run-qemu.sh")).arg("--script").arg(format!("bench-{}", w.name()));
+    cmd.arg("--timeout").arg(format!("{}", env.timeout.ceil() as u64)).arg(initrd);
+    match run_captured(&mut cmd, env.timeout + 30.0) {
+        Ok(cap) => debian_result(w, &cap, env.timeout, RunResult::default()),
+        Err(e) => RunResult::failed(format!("cannot start run-qemu.sh: {e}")),
+    }
+}
+
+fn run_native(env: &Env, w: Workload) -> RunResult {
+    if w == Workload::BareMetal {
+        let exe = match &env.native_baremetal {
+            Ok(p) => p,
+            Err(e) => return RunResult::failed(e.clone()),
+        };
+        // The same program twice, as the guest side runs it twice (ARM and Thumb builds).
+        let mut r = RunResult::default();
+        for _ in 0..2 {
+            let cap = match run_captured(&mut Command::new(exe), env.timeout) {
+                Ok(c) => c,
+                Err(e) => return RunResult::failed(format!("cannot start {}: {e}", exe.display())),
+            };
+            r.host_s += cap.wall_s;
+            if let Some(f) = baremetal_failure(&cap, env.timeout, exe) {
+                r.failure = Some(f);
+                return r;
+            }
+        }
+        r.value_s = Some(r.host_s);
+        return r;
+    }
+    let root = match &env.native_root {
+        Ok(p) => p,
+        Err(e) => return RunResult::failed(e.clone()),
+    };
+    let dir = env.scratch.join(format!("native-{}", w.name()));
+    let _ = std::fs::remove_dir_all(&dir);
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        return RunResult::failed(format!("cannot create {}: {e}", dir.display()));
+    }
+    let script = env.debian_dir().join(format!("workloads/bench-{}.sh", w.name()));
+    let mut cmd = Command::new(root.join("bin/busybox"));
+    cmd.arg("sh").arg(&script).current_dir(&dir).env("HSPT_NATIVE_ROOT", root);
+    let r = match run_captured(&mut cmd, env.timeout) {
+        Ok(cap) => debian_result(w, &cap, env.timeout, RunResult::default()),
+        Err(e) => RunResult::failed(format!("cannot start {}: {e}", root.join("bin/busybox").display())),
+    };
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
+// ------------------------------------------------------------------------------------------ preparation
+
+/// The repository (for guest-images/): searched upwards from the current directory and from the
+/// executable, then where this binary was built from.
+fn find_root() -> Option<PathBuf> {
+    let has = |p: &Path| p.join("guest-images/debian/workloads").is_dir();
+    let mut starts = Vec::new();
+    if let Ok(d) = std::env::current_dir() {
+        starts.push(d);
+    }
+    if let Ok(e) = std::env::current_exe() {
+        starts.push(e);
+    }
+    for s in starts {
+        if let Some(p) = s.ancestors().find(|p| has(p)) {
+            return Some(p.to_path_buf());
+        }
+    }
+    let built = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    has(&built).then_some(built)
+}
+
+fn newest_mtime(paths: &[PathBuf]) -> Option<std::time::SystemTime> {
+    paths.iter().filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok()).max()
+}
+
+/// The Debian kernel and an initramfs holding the current bench workloads (rebuilt when a workload
+/// script, /init or the image builder is newer than it).
+fn prepare_debian(root: &Path) -> Result<(PathBuf, PathBuf), String> {
+    let d = root.join("guest-images/debian");
+    let kernel = d.join("out/vmlinuz");
+    if !kernel.exists() || !d.join("work/rootfs/bin/busybox").exists() {
+        return Err(format!("{} missing: run guest-images/debian/fetch.sh (or scripts/setup.sh)", kernel.display()));
+    }
+    let image = d.join("out/initramfs-bench.cpio.gz");
+    let mut inputs = vec![d.join("init"), d.join("build-initramfs.sh"), d.join("imgtool.py"), d.join("out/manifest.txt")];
+    if let Ok(rd) = std::fs::read_dir(d.join("workloads")) {
+        inputs.extend(rd.filter_map(|e| e.ok()).map(|e| e.path()));
+    }
+    let image_time = std::fs::metadata(&image).and_then(|m| m.modified()).ok();
+    if image_time.is_none() || newest_mtime(&inputs) > image_time {
+        eprintln!("bench: building {} (the Debian guest with the bench workloads)", image.display());
+        let o = Command::new("bash")
+            .arg(d.join("build-initramfs.sh"))
+            .arg("-o")
+            .arg(&image)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run build-initramfs.sh: {e}"))?;
+        if !o.status.success() {
+            return Err(format!("build-initramfs.sh failed: {}", String::from_utf8_lossy(&o.stderr).trim()));
+        }
+    }
+    Ok((kernel, image))
+}
+
+/// The amd64 tree for the native column, fetched by fetch-native.sh the first time.
+fn prepare_native(root: &Path, log: &Path) -> Result<PathBuf, String> {
+    let d = root.join("guest-images/debian");
+    let tree = d.join("work/native/rootfs");
+    if !tree.join("bin/busybox").exists() {
+        eprintln!("bench: fetching Debian's amd64 builds of the programs (guest-images/debian/fetch-native.sh)");
+        let f = std::fs::File::create(log).map_err(|e| format!("cannot create {}: {e}", log.display()))?;
+        let st = Command::new("bash")
+            .arg(d.join("fetch-native.sh"))
+            .stdin(Stdio::null())
+            .stdout(f.try_clone().map_err(|e| e.to_string())?)
+            .stderr(f)
+            .status()
+            .map_err(|e| format!("cannot run fetch-native.sh: {e}"))?;
+        if !st.success() {
+            let tail = std::fs::read_to_string(log).unwrap_or_default();
+            let last = tail.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("").to_string();
+            return Err(format!("guest-images/debian/fetch-native.sh failed: {}", truncate(&last, 160)));
+        }
+    }
+    Ok(tree)
+}
+
+/// The bare-metal bench program compiled for the host (as guest-images/baremetal/gen/host-run.sh does).
+fn prepare_native_baremetal(root: &Path, out: &Path, quick: bool) -> Result<PathBuf, String> {
+    let b = root.join("guest-images/baremetal");
+    let name = if quick { "crc" } else { "bench" };
+    let exe = out.join(format!("native-{name}"));
+    let o = Command::new("gcc")
+        .args(["-DHOST", "-O2", "-funsigned-char", "-fno-builtin", "-fno-math-errno", "-ffp-contract=off"])
+        .arg("-fno-strict-aliasing")
+        .arg("-I")
+        .arg(b.join("rt"))
+        .arg(b.join("rt/rt.c"))
+        .arg(b.join(format!("tests/{name}.c")))
+        .arg("-o")
+        .arg(&exe)
+        .arg("-lm")
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run gcc (needed to build the bare-metal bench for the host): {e}"))?;
+    if !o.status.success() {
+        return Err(format!("gcc failed on tests/{name}.c: {}", truncate(String::from_utf8_lossy(&o.stderr).trim(), 200)));
+    }
+    Ok(exe)
+}
+
+fn command_line(program: &str, args: &[&str]) -> Option<String> {
+    let o = Command::new(program).args(args).stdin(Stdio::null()).output().ok()?;
+    o.status.success().then(|| String::from_utf8_lossy(&o.stdout).lines().next().unwrap_or("").trim().to_string())
+}
+
+fn host_description() -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|s| s.trim().to_string()))
+        .unwrap_or_else(|| "unknown CPU".into());
+    let n = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let os = std::fs::read_to_string("/etc/os-release")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string())))
+        .unwrap_or_else(|| "Linux".into());
+    // other work on the host slows every column; say how busy it was when the bench started
+    let load = std::fs::read_to_string("/proc/loadavg").ok().and_then(|s| s.split_whitespace().next().map(str::to_string));
+    format!("{cpu}, {n} CPUs, {os}{}", load.map(|l| format!(", load average {l} at the start")).unwrap_or_default())
+}
+
+// ------------------------------------------------------------------------------------------ cells and report
+
+enum Cell {
+    /// The configuration does not apply to this workload (not run, by design).
+    NotRun,
+    /// The configuration cannot run here.
+    NotAvailable(String),
+    Runs(Vec<RunResult>),
+}
+
+struct Summary {
+    median: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Cell {
+    /// The figures of the successful runs, or the first failure when any run failed.
+    fn summary(&self) -> Option<Result<Summary, String>> {
+        let Cell::Runs(runs) = self else { return None };
+        if runs.is_empty() {
+            return None;
+        }
+        if let Some(f) = runs.iter().find_map(|r| r.failure.clone()) {
+            let n = runs.iter().filter(|r| r.failure.is_some()).count();
+            return Some(Err(if runs.len() > 1 { format!("{n} of {} runs failed; {f}", runs.len()) } else { f }));
+        }
+        let mut v: Vec<f64> = runs.iter().filter_map(|r| r.value_s).collect();
+        v.sort_by(|a, b| a.total_cmp(b));
+        if v.is_empty() {
+            return Some(Err("no figure".into()));
+        }
+        let m = v.len() / 2;
+        let median = if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 };
+        Some(Ok(Summary { median, min: v[0], max: v[v.len() - 1] }))
+    }
+}
+
+struct Bench {
+    workloads: Vec<Workload>,
+    configs: Vec<Config>,
+    /// cells[(workload index, config index)]
+    cells: BTreeMap<(usize, usize), Cell>,
+    runs: u32,
+    date: String,
+    host: String,
+    qemu_version: Option<String>,
+    hspt_version: String,
+    quick: bool,
+}
+
+impl Bench {
+    fn reference(&self, wi: usize) -> Option<(String, f64)> {
+        for kind in [Kind::Native, Kind::Qemu] {
+            if let Some(ci) = self.configs.iter().position(|c| c.kind == kind) {
+                if let Some(Some(Ok(s))) = self.cells.get(&(wi, ci)).map(|c| c.summary()) {
+                    return Some((self.configs[ci].name.clone(), s.median));
+                }
+            }
+        }
+        None
+    }
+
+    fn native_median(&self, wi: usize) -> Option<f64> {
+        let ci = self.configs.iter().position(|c| c.kind == Kind::Native)?;
+        match self.cells.get(&(wi, ci)).map(|c| c.summary()) {
+            Some(Some(Ok(s))) => Some(s.median),
+            _ => None,
+        }
+    }
+
+    fn markdown(&self) -> String {
+        let mut s = String::new();
+        let _ = writeln!(s, "# hspt bench\n");
+        let _ = writeln!(
+            s,
+            "{} · {} · {} · {} run{} per cell{}\n",
+            self.date,
+            self.host,
+            self.qemu_version.as_deref().unwrap_or("qemu-system-arm not installed"),
+            self.runs,
+            if self.runs == 1 { "" } else { "s" },
+            if self.quick { " · --quick (small bare-metal guests)" } else { "" }
+        );
+        let _ = writeln!(s, "{}\n", self.hspt_version);
+        let _ = writeln!(
+            s,
+            "Median seconds (lower is better) and, in parentheses, the ratio to native. \
+             n/a: cannot run here; –: not run for this workload; failed: see the notes.\n"
+        );
+        s.push_str("| workload |");
+        for c in &self.configs {
+            let _ = write!(s, " {} |", c.name);
+        }
+        s.push_str("\n| --- |");
+        for _ in &self.configs {
+            s.push_str(" ---: |");
+        }
+        s.push('\n');
+        let mut notes: Vec<String> = Vec::new();
+        for (wi, w) in self.workloads.iter().enumerate() {
+            let _ = write!(s, "| {} |", w.name());
+            let native = self.native_median(wi);
+            for (ci, c) in self.configs.iter().enumerate() {
+                let text = match self.cells.get(&(wi, ci)) {
+                    None | Some(Cell::NotRun) => "–".to_string(),
+                    Some(Cell::NotAvailable(_)) => "n/a".to_string(),
+                    Some(cell) => match cell.summary() {
+                        None => "–".to_string(),
+                        Some(Ok(sm)) => match native {
+                            Some(n) if n > 0.0 && c.kind != Kind::Native => format!("{:.2} s ({:.1}×)", sm.median, sm.median / n),
+                            _ => format!("{:.2} s", sm.median),
+                        },
+                        Some(Err(reason)) => {
+                            notes.push(format!("{} / {}: {}", w.name(), c.name, reason));
+                            format!("failed [{}]", notes.len())
+                        }
+                    },
+                };
+                let _ = write!(s, " {text} |");
+            }
+            s.push('\n');
+        }
+        s.push_str("\nWhat each row measures:\n\n");
+        for w in &self.workloads {
+            let _ = writeln!(s, "- {}: {}", w.name(), w.measure());
+        }
+        s.push_str("\nConfigurations:\n\n");
+        for c in &self.configs {
+            let what = match (&c.unavailable, c.kind) {
+                (Some(why), _) => format!("n/a: {why}"),
+                (None, Kind::Hspt) => format!("`hspt run {}`", c.args.join(" ")),
+                (None, Kind::Qemu) => "qemu-system-arm -M virt -cpu cortex-a15 (guest-images/debian/run-qemu.sh)".into(),
+                (None, Kind::Native) => {
+                    "Debian's amd64 builds of the same programs, the same scripts under busybox sh \
+                     (guest-images/debian/fetch-native.sh); bare-metal: its C source built with gcc -O2"
+                        .into()
+                }
+            };
+            let _ = writeln!(s, "- {}: {what}", c.name);
+        }
+        if !notes.is_empty() {
+            s.push_str("\nFailures:\n\n");
+            for (i, n) in notes.iter().enumerate() {
+                let _ = writeln!(s, "{}. {}", i + 1, n.replace('|', "\\|"));
+            }
+        }
+        s
+    }
+
+    fn json(&self) -> Value {
+        let mut cells = Vec::new();
+        for (wi, w) in self.workloads.iter().enumerate() {
+            let native = self.native_median(wi);
+            for (ci, c) in self.configs.iter().enumerate() {
+                let cell = self.cells.get(&(wi, ci));
+                let (status, reason, runs) = match cell {
+                    None | Some(Cell::NotRun) => ("not run", None, vec![]),
+                    Some(Cell::NotAvailable(why)) => ("n/a", Some(why.clone()), vec![]),
+                    Some(Cell::Runs(runs)) => {
+                        let sm = cell.and_then(|c| c.summary());
+                        let (st, why) = match sm {
+                            Some(Ok(_)) => ("ok", None),
+                            Some(Err(e)) => ("failed", Some(e)),
+                            None => ("not run", None),
+                        };
+                        (st, why, runs.iter().map(|r| r.to_json()).collect())
+                    }
+                };
+                let sm = cell.and_then(|c| c.summary()).and_then(|s| s.ok());
+                cells.push(json!({
+                    "workload": w.name(),
+                    "config": c.name,
+                    "status": status,
+                    "reason": reason,
+                    "median_s": sm.as_ref().map(|s| s.median),
+                    "min_s": sm.as_ref().map(|s| s.min),
+                    "max_s": sm.as_ref().map(|s| s.max),
+                    "ratio_to_native": match (&sm, native) { (Some(s), Some(n)) if n > 0.0 => Some(s.median / n), _ => None },
+                    "runs": runs,
+                }));
+            }
+        }
+        json!({
+            "date": self.date,
+            "host": self.host,
+            "qemu_version": self.qemu_version,
+            "hspt_version": self.hspt_version,
+            "runs_per_cell": self.runs,
+            "quick": self.quick,
+            "workloads": self.workloads.iter().map(|w| json!({"name": w.name(), "measure": w.measure()})).collect::<Vec<_>>(),
+            "configs": self.configs.iter().map(|c| json!({
+                "name": c.name,
+                "kind": match c.kind { Kind::Hspt => "hspt", Kind::Qemu => "qemu", Kind::Native => "native" },
+                "hspt_args": c.args,
+                "unavailable": c.unavailable,
+            })).collect::<Vec<_>>(),
+            "cells": cells,
+        })
+    }
+
+    /// Time relative to native (or to QEMU where there is no native figure), per workload and configuration.
+    fn plot(&self, path: &Path) -> Result<(), String> {
+        use plotters::prelude::*;
+        let series: Vec<usize> = (0..self.configs.len()).filter(|&ci| self.configs[ci].kind != Kind::Native).collect();
+        // (workload index, label, [(series position, ratio)])
+        let mut groups = Vec::new();
+        for (wi, w) in self.workloads.iter().enumerate() {
+            let Some((refname, refv)) = self.reference(wi) else { continue };
+            if refv <= 0.0 {
+                continue;
+            }
+            let mut bars = Vec::new();
+            for (si, &ci) in series.iter().enumerate() {
+                if self.configs[ci].name == refname {
+                    continue;
+                }
+                if let Some(Some(Ok(s))) = self.cells.get(&(wi, ci)).map(|c| c.summary()) {
+                    bars.push((si, s.median / refv));
+                }
+            }
+            if !bars.is_empty() {
+                let label = if refname == "native" { w.name().to_string() } else { format!("{} (vs {refname})", w.name()) };
+                groups.push((label, bars));
+            }
+        }
+        let ymax = groups.iter().flat_map(|(_, b)| b.iter().map(|&(_, r)| r)).fold(2.0f64, f64::max) * 1.5;
+        let ymin = groups.iter().flat_map(|(_, b)| b.iter().map(|&(_, r)| r)).fold(0.5f64, f64::min) * 0.8;
+        let width = 1200u32.max(140 * groups.len() as u32 + 300);
+        let root = SVGBackend::new(path, (width, 640)).into_drawing_area();
+        let e = |e: DrawingAreaErrorKind<_>| format!("plot: {e:?}");
+        root.fill(&WHITE).map_err(e)?;
+        let ng = groups.len().max(1) as f64;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(format!("hspt bench {}: time relative to native (log scale)", self.date), ("sans-serif", 22))
+            .margin(16)
+            .x_label_area_size(40)
+            .y_label_area_size(70)
+            .build_cartesian_2d(0f64..ng, (ymin..ymax).log_scale())
+            .map_err(e)?;
+        chart
+            .configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_desc("time / native time")
+            .y_label_formatter(&|v| if *v >= 10.0 { format!("{v:.0}×") } else { format!("{v:.1}×") })
+            .draw()
+            .map_err(e)?;
+        // bars side by side within each workload's group, centred, as many as that workload has
+        let most = groups.iter().map(|(_, b)| b.len()).max().unwrap_or(1).max(1) as f64;
+        let slot = 0.8 / most;
+        for (si, &ci) in series.iter().enumerate() {
+            let color = Palette99::pick(si).to_rgba();
+            let rects: Vec<_> = groups
+                .iter()
+                .enumerate()
+                .flat_map(|(gi, (_, bars))| {
+                    let left = gi as f64 + 0.1 + (0.8 - bars.len() as f64 * slot) / 2.0;
+                    bars.iter().enumerate().filter(|(_, (s, _))| *s == si).map(move |(k, &(_, r))| {
+                        let x0 = left + k as f64 * slot;
+                        Rectangle::new([(x0, ymin), (x0 + slot * 0.9, r)], color.filled())
+                    })
+                })
+                .collect();
+            if rects.is_empty() {
+                continue;
+            }
+            chart
+                .draw_series(rects)
+                .map_err(e)?
+                .label(self.configs[ci].name.clone())
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+        }
+        // the 1× line: as fast as the reference
+        chart.draw_series(std::iter::once(PathElement::new(vec![(0.0, 1.0), (ng, 1.0)], BLACK.stroke_width(1)))).map_err(e)?;
+        for (gi, (label, _)) in groups.iter().enumerate() {
+            let (px, py) = chart.backend_coord(&(gi as f64 + 0.5, ymin));
+            root.draw(&Text::new(label.clone(), (px, py + 8), ("sans-serif", 16).into_font().color(&BLACK).pos(
+                plotters::style::text_anchor::Pos::new(
+                    plotters::style::text_anchor::HPos::Center,
+                    plotters::style::text_anchor::VPos::Top,
+                ),
+            )))
+            .map_err(e)?;
+        }
+        chart
+            .configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK)
+            .draw()
+            .map_err(e)?;
+        root.present().map_err(e)?;
+        Ok(())
+    }
+
+    fn write(&self, out: &Path) -> Result<(), String> {
+        let w = |name: &str, bytes: &[u8]| -> Result<(), String> {
+            let p = out.join(name);
+            let tmp = out.join(format!(".{name}.tmp"));
+            std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, &p)).map_err(|e| format!("cannot write {}: {e}", p.display()))
+        };
+        w("results.md", self.markdown().as_bytes())?;
+        w("results.json", serde_json::to_string_pretty(&self.json()).unwrap_or_default().as_bytes())?;
+        let tmp = out.join(".plot.svg.tmp");
+        self.plot(&tmp)?;
+        std::fs::rename(&tmp, out.join("plot.svg")).map_err(|e| format!("cannot write plot.svg: {e}"))
+    }
+}
+
+// ------------------------------------------------------------------------------------------ the command
+
+pub fn main(a: BenchArgs) -> ExitCode {
+    if !(a.timeout > 0.0 && a.timeout.is_finite()) {
+        eprintln!("hspt bench: --timeout must be a positive number of seconds");
+        return ExitCode::from(2);
+    }
+    let Some(root) = find_root() else {
+        eprintln!("hspt bench: cannot find the hspt repository (guest-images/): run it from the repository");
+        return ExitCode::from(2);
+    };
+    let mut workloads = if a.workloads.is_empty() {
+        Workload::value_variants().to_vec()
+    } else {
+        a.workloads.clone()
+    };
+    workloads.sort();
+    workloads.dedup();
+
+    let mut configs: Vec<Config> = all_hspt_configs();
+    if !a.configs.is_empty() {
+        for name in &a.configs {
+            if !configs.iter().any(|c| &c.name == name) {
+                let known: Vec<_> = configs.iter().map(|c| c.name.clone()).collect();
+                eprintln!("hspt bench: unknown configuration '{name}' (known: {})", known.join(", "));
+                return ExitCode::from(2);
+            }
+        }
+        configs.retain(|c| a.configs.contains(&c.name));
+    }
+    let qemu_version = command_line("qemu-system-arm", &["--version"]);
+    if a.against.contains(&Against::Qemu) {
+        configs.push(Config {
+            name: "qemu".into(),
+            kind: Kind::Qemu,
+            args: vec![],
+            unavailable: qemu_version.is_none().then(|| "qemu-system-arm is not installed".to_string()),
+        });
+    }
+    if a.against.contains(&Against::Native) {
+        configs.push(Config { name: "native".into(), kind: Kind::Native, args: vec![], unavailable: None });
+    }
+    // references first: they are the columns the others are read against
+    configs.sort_by_key(|c| match c.kind {
+        Kind::Native => 0,
+        Kind::Qemu => 1,
+        Kind::Hspt => 2,
+    });
+
+    if let Err(e) = std::fs::create_dir_all(&a.out) {
+        eprintln!("hspt bench: cannot create {}: {e}", a.out.display());
+        return ExitCode::from(1);
+    }
+    let scratch = a.out.join("work");
+    let _ = std::fs::create_dir_all(&scratch);
+    let hspt = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("hspt"));
+
+    let needs_debian = workloads.iter().any(|w| w.is_debian());
+    let debian = if needs_debian { prepare_debian(&root) } else { Err("not needed".into()) };
+    if let Err(e) = &debian {
+        if needs_debian {
+            eprintln!("bench: the Debian workloads will fail: {e}");
+        }
+    }
+    let has_native = configs.iter().any(|c| c.kind == Kind::Native);
+    let native_root = if has_native && needs_debian {
+        prepare_native(&root, &scratch.join("fetch-native.log"))
+    } else {
+        Err("not needed".into())
+    };
+    if let (true, true, Err(e)) = (has_native, needs_debian, &native_root) {
+        eprintln!("bench: the native column will fail for the Debian workloads: {e}");
+    }
+    let native_baremetal = if has_native && workloads.contains(&Workload::BareMetal) {
+        prepare_native_baremetal(&root, &scratch, a.quick)
+    } else {
+        Err("not needed".into())
+    };
+    let env = Env { hspt, root: root.clone(), timeout: a.timeout, quick: a.quick, scratch, debian, native_root, native_baremetal };
+
+    let hspt_version = {
+        let rev = command_line("git", &["-C", &root.display().to_string(), "rev-parse", "--short", "HEAD"]);
+        format!("hspt {}{}", env!("CARGO_PKG_VERSION"), rev.map(|r| format!(" (git {r})")).unwrap_or_default())
+    };
+    let date = command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_default();
+    let mut bench = Bench {
+        workloads: workloads.clone(),
+        configs,
+        cells: BTreeMap::new(),
+        runs: a.runs,
+        date,
+        host: host_description(),
+        qemu_version,
+        hspt_version,
+        quick: a.quick,
+    };
+    // what runs, and what is n/a or left out
+    let mut plan = Vec::new();
+    for (wi, &w) in workloads.iter().enumerate() {
+        for (ci, c) in bench.configs.iter().enumerate() {
+            let cell = if !c.applies_to(w) {
+                Cell::NotRun
+            } else if let Some(why) = &c.unavailable {
+                Cell::NotAvailable(why.clone())
+            } else {
+                plan.push((wi, ci));
+                Cell::Runs(Vec::new())
+            };
+            bench.cells.insert((wi, ci), cell);
+        }
+    }
+    let total = plan.len() * a.runs as usize;
+    eprintln!(
+        "bench: {} workload(s) × {} configuration(s), {} run(s) each: {total} runs; results in {}",
+        workloads.len(),
+        bench.configs.len(),
+        a.runs,
+        a.out.display()
+    );
+    let started = Instant::now();
+    let mut done = 0usize;
+    // A configuration that ran out of time in the Debian guest would only do so again: its other Debian
+    // cells are marked failed without running (the bench would otherwise spend hours timing out).
+    let mut gave_up: BTreeMap<usize, &'static str> = BTreeMap::new();
+    // Run by run, so that a drift in the host's speed spreads over every cell instead of a few.
+    for run in 1..=a.runs {
+        for &(wi, ci) in &plan {
+            done += 1;
+            let w = workloads[wi];
+            let c = &bench.configs[ci];
+            eprint!("bench: [{done}/{total}] run {run}/{} · {} · {} … ", a.runs, w.name(), c.name);
+            let t = Instant::now();
+            let r = match gave_up.get(&ci) {
+                Some(prev) if w.is_debian() => {
+                    RunResult::failed(format!("not run: timed out on the {prev} workload, in the same guest, before"))
+                }
+                _ => run_once(&env, w, c, run),
+            };
+            if r.timed_out && w.is_debian() {
+                gave_up.entry(ci).or_insert(w.name());
+            }
+            match (&r.failure, r.value_s) {
+                (Some(f), _) => eprintln!("FAILED after {:.1} s: {}", t.elapsed().as_secs_f64(), truncate(f, 200)),
+                (None, Some(v)) => eprintln!("{v:.2} s (run took {:.1} s)", t.elapsed().as_secs_f64()),
+                (None, None) => eprintln!("done"),
+            }
+            if let Some(Cell::Runs(v)) = bench.cells.get_mut(&(wi, ci)) {
+                v.push(r);
+            }
+            // results so far, so an interrupted bench still leaves them
+            if let Err(e) = bench.write(&a.out) {
+                eprintln!("bench: {e}");
+            }
+        }
+    }
+    if let Err(e) = bench.write(&a.out) {
+        eprintln!("hspt bench: {e}");
+        return ExitCode::from(1);
+    }
+    let _ = std::fs::remove_dir_all(&env.scratch);
+    eprintln!("bench: done in {:.0} s", started.elapsed().as_secs_f64());
+    print!("{}", bench.markdown());
+    ExitCode::SUCCESS
+}

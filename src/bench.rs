@@ -290,6 +290,8 @@ struct RunResult {
     stats: Vec<Value>,
     /// The run was stopped by --timeout.
     timed_out: bool,
+    /// The end of the console when the run failed (what the guest was doing).
+    console_tail: Vec<String>,
 }
 
 impl RunResult {
@@ -306,6 +308,7 @@ impl RunResult {
             "init_s": self.init_s,
             "info": self.info,
             "stats": self.stats,
+            "console_tail": self.console_tail,
         })
     }
 }
@@ -368,7 +371,14 @@ fn debian_result(w: Workload, cap: &Captured, timeout: f64, mut r: RunResult) ->
             None => r.failure = Some(format!("no '{}' line in the output", tag.trim())),
         }
     }
+    if r.failure.is_some() {
+        r.console_tail = console_tail(cap);
+    }
     r
+}
+
+fn console_tail(cap: &Captured) -> Vec<String> {
+    cap.lines.iter().rev().take(20).rev().map(|(_, l)| l.clone()).collect()
 }
 
 fn read_stats(path: &Path) -> Option<Value> {
@@ -404,6 +414,7 @@ fn run_hspt(env: &Env, w: Workload, c: &Config, run: u32) -> RunResult {
             r.stats.extend(read_stats(&stats_path));
             if let Some(f) = baremetal_failure(&cap, env.timeout, &elf) {
                 r.failure = Some(f);
+                r.console_tail = console_tail(&cap);
                 return r;
             }
         }

@@ -15,7 +15,7 @@ print("primes", count)
 local t, x = {}, 42
 for i = 1, 30000 do x = (x * 1103515245 + 12345) % 2147483648; t[i] = x end
 table.sort(t)
-print("sorted", t[1], t[15000], t[15000])
+print("sorted", t[1], t[15000], t[30000])
 local parts = {}
 for i = 1, 20000 do parts[#parts + 1] = string.format("%d:%x", i, i * 7919) end
 local s = table.concat(parts, ",")

@@ -22,7 +22,7 @@ fn have_qemu() -> bool {
 
 fn run_hspt(elf: &Path, extra: &[&str]) -> (i32, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_hspt"))
-        .args(["run", "--timeout", "120"])
+        .args(["run", "--timeout", "300"])
         .args(extra)
         .arg("--kernel")
         .arg(elf)

@@ -48,6 +48,9 @@ pub struct Lower<'a, 'ctx> {
     mem_base: IntValue<'ctx>,
     tmps: Vec<Option<PointerValue<'ctx>>>,
     retry_bb: Option<BasicBlock<'ctx>>,
+    /// Start of the block's body, after the prologue: a branch back to the
+    /// block's own first instruction loops here instead of leaving the function.
+    loop_bb: Option<BasicBlock<'ctx>>,
     /// Thumb state while it is known at compile time (until a helper call).
     thumb_known: Option<bool>,
 }
@@ -95,6 +98,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             mem_base: ctx.i64_type().const_zero(),
             tmps: vec![None; block.ntmp as usize],
             retry_bb: None,
+            loop_bb: None,
             thumb_known: Some(block.thumb),
         };
         // Allocas for every temporary written, in the entry block.
@@ -111,6 +115,10 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         let me = l.b.build_ptr_to_int(func.as_global_value().as_pointer_value(), l.i64, "")?;
         l.store_ctx(offset_of!(ChainCtx, cur_code) as u64, me)?;
         l.store_ctx(offset_of!(ChainCtx, cur_pc0) as u64, l.pc0)?;
+        let body = l.new_bb("body");
+        l.b.build_unconditional_branch(body)?;
+        l.b.position_at_end(body);
+        l.loop_bb = Some(body);
         l.body()?;
         Ok(func)
     }
@@ -654,6 +662,27 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         self.ret(reason as u32)
     }
 
+    /// A branch to the block's own start: loops inside the function while the
+    /// chain budget lasts (the dispatcher sees interrupts when it runs out).
+    fn exit_to_self(&self) -> R<()> {
+        let bd = &self.b;
+        self.add_insns(self.block.insns.len() as u64)?;
+        let budget_off = offset_of!(ChainCtx, budget) as u64;
+        let budget = self.load_ctx(self.i64, budget_off)?;
+        let ok = self.icmp(IntPredicate::SGT, budget, self.c64(0))?;
+        let again = self.new_bb("loop");
+        let leave = self.new_bb("loop_exit");
+        bd.build_conditional_branch(ok, again, leave)?;
+        bd.position_at_end(again);
+        self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
+        let hits_off = offset_of!(ChainCtx, hits) as u64;
+        let hits = self.load_ctx(self.i64, hits_off)?;
+        self.store_ctx(hits_off, bd.build_int_add(hits, self.c64(1), "")?)?;
+        bd.build_unconditional_branch(self.loop_bb.expect("loop header built before the body"))?;
+        bd.position_at_end(leave);
+        self.ret(ExitReason::Branch as u32)
+    }
+
     /// Jumps to the next block if the chain table has it (backend.rs "chaining");
     /// falls through (to a return to the dispatcher) otherwise.
     fn chain(&self) -> R<()> {
@@ -981,7 +1010,16 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             Op::ExitTo { off, kind, reason } => {
                 let v = bd.build_int_add(self.pc0, self.c32(off), "")?;
                 self.write_pc(v, kind)?;
-                self.exit(reason)?
+                let self_loop = off == 0
+                    && reason == ExitReason::Branch
+                    && matches!(kind, PcWrite::Branch)
+                    && self.block.it == 0
+                    && self.thumb_known == Some(self.block.thumb);
+                if self_loop {
+                    self.exit_to_self()?
+                } else {
+                    self.exit(reason)?
+                }
             }
         }
         Ok(())

@@ -70,8 +70,8 @@ struct RunArgs {
     memory: u64,
     /// Execution tier: the interpreter alone; the LLVM JIT for every block (threshold 0 unless
     /// --jit-threshold says otherwise); or auto, the interpreter first and the JIT (on a background
-    /// thread) for blocks that got hot.
-    #[arg(long, value_enum, default_value_t = Tier::Interp)]
+    /// thread) for blocks that got hot (the default: see the README for the measurements).
+    #[arg(long, value_enum, default_value_t = Tier::Auto)]
     tier: Tier,
     /// Executions of a block in the interpreter before the JIT compiles it (0: compile every block
     /// before it first runs, on the VM's thread). Default: 0 with --tier jit, 1000 with auto.

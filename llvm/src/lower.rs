@@ -44,6 +44,10 @@ pub struct Lower<'a, 'ctx> {
     ptr: PointerType<'ctx>,
     cpu: PointerValue<'ctx>,
     ctx_ptr: PointerValue<'ctx>,
+    /// The block's exit slots (third argument).
+    slots_ptr: PointerValue<'ctx>,
+    /// Static exits lowered so far (the next one's slot number, `backend::exit_slots`).
+    exit_no: u64,
     pc0: IntValue<'ctx>,
     mem_base: IntValue<'ctx>,
     tmps: Vec<Option<PointerValue<'ctx>>>,
@@ -69,7 +73,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     pub fn build_named(ctx: &'ctx Context, module: &'a Module<'ctx>, block: &'a Block, name: &str) -> R<FunctionValue<'ctx>> {
         let i32t = ctx.i32_type();
         let ptr = ctx.ptr_type(AddressSpace::default());
-        let fty = i32t.fn_type(&[ptr.into(), ptr.into()], false);
+        let fty = i32t.fn_type(&[ptr.into(), ptr.into(), ptr.into()], false);
         let func = module.add_function(name, fty, None);
         // Hidden: references to itself are PC-relative (no GOT), the code stays position independent.
         func.as_global_value().set_visibility(inkwell::GlobalVisibility::Hidden);
@@ -80,6 +84,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         b.position_at_end(entry);
         let cpu = func.get_nth_param(0).expect("cpu parameter").into_pointer_value();
         let ctx_ptr = func.get_nth_param(1).expect("chain context parameter").into_pointer_value();
+        let slots_ptr = func.get_nth_param(2).expect("exit slots parameter").into_pointer_value();
         let mut l = Lower {
             ctx,
             module,
@@ -94,6 +99,8 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             ptr,
             cpu,
             ctx_ptr,
+            slots_ptr,
+            exit_no: 0,
             pc0: i32t.const_zero(),
             mem_base: ctx.i64_type().const_zero(),
             tmps: vec![None; block.ntmp as usize],
@@ -657,7 +664,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     fn exit(&self, reason: ExitReason) -> R<()> {
         self.add_insns(self.block.insns.len() as u64)?;
         if reason == ExitReason::Branch {
-            self.chain()?;
+            self.chain(None)?;
         }
         self.ret(reason as u32)
     }
@@ -683,9 +690,11 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         self.ret(ExitReason::Branch as u32)
     }
 
-    /// Jumps to the next block if the chain table has it (backend.rs "chaining");
-    /// falls through (to a return to the dispatcher) otherwise.
-    fn chain(&self) -> R<()> {
+    /// Jumps to the next block if it is compiled (backend.rs "chaining"): for a
+    /// static exit (`slot`), first through the exit's own slot, then through the
+    /// chain table (filling the slot on a hit there). Falls through (to a return
+    /// to the dispatcher) otherwise.
+    fn chain(&self, slot: Option<u64>) -> R<()> {
         let bd = &self.b;
         let budget_off = offset_of!(ChainCtx, budget) as u64;
         let budget = self.load_ctx(self.i64, budget_off)?;
@@ -708,37 +717,75 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         let key = bd.build_or(pc64, t64, "")?;
         let key = bd.build_or(key, it64, "")?;
         let key = bd.build_or(key, gen, "")?;
+        // A field of a ChainEntry-shaped record at `base` + `byte`.
+        let field = |base: PointerValue<'ctx>, byte: IntValue<'ctx>, off: usize| -> R<PointerValue<'ctx>> {
+            let o = bd.build_int_add(byte, self.c64(off as u64), "")?;
+            // SAFETY (LLVM IR semantics): inside the table or the slot array.
+            unsafe { bd.build_in_bounds_gep(self.i8, base, &[o], "") }
+        };
+        let size = std::mem::size_of::<ChainEntry>() as u64;
+        // The exit slot first.
+        let slot_at = match slot {
+            Some(k) => {
+                let at = self.c64(k * size);
+                let sk = bd.build_load(self.i64, field(self.slots_ptr, at, offset_of!(ChainEntry, key))?, "")?.into_int_value();
+                let sb = bd.build_load(self.i64, field(self.slots_ptr, at, offset_of!(ChainEntry, base))?, "")?.into_int_value();
+                let hit = bd.build_and(self.icmp(IntPredicate::EQ, sk, key)?, self.icmp(IntPredicate::EQ, sb, self.mem_base)?, "")?;
+                let fast = self.new_bb("slot_hit");
+                let table_look = self.new_bb("table_look");
+                bd.build_conditional_branch(hit, fast, table_look)?;
+                bd.position_at_end(fast);
+                let code = bd.build_load(self.i64, field(self.slots_ptr, at, offset_of!(ChainEntry, code))?, "")?.into_int_value();
+                let next_slots = bd.build_load(self.i64, field(self.slots_ptr, at, offset_of!(ChainEntry, slots))?, "")?.into_int_value();
+                self.tail_call(budget, code, next_slots)?;
+                bd.position_at_end(table_look);
+                Some(at)
+            }
+            None => None,
+        };
         let a = bd.build_right_shift(pc, self.c32(1), false, "")?;
         let b = bd.build_right_shift(pc, self.c32(CHAIN_BITS + 1), false, "")?;
         let idx = bd.build_xor(a, b, "")?;
         let idx = bd.build_and(idx, self.c32((1 << CHAIN_BITS) - 1), "")?;
         let idx = bd.build_int_z_extend(idx, self.i64, "")?;
-        let byte = bd.build_int_mul(idx, self.c64(std::mem::size_of::<ChainEntry>() as u64), "")?;
+        let byte = bd.build_int_mul(idx, self.c64(size), "")?;
         let table = bd.build_load(self.ptr, self.ctx_field(offset_of!(ChainCtx, table) as u64)?, "")?.into_pointer_value();
-        let entry = |off: usize| -> R<PointerValue<'ctx>> {
-            let o = bd.build_int_add(byte, self.c64(off as u64), "")?;
-            // SAFETY (LLVM IR semantics): inside the table.
-            unsafe { bd.build_in_bounds_gep(self.i8, table, &[o], "") }
-        };
-        let k = bd.build_load(self.i64, entry(offset_of!(ChainEntry, key))?, "")?.into_int_value();
-        let base = bd.build_load(self.i64, entry(offset_of!(ChainEntry, base))?, "")?.into_int_value();
+        let k = bd.build_load(self.i64, field(table, byte, offset_of!(ChainEntry, key))?, "")?.into_int_value();
+        let base = bd.build_load(self.i64, field(table, byte, offset_of!(ChainEntry, base))?, "")?.into_int_value();
         let k_ok = self.icmp(IntPredicate::EQ, k, key)?;
         let b_ok = self.icmp(IntPredicate::EQ, base, self.mem_base)?;
         let hit = bd.build_and(k_ok, b_ok, "")?;
         bd.build_conditional_branch(hit, jump, done)?;
         bd.position_at_end(jump);
-        let code = bd.build_load(self.i64, entry(offset_of!(ChainEntry, code))?, "")?.into_int_value();
-        let code = bd.build_int_to_ptr(code, self.ptr, "")?;
+        let code = bd.build_load(self.i64, field(table, byte, offset_of!(ChainEntry, code))?, "")?.into_int_value();
+        let next_slots = bd.build_load(self.i64, field(table, byte, offset_of!(ChainEntry, slots))?, "")?.into_int_value();
+        if let Some(at) = slot_at {
+            // Remember it in the exit's slot.
+            bd.build_store(field(self.slots_ptr, at, offset_of!(ChainEntry, key))?, key)?;
+            bd.build_store(field(self.slots_ptr, at, offset_of!(ChainEntry, base))?, self.mem_base)?;
+            bd.build_store(field(self.slots_ptr, at, offset_of!(ChainEntry, code))?, code)?;
+            bd.build_store(field(self.slots_ptr, at, offset_of!(ChainEntry, slots))?, next_slots)?;
+        }
+        self.tail_call(budget, code, next_slots)?;
+        bd.position_at_end(done);
+        Ok(())
+    }
+
+    /// Spends one unit of chain budget and tail-calls `code(cpu, ctx, slots)`.
+    fn tail_call(&self, budget: IntValue<'ctx>, code: IntValue<'ctx>, slots: IntValue<'ctx>) -> R<()> {
+        let bd = &self.b;
+        let budget_off = offset_of!(ChainCtx, budget) as u64;
         self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
         let hits_off = offset_of!(ChainCtx, hits) as u64;
         let hits = self.load_ctx(self.i64, hits_off)?;
         self.store_ctx(hits_off, bd.build_int_add(hits, self.c64(1), "")?)?;
-        let fty = self.i32.fn_type(&[self.ptr.into(), self.ptr.into()], false);
-        let call = bd.build_indirect_call(fty, code, &[self.cpu.into(), self.ctx_ptr.into()], "")?;
+        let code = bd.build_int_to_ptr(code, self.ptr, "")?;
+        let slots = bd.build_int_to_ptr(slots, self.ptr, "")?;
+        let fty = self.i32.fn_type(&[self.ptr.into(), self.ptr.into(), self.ptr.into()], false);
+        let call = bd.build_indirect_call(fty, code, &[self.cpu.into(), self.ctx_ptr.into(), slots.into()], "")?;
         call.set_tail_call_kind(inkwell::values::LLVMTailCallKind::LLVMTailCallKindMustTail);
         let r = basic(call.try_as_basic_value()).into_int_value();
         bd.build_return(Some(&r))?;
-        bd.position_at_end(done);
         Ok(())
     }
 
@@ -1008,6 +1055,10 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             Op::Raise { kind, insn } => self.raise(kind, insn)?,
             Op::Exit { reason } => self.exit(reason)?,
             Op::ExitTo { off, kind, reason } => {
+                let slot = self.exit_no;
+                if reason == ExitReason::Branch {
+                    self.exit_no += 1;
+                }
                 let v = bd.build_int_add(self.pc0, self.c32(off), "")?;
                 self.write_pc(v, kind)?;
                 let self_loop = off == 0
@@ -1017,6 +1068,10 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                     && self.thumb_known == Some(self.block.thumb);
                 if self_loop {
                     self.exit_to_self()?
+                } else if reason == ExitReason::Branch {
+                    self.add_insns(self.block.insns.len() as u64)?;
+                    self.chain(Some(slot))?;
+                    self.ret(reason as u32)?
                 } else {
                     self.exit(reason)?
                 }

@@ -9,7 +9,7 @@
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
-use super::backend::{chain_index, chain_key, Backend, ChainCtx, ChainEntry, CompiledCode, CHAIN_BITS, CHAIN_GEN_SHIFT, EXIT_RETRY};
+use super::backend::{chain_index, chain_key, exit_slots, Backend, ChainCtx, ChainEntry, CompiledCode, ExitSlot, CHAIN_BITS, CHAIN_GEN_SHIFT, EXIT_RETRY};
 use super::cache::{BlockCache, BlockId};
 use super::jit_entry::{self, CodeArena};
 use crate::arm;
@@ -54,6 +54,53 @@ struct Slot {
     count: u32,
     state: State,
     entry: usize,
+    /// The code's chunk in the arena (start offset, length).
+    chunk: (usize, usize),
+    /// Its exit slots (in `ExitPool`).
+    exits: usize,
+}
+
+/// Memory for the blocks' exit slots: chunks that never move (compiled code
+/// holds pointers into them), handed out upwards and reset with the block cache.
+struct ExitPool {
+    chunks: Vec<Box<[ExitSlot]>>,
+    chunk: usize,
+    used: usize,
+}
+
+const EXIT_CHUNK: usize = 4096;
+
+impl ExitPool {
+    fn alloc(&mut self, n: usize) -> usize {
+        let n = n.clamp(1, EXIT_CHUNK);
+        if self.chunks.is_empty() || self.used + n > EXIT_CHUNK {
+            if !self.chunks.is_empty() {
+                self.chunk += 1;
+            }
+            self.used = 0;
+            if self.chunk == self.chunks.len() {
+                self.chunks.push(vec![ExitSlot::default(); EXIT_CHUNK].into_boxed_slice());
+            }
+        }
+        let c = &mut self.chunks[self.chunk];
+        let s = &mut c[self.used..self.used + n];
+        s.fill(ExitSlot::default());
+        self.used += n;
+        s.as_mut_ptr() as usize
+    }
+
+    /// Starts again from the first chunk (no compiled code may run any more).
+    fn reset(&mut self) {
+        self.chunk = 0;
+        self.used = 0;
+    }
+
+    /// Clears every slot (the chain generation wrapped: old keys could match again).
+    fn clear_all(&mut self) {
+        for c in &mut self.chunks {
+            c.fill(ExitSlot::default());
+        }
+    }
 }
 
 struct Job {
@@ -103,6 +150,8 @@ pub struct JitStats {
     pub retries: u64,
     /// Chained jumps between compiled blocks (without the dispatcher).
     pub chain_hits: u64,
+    /// Compiled blocks whose code was freed (their guest code changed).
+    pub freed: u64,
 }
 
 pub(crate) struct Jit {
@@ -116,12 +165,15 @@ pub(crate) struct Jit {
     in_flight: usize,
     /// CPU seconds the compile thread has used (f64 bits).
     worker_cpu: Arc<std::sync::atomic::AtomicU64>,
+    /// Set by the compile thread when results wait in the channel.
+    ready: Arc<std::sync::atomic::AtomicBool>,
     /// Blocks that got hot and wait to be sent to the compile thread.
     candidates: Vec<BlockId>,
     arena_full: bool,
     /// Chaining: the context compiled code sees, its table, entry address -> block.
     ctx: Box<ChainCtx>,
     table: Box<[ChainEntry]>,
+    exits: ExitPool,
     gen: u64,
     by_entry: std::collections::HashMap<u64, BlockId>,
     /// What the chain table was valid for: block cache generation, recycled views.
@@ -145,6 +197,7 @@ impl Jit {
             worker: None,
             in_flight: 0,
             worker_cpu: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            ready: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             candidates: Vec::new(),
             arena_full: false,
             ctx: Box::new(ChainCtx {
@@ -157,6 +210,7 @@ impl Jit {
                 _pad: 0,
             }),
             table: vec![ChainEntry::default(); 1 << CHAIN_BITS].into_boxed_slice(),
+            exits: ExitPool { chunks: Vec::new(), chunk: 0, used: 0 },
             gen: 1,
             by_entry: std::collections::HashMap::new(),
             token: (0, 0),
@@ -171,6 +225,7 @@ impl Jit {
         self.gen += 1;
         if self.gen >= 1 << (64 - CHAIN_GEN_SHIFT) {
             self.table.fill(ChainEntry::default());
+            self.exits.clear_all();
             self.gen = 1;
         }
         self.ctx.key_gen = self.gen << CHAIN_GEN_SHIFT;
@@ -184,6 +239,7 @@ impl Jit {
             let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
             let stop2 = stop.clone();
             let cpu2 = self.worker_cpu.clone();
+            let ready2 = self.ready.clone();
             let spawned = std::thread::Builder::new().name("hspt-jit".into()).stack_size(WORKER_STACK).spawn(move || {
                 while let Ok(mut jobs) = jrx.recv() {
                     if stop2.load(std::sync::atomic::Ordering::Relaxed) {
@@ -199,6 +255,7 @@ impl Jit {
                             return;
                         }
                     }
+                    ready2.store(true, std::sync::atomic::Ordering::Release);
                 }
             });
             let thread = spawned.ok();
@@ -217,9 +274,11 @@ impl Jit {
         let slot = &mut self.slots[id as usize];
         match result {
             Ok(code) => match self.arena.install(&code) {
-                Some(entry) => {
+                Some((entry, start, len)) => {
                     slot.state = State::Compiled;
                     slot.entry = entry;
+                    slot.chunk = (start, len);
+                    slot.exits = self.exits.alloc(exit_slots(block));
                     self.by_entry.insert(entry as u64, id);
                     self.stats.compiled += 1;
                     self.stats.code_bytes += code.code.len() as u64;
@@ -243,15 +302,37 @@ impl Jit {
     }
 
     fn poll(&mut self, cache: &BlockCache) {
+        // One relaxed load per block while compiles are in flight; the channel only when something arrived.
+        if !self.ready.swap(false, std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
         loop {
             let Some(w) = self.worker.as_ref() else { return };
             let Ok(d) = w.done.try_recv() else { return };
             self.in_flight -= 1;
-            if d.generation != self.generation || d.id as usize >= self.slots.len() {
+            if d.generation != self.generation || self.slots.get(d.id as usize).is_none_or(|s| s.state != State::Queued) {
                 continue;
             }
             self.install(d.id, d.result, d.secs, cache.block(d.id));
         }
+    }
+
+    /// Block `id` went stale (its guest code changed): frees its compiled code.
+    /// Chain links to it are already gone (the instruction-cache maintenance that
+    /// made it stale started a new chain generation).
+    fn forget(&mut self, id: BlockId) {
+        let Some(slot) = self.slots.get_mut(id as usize) else { return };
+        if slot.state == State::Compiled {
+            self.by_entry.remove(&(slot.entry as u64));
+            self.arena.free(slot.chunk.0, slot.chunk.1);
+            self.stats.freed += 1;
+        }
+        if slot.state == State::Candidate {
+            self.candidates.retain(|&c| c != id);
+        }
+        // Never compiled again (the id is not looked up any more); a compile in
+        // flight for it is dropped on arrival.
+        slot.state = State::Failed;
     }
 
     /// Sends the hottest candidates (by executions so far) to the compile thread,
@@ -281,6 +362,9 @@ impl Jit {
             self.slots.clear();
             self.by_entry.clear();
             self.candidates.clear();
+            // No id names the old code any more, and none of it runs.
+            self.arena.reset();
+            self.exits.reset();
         }
         let token = (cache.generation(), board.hspt_stats().3);
         if token != self.token {
@@ -303,15 +387,15 @@ impl Jit {
             return run_block(cpu, board, cache.block(id), temps);
         }
         match slot.state {
-            State::Compiled => return self.run_compiled(cache, slot.entry, cpu, board, temps, chain),
+            State::Compiled => return self.run_compiled(cache, slot.entry, slot.exits, cpu, board, temps, chain),
             State::Cold if slot.count >= self.threshold => {
                 let block = cache.block(id);
                 if self.threshold == 0 {
                     let t = Instant::now();
                     let r = self.backend.compile(block);
                     self.install(id, r, t.elapsed().as_secs_f64(), block);
-                    if let Slot { state: State::Compiled, entry, .. } = self.slots[i] {
-                        return self.run_compiled(cache, entry, cpu, board, temps, chain);
+                    if let Slot { state: State::Compiled, entry, exits, .. } = self.slots[i] {
+                        return self.run_compiled(cache, entry, exits, cpu, board, temps, chain);
                     }
                 } else {
                     // Hot: a candidate; the hottest candidates go to the compile
@@ -330,12 +414,13 @@ impl Jit {
         run_block(cpu, board, cache.block(id), temps)
     }
 
-    fn run_compiled(&mut self, cache: &BlockCache, entry: usize, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps, chain: bool) -> ExitReason {
+    #[allow(clippy::too_many_arguments)]
+    fn run_compiled(&mut self, cache: &BlockCache, entry: usize, exits: usize, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps, chain: bool) -> ExitReason {
         self.stats.runs_compiled += 1;
         let pc0 = cpu.r[15];
         if chain {
             let e = &mut self.table[chain_index(pc0)];
-            *e = ChainEntry { key: chain_key(pc0, cpu.t, cpu.it, self.ctx.key_gen), base: cpu.mem_base, code: entry as u64, _pad: 0 };
+            *e = ChainEntry { key: chain_key(pc0, cpu.t, cpu.it, self.ctx.key_gen), base: cpu.mem_base, code: entry as u64, slots: exits as u64 };
             self.ctx.budget = CHAIN_BUDGET;
         } else {
             self.ctx.budget = 0;
@@ -343,9 +428,10 @@ impl Jit {
         self.ctx.table = self.table.as_mut_ptr();
         let hits = self.ctx.hits;
         // SAFETY: `entry` was installed in our arena from code compiled for this
-        // block's IR, and so was every entry of the chain table; the VM activated
-        // its board's fault handler for this thread.
-        let code = unsafe { jit_entry::enter(cpu, &self.arena, entry, &mut self.ctx) };
+        // block's IR, `exits` are its exit slots (allocated for its IR), and so
+        // were every entry of the chain table and of filled exit slots; the VM
+        // activated its board's fault handler for this thread.
+        let code = unsafe { jit_entry::enter(cpu, &self.arena, entry, &mut self.ctx, exits as *mut ExitSlot) };
         self.chained = self.ctx.hits != hits;
         self.stats.chain_hits = self.ctx.hits;
         match code {
@@ -429,6 +515,8 @@ impl super::Vm {
         b.jit_exits = s.runs_compiled;
         b.jit_retries = s.retries;
         b.jit_chain_hits = s.chain_hits;
+        b.jit_freed = s.freed;
+        b.jit_code_live_bytes = j.arena.live_bytes() as u64;
         let mut t = s.compile_times.clone();
         if !t.is_empty() {
             t.sort_by(|a, b| a.total_cmp(b));
@@ -550,6 +638,13 @@ impl Harness {
 #[inline]
 pub(crate) fn chained(jit: &Option<Box<Jit>>) -> bool {
     jit.as_deref().is_some_and(|j| j.chained)
+}
+
+/// Frees the compiled code of block `id`, which went stale.
+pub(crate) fn forget(jit: &mut Option<Box<Jit>>, id: BlockId) {
+    if let Some(j) = jit.as_deref_mut() {
+        j.forget(id);
+    }
 }
 
 /// Forgets chain links: guest code or mappings may have changed.

@@ -241,6 +241,8 @@ impl Vm {
                     let readable = self.board.read_phys(pa, &mut bytes);
                     if !(readable && self.cache.revalidate(id, &bytes)) {
                         found = None;
+                        // Its code can never run again: give the memory back.
+                        jit::forget(&mut self.jit, id);
                     }
                 }
             }

@@ -26,6 +26,10 @@ pub struct BlockStats {
     pub jit_retries: u64,
     /// Compiled blocks entered straight from another (chaining) instead of the dispatcher.
     pub jit_chain_hits: u64,
+    /// Compiled blocks freed because their guest code changed, and the code
+    /// memory in use at the end.
+    pub jit_freed: u64,
+    pub jit_code_live_bytes: u64,
 }
 
 #[derive(Default, Debug, Serialize)]

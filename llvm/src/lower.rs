@@ -20,7 +20,7 @@ use inkwell::values::{FunctionValue, IntValue, PointerValue};
 use inkwell::{AddressSpace, IntPredicate};
 
 use hspt_runtime::cpu::{CpuState, Exception, ExitReason};
-use hspt_runtime::exec::backend::{pending_byte, ChainCtx, ChainEntry, CHAIN_BITS, EXIT_RETRY};
+use hspt_runtime::exec::backend::{pending_byte, ChainCtx, ChainEntry, EXIT_RETRY};
 use hspt_runtime::ir::{BinOp, Block, Flag, Helper, MemSize, Op, PcWrite, RaiseKind, ShiftKind, Tmp, UnOp};
 
 type R<T> = Result<T, BuilderError>;
@@ -682,103 +682,80 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         bd.build_conditional_branch(ok, again, leave)?;
         bd.position_at_end(again);
         self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
-        let hits_off = offset_of!(ChainCtx, hits) as u64;
-        let hits = self.load_ctx(self.i64, hits_off)?;
-        self.store_ctx(hits_off, bd.build_int_add(hits, self.c64(1), "")?)?;
         bd.build_unconditional_branch(self.loop_bb.expect("loop header built before the body"))?;
         bd.position_at_end(leave);
         self.ret(ExitReason::Branch as u32)
     }
 
     /// Jumps to the next block if it is compiled (backend.rs "chaining"): for a
-    /// static exit (`slot`), first through the exit's own slot, then through the
-    /// chain table (filling the slot on a hit there). Falls through (to a return
-    /// to the dispatcher) otherwise.
+    /// static exit (`slot`) through the exit's own slot, inline; else (or on a
+    /// miss) through `ChainCtx::lookup` out of line, which fills the slot.
+    /// Falls through (to a return to the dispatcher) when there is nowhere to go.
     fn chain(&self, slot: Option<u64>) -> R<()> {
+        if std::env::var_os("HSPT_EXP_NOCHAIN").is_some() {
+            return Ok(());
+        }
         let bd = &self.b;
+        let size = std::mem::size_of::<ChainEntry>() as u64;
         let budget_off = offset_of!(ChainCtx, budget) as u64;
-        let budget = self.load_ctx(self.i64, budget_off)?;
-        let ok = self.icmp(IntPredicate::SGT, budget, self.c64(0))?;
-        let look = self.new_bb("chain_look");
+        let field = |at: u64, off: usize| -> R<PointerValue<'ctx>> {
+            // SAFETY (LLVM IR semantics): inside the block's slot array.
+            unsafe { bd.build_in_bounds_gep(self.i8, self.slots_ptr, &[self.c64(at + off as u64)], "") }
+        };
+        let slot_ptr = match slot {
+            Some(k) => {
+                let at = k * size;
+                let pc = self.load(self.i32, r_off(15))?;
+                let t = match self.thumb_known {
+                    Some(th) => self.c64((th as u64) << 32),
+                    None => {
+                        let t = bd.build_int_z_extend(self.load(self.i8, offset_of!(CpuState, t) as u64)?, self.i64, "")?;
+                        bd.build_left_shift(bd.build_and(t, self.c64(1), "")?, self.c64(32), "")?
+                    }
+                };
+                let it = bd.build_int_z_extend(self.load(self.i8, offset_of!(CpuState, it) as u64)?, self.i64, "")?;
+                let it = bd.build_left_shift(it, self.c64(33), "")?;
+                let gen = self.load_ctx(self.i64, offset_of!(ChainCtx, key_gen) as u64)?;
+                let key = bd.build_or(bd.build_int_z_extend(pc, self.i64, "")?, t, "")?;
+                let key = bd.build_or(bd.build_or(key, it, "")?, gen, "")?;
+                let sk = bd.build_load(self.i64, field(at, offset_of!(ChainEntry, key))?, "")?.into_int_value();
+                let sb = bd.build_load(self.i64, field(at, offset_of!(ChainEntry, base))?, "")?.into_int_value();
+                let budget = self.load_ctx(self.i64, budget_off)?;
+                let hit = bd.build_and(self.icmp(IntPredicate::EQ, sk, key)?, self.icmp(IntPredicate::EQ, sb, self.mem_base)?, "")?;
+                let hit = bd.build_and(hit, self.icmp(IntPredicate::SGT, budget, self.c64(0))?, "")?;
+                let fast = self.new_bb("slot_hit");
+                let slow = self.new_bb("slot_miss");
+                bd.build_conditional_branch(hit, fast, slow)?;
+                bd.position_at_end(fast);
+                self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
+                let code = bd.build_load(self.i64, field(at, offset_of!(ChainEntry, code))?, "")?.into_int_value();
+                let next = bd.build_load(self.i64, field(at, offset_of!(ChainEntry, slots))?, "")?.into_int_value();
+                self.tail_call(code, next)?;
+                bd.position_at_end(slow);
+                field(at, 0)?
+            }
+            None => self.ptr.const_null(),
+        };
+        // Out of line: the chain table.
+        let lookup = bd.build_int_to_ptr(self.load_ctx(self.i64, offset_of!(ChainCtx, lookup) as u64)?, self.ptr, "")?;
+        let pair = self.ctx.struct_type(&[self.i64.into(), self.i64.into()], false);
+        let fty = pair.fn_type(&[self.ptr.into(), self.ptr.into(), self.ptr.into()], false);
+        let r = bd.build_indirect_call(fty, lookup, &[self.cpu.into(), self.ctx_ptr.into(), slot_ptr.into()], "")?;
+        let r = basic(r.try_as_basic_value()).into_struct_value();
+        let code = bd.build_extract_value(r, 0, "")?.into_int_value();
+        let next = bd.build_extract_value(r, 1, "")?.into_int_value();
         let jump = self.new_bb("chain_jump");
         let done = self.new_bb("chain_miss");
-        bd.build_conditional_branch(ok, look, done)?;
-        bd.position_at_end(look);
-        let pc = self.load(self.i32, r_off(15))?;
-        let t = self.load(self.i8, offset_of!(CpuState, t) as u64)?;
-        let it = self.load(self.i8, offset_of!(CpuState, it) as u64)?;
-        let pc64 = bd.build_int_z_extend(pc, self.i64, "")?;
-        let t64 = bd.build_int_z_extend(t, self.i64, "")?;
-        let t64 = bd.build_and(t64, self.c64(1), "")?;
-        let t64 = bd.build_left_shift(t64, self.c64(32), "")?;
-        let it64 = bd.build_int_z_extend(it, self.i64, "")?;
-        let it64 = bd.build_left_shift(it64, self.c64(33), "")?;
-        let gen = self.load_ctx(self.i64, offset_of!(ChainCtx, key_gen) as u64)?;
-        let key = bd.build_or(pc64, t64, "")?;
-        let key = bd.build_or(key, it64, "")?;
-        let key = bd.build_or(key, gen, "")?;
-        // A field of a ChainEntry-shaped record at `base` + `byte`.
-        let field = |base: PointerValue<'ctx>, byte: IntValue<'ctx>, off: usize| -> R<PointerValue<'ctx>> {
-            let o = bd.build_int_add(byte, self.c64(off as u64), "")?;
-            // SAFETY (LLVM IR semantics): inside the table or the slot array.
-            unsafe { bd.build_in_bounds_gep(self.i8, base, &[o], "") }
-        };
-        let size = std::mem::size_of::<ChainEntry>() as u64;
-        // The exit slot first.
-        let slot_at = match slot {
-            Some(k) => {
-                let at = self.c64(k * size);
-                let sk = bd.build_load(self.i64, field(self.slots_ptr, at, offset_of!(ChainEntry, key))?, "")?.into_int_value();
-                let sb = bd.build_load(self.i64, field(self.slots_ptr, at, offset_of!(ChainEntry, base))?, "")?.into_int_value();
-                let hit = bd.build_and(self.icmp(IntPredicate::EQ, sk, key)?, self.icmp(IntPredicate::EQ, sb, self.mem_base)?, "")?;
-                let fast = self.new_bb("slot_hit");
-                let table_look = self.new_bb("table_look");
-                bd.build_conditional_branch(hit, fast, table_look)?;
-                bd.position_at_end(fast);
-                let code = bd.build_load(self.i64, field(self.slots_ptr, at, offset_of!(ChainEntry, code))?, "")?.into_int_value();
-                let next_slots = bd.build_load(self.i64, field(self.slots_ptr, at, offset_of!(ChainEntry, slots))?, "")?.into_int_value();
-                self.tail_call(budget, code, next_slots)?;
-                bd.position_at_end(table_look);
-                Some(at)
-            }
-            None => None,
-        };
-        let a = bd.build_right_shift(pc, self.c32(1), false, "")?;
-        let b = bd.build_right_shift(pc, self.c32(CHAIN_BITS + 1), false, "")?;
-        let idx = bd.build_xor(a, b, "")?;
-        let idx = bd.build_and(idx, self.c32((1 << CHAIN_BITS) - 1), "")?;
-        let idx = bd.build_int_z_extend(idx, self.i64, "")?;
-        let byte = bd.build_int_mul(idx, self.c64(size), "")?;
-        let table = bd.build_load(self.ptr, self.ctx_field(offset_of!(ChainCtx, table) as u64)?, "")?.into_pointer_value();
-        let k = bd.build_load(self.i64, field(table, byte, offset_of!(ChainEntry, key))?, "")?.into_int_value();
-        let base = bd.build_load(self.i64, field(table, byte, offset_of!(ChainEntry, base))?, "")?.into_int_value();
-        let k_ok = self.icmp(IntPredicate::EQ, k, key)?;
-        let b_ok = self.icmp(IntPredicate::EQ, base, self.mem_base)?;
-        let hit = bd.build_and(k_ok, b_ok, "")?;
-        bd.build_conditional_branch(hit, jump, done)?;
+        bd.build_conditional_branch(self.icmp(IntPredicate::NE, code, self.c64(0))?, jump, done)?;
         bd.position_at_end(jump);
-        let code = bd.build_load(self.i64, field(table, byte, offset_of!(ChainEntry, code))?, "")?.into_int_value();
-        let next_slots = bd.build_load(self.i64, field(table, byte, offset_of!(ChainEntry, slots))?, "")?.into_int_value();
-        if let Some(at) = slot_at {
-            // Remember it in the exit's slot.
-            bd.build_store(field(self.slots_ptr, at, offset_of!(ChainEntry, key))?, key)?;
-            bd.build_store(field(self.slots_ptr, at, offset_of!(ChainEntry, base))?, self.mem_base)?;
-            bd.build_store(field(self.slots_ptr, at, offset_of!(ChainEntry, code))?, code)?;
-            bd.build_store(field(self.slots_ptr, at, offset_of!(ChainEntry, slots))?, next_slots)?;
-        }
-        self.tail_call(budget, code, next_slots)?;
+        self.tail_call(code, next)?;
         bd.position_at_end(done);
         Ok(())
     }
 
-    /// Spends one unit of chain budget and tail-calls `code(cpu, ctx, slots)`.
-    fn tail_call(&self, budget: IntValue<'ctx>, code: IntValue<'ctx>, slots: IntValue<'ctx>) -> R<()> {
+    /// Tail-calls `code(cpu, ctx, slots)` (the budget is already spent).
+    fn tail_call(&self, code: IntValue<'ctx>, slots: IntValue<'ctx>) -> R<()> {
         let bd = &self.b;
-        let budget_off = offset_of!(ChainCtx, budget) as u64;
-        self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
-        let hits_off = offset_of!(ChainCtx, hits) as u64;
-        let hits = self.load_ctx(self.i64, hits_off)?;
-        self.store_ctx(hits_off, bd.build_int_add(hits, self.c64(1), "")?)?;
         let code = bd.build_int_to_ptr(code, self.ptr, "")?;
         let slots = bd.build_int_to_ptr(slots, self.ptr, "")?;
         let fty = self.i32.fn_type(&[self.ptr.into(), self.ptr.into(), self.ptr.into()], false);

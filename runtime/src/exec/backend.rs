@@ -113,7 +113,7 @@ pub fn exit_slots(b: &Block) -> usize {
 pub struct ChainCtx {
     /// Chained jumps left before control returns to the dispatcher.
     pub budget: i64,
-    /// Chained jumps made (statistics).
+    /// Chained jumps made (statistics; the dispatcher adds up the budget spent).
     pub hits: u64,
     /// The current generation, shifted into place (`chain_key`).
     pub key_gen: u64,
@@ -122,6 +122,19 @@ pub struct ChainCtx {
     pub cur_code: u64,
     pub cur_pc0: u32,
     pub _pad: u32,
+    /// Address of `jit_entry::chain_lookup`, which compiled code calls when an
+    /// exit's slot misses (or for an indirect branch): it returns the next
+    /// block's entry and slots, or a null entry (then the block returns to the
+    /// dispatcher), and spends the budget on a hit.
+    pub lookup: u64,
+}
+
+/// What `chain_lookup` returns (in RAX:RDX).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ChainTarget {
+    pub code: u64,
+    pub slots: u64,
 }
 
 /// The key of a block in the chain table: its PC, T and ITSTATE, and the generation.

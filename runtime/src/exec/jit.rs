@@ -23,6 +23,10 @@ const ARENA_BYTES: usize = 1 << 30;
 /// Stack of the compile thread: LLVM recurses deeply on large functions (the
 /// default 2 MiB of a spawned thread is not enough and overflows silently).
 const WORKER_STACK: usize = 64 << 20;
+/// Self-modifying code (see `Jit::eager`): after this many changes of the code
+/// at one address, threshold 0 waits for this many runs of each new version.
+const VOLATILE_AFTER: u32 = 8;
+const VOLATILE_THRESHOLD: u32 = 16;
 /// Most blocks compiled together in one backend call (background compilation).
 const BATCH: usize = 32;
 /// Chained block executions between two visits of the dispatcher (interrupts, timer, console).
@@ -174,6 +178,8 @@ pub(crate) struct Jit {
     ctx: Box<ChainCtx>,
     table: Box<[ChainEntry]>,
     exits: ExitPool,
+    /// Times the code at a physical address was found changed (see `eager`).
+    rewritten: std::collections::HashMap<u32, u32>,
     gen: u64,
     by_entry: std::collections::HashMap<u64, BlockId>,
     /// What the chain table was valid for: block cache generation, recycled views.
@@ -208,9 +214,11 @@ impl Jit {
                 cur_code: 0,
                 cur_pc0: 0,
                 _pad: 0,
+                lookup: jit_entry::chain_lookup as *const () as usize as u64,
             }),
             table: vec![ChainEntry::default(); 1 << CHAIN_BITS].into_boxed_slice(),
             exits: ExitPool { chunks: Vec::new(), chunk: 0, used: 0 },
+            rewritten: std::collections::HashMap::new(),
             gen: 1,
             by_entry: std::collections::HashMap::new(),
             token: (0, 0),
@@ -317,10 +325,23 @@ impl Jit {
         }
     }
 
-    /// Block `id` went stale (its guest code changed): frees its compiled code.
-    /// Chain links to it are already gone (the instruction-cache maintenance that
-    /// made it stale started a new chain generation).
-    fn forget(&mut self, id: BlockId) {
+    /// With threshold 0: whether the block at physical address `pa` is compiled
+    /// before it runs. Not when the code there has changed again and again
+    /// (self-modifying code: every version would cost a compilation, about
+    /// a thousand times one interpretation) until this version got warm.
+    fn eager(&self, pa: u32, count: u32) -> bool {
+        match self.rewritten.get(&pa) {
+            Some(&n) if n >= VOLATILE_AFTER => count >= VOLATILE_THRESHOLD,
+            _ => true,
+        }
+    }
+
+    /// Block `id` (at physical address `pa`) went stale (its guest code changed):
+    /// frees its compiled code. Chain links to it are already gone (the
+    /// instruction-cache maintenance that made it stale started a new chain generation).
+    fn forget(&mut self, id: BlockId, pa: u32) {
+        let n = self.rewritten.entry(pa).or_insert(0);
+        *n = n.saturating_add(1);
         let Some(slot) = self.slots.get_mut(id as usize) else { return };
         if slot.state == State::Compiled {
             self.by_entry.remove(&(slot.entry as u64));
@@ -388,7 +409,7 @@ impl Jit {
         }
         match slot.state {
             State::Compiled => return self.run_compiled(cache, slot.entry, slot.exits, cpu, board, temps, chain),
-            State::Cold if slot.count >= self.threshold => {
+            State::Cold if slot.count >= self.threshold && (self.threshold > 0 || self.eager(cache.block(id).pc, slot.count)) => {
                 let block = cache.block(id);
                 if self.threshold == 0 {
                     let t = Instant::now();
@@ -426,13 +447,16 @@ impl Jit {
             self.ctx.budget = 0;
         }
         self.ctx.table = self.table.as_mut_ptr();
-        let hits = self.ctx.hits;
+        let budget = self.ctx.budget;
         // SAFETY: `entry` was installed in our arena from code compiled for this
         // block's IR, `exits` are its exit slots (allocated for its IR), and so
         // were every entry of the chain table and of filled exit slots; the VM
         // activated its board's fault handler for this thread.
         let code = unsafe { jit_entry::enter(cpu, &self.arena, entry, &mut self.ctx, exits as *mut ExitSlot) };
-        self.chained = self.ctx.hits != hits;
+        // Every chained jump (and every loop round inside a block) spent one unit.
+        let spent = (budget - self.ctx.budget).max(0) as u64;
+        self.chained = spent != 0;
+        self.ctx.hits += spent;
         self.stats.chain_hits = self.ctx.hits;
         match code {
             0 => ExitReason::Branch,
@@ -641,9 +665,9 @@ pub(crate) fn chained(jit: &Option<Box<Jit>>) -> bool {
 }
 
 /// Frees the compiled code of block `id`, which went stale.
-pub(crate) fn forget(jit: &mut Option<Box<Jit>>, id: BlockId) {
+pub(crate) fn forget(jit: &mut Option<Box<Jit>>, id: BlockId, pa: u32) {
     if let Some(j) = jit.as_deref_mut() {
-        j.forget(id);
+        j.forget(id, pa);
     }
 }
 

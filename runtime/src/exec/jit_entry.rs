@@ -14,7 +14,7 @@ use std::arch::global_asm;
 use std::cell::Cell;
 use std::io;
 
-use super::backend::{ChainCtx, CompiledCode, ExitSlot, EXIT_RETRY};
+use super::backend::{chain_index, chain_key, ChainCtx, ChainTarget, CompiledCode, ExitSlot, EXIT_RETRY};
 use crate::cpu::CpuState;
 
 global_asm!(
@@ -81,6 +81,34 @@ pub unsafe fn enter(cpu: &mut CpuState, arena: &CodeArena, entry: usize, ctx: &m
     });
     SAVED_SP.with(|s| s.set(0));
     code
+}
+
+/// The chain table lookup compiled code calls (through `ChainCtx::lookup`) when
+/// a block leaves with a branch whose exit slot missed (`slot` non-null: filled
+/// on a hit) or that has no slot (an indirect branch: `slot` null). The next
+/// PC, T and ITSTATE are in `cpu`. On a hit it spends one unit of budget and
+/// returns the block's entry and exit slots; otherwise a null entry.
+pub extern "C" fn chain_lookup(cpu: *const CpuState, ctx: *mut ChainCtx, slot: *mut ExitSlot) -> ChainTarget {
+    const MISS: ChainTarget = ChainTarget { code: 0, slots: 0 };
+    // SAFETY: only compiled code calls this, with the CpuState and ChainCtx it
+    // was entered with (both live and not otherwise accessed during the call).
+    let (cpu, ctx) = unsafe { (&*cpu, &mut *ctx) };
+    if ctx.budget <= 0 {
+        return MISS;
+    }
+    let pc = cpu.r[15];
+    let key = chain_key(pc, cpu.t, cpu.it, ctx.key_gen);
+    // SAFETY: the table has 1 << CHAIN_BITS entries and chain_index is below that.
+    let e = unsafe { *ctx.table.add(chain_index(pc)) };
+    if e.key != key || e.base != cpu.mem_base {
+        return MISS;
+    }
+    if !slot.is_null() {
+        // SAFETY: `slot` is one of the running block's exit slots (ExitPool memory).
+        unsafe { *slot = e };
+    }
+    ctx.budget -= 1;
+    ChainTarget { code: e.code, slots: e.slots }
 }
 
 /// Whether a faulting host PC is inside compiled guest code running on this thread.

@@ -242,7 +242,7 @@ impl Vm {
                     if !(readable && self.cache.revalidate(id, &bytes)) {
                         found = None;
                         // Its code can never run again: give the memory back.
-                        jit::forget(&mut self.jit, id);
+                        jit::forget(&mut self.jit, id, pa);
                     }
                 }
             }

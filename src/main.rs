@@ -114,10 +114,20 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     match cli.cmd {
         Cmd::Run(a) => run(a),
         Cmd::Bench(a) => bench::main(a),
         Cmd::SelfCheck => {
+            // Hidden test hook: a fault in the VM's own code must crash loudly (tests/host_fault.rs).
+            if let Some(kind) = std::env::var_os("HSPT_TEST_HOST_FAULT") {
+                use hspt_runtime::mem::fault::{provoke_host_fault, HostFault};
+                let kind = if kind == "null" { HostFault::Null } else { HostFault::ShadowRegion };
+                if let Err(e) = provoke_host_fault(kind) {
+                    eprintln!("hspt: HSPT_TEST_HOST_FAULT: {e}");
+                }
+                return ExitCode::from(EXIT_HOST_ERROR);
+            }
             if hspt_aot::backend_ready() {
                 eprintln!("hspt: LLVM backend OK");
                 ExitCode::SUCCESS
@@ -126,6 +136,32 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_HOST_ERROR)
             }
         }
+    }
+}
+
+/// The VM's own diagnostics go through `tracing` to stderr, filtered by `RUST_LOG`
+/// (e.g. `RUST_LOG=hspt=debug`; `hspt` matches every hspt crate); without it, only
+/// warnings and errors are shown. Stdout stays the guest console's alone.
+fn init_logging() {
+    use std::io::IsTerminal;
+    use tracing_subscriber::{filter::LevelFilter, EnvFilter};
+    let ansi = std::io::stderr().is_terminal();
+    if std::env::var_os("RUST_LOG").is_some() {
+        let filter = EnvFilter::builder().with_default_directive(LevelFilter::WARN.into()).from_env_lossy();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .with_timer(tracing_subscriber::fmt::time::uptime())
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_max_level(LevelFilter::WARN)
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .without_time()
+            .with_target(false)
+            .init();
     }
 }
 
@@ -213,6 +249,16 @@ fn run(a: RunArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => return bad_input(e),
     };
+    tracing::debug!(
+        kernel = %name,
+        kind = if linux { "zImage" } else { "ELF" },
+        entry = format_args!("0x{:08x}{}", loaded.entry, if loaded.thumb { " (Thumb)" } else { "" }),
+        image = format_args!("0x{:08x}-0x{:08x}", loaded.low, loaded.high),
+        initrd = ?loaded.initrd.map(|(s, e)| format!("0x{s:08x}-0x{e:08x}")),
+        dtb = ?loaded.dtb.map(|(s, e)| format!("0x{s:08x}-0x{e:08x}")),
+        regs = ?loaded.regs,
+        "guest loaded"
+    );
     let trace: Option<Box<dyn std::io::Write>> = match &a.trace {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => Some(Box::new(std::io::BufWriter::new(f))),
@@ -246,7 +292,23 @@ fn run(a: RunArgs) -> ExitCode {
             Err(e) => return bad_input(e),
         }
     }
+    tracing::debug!(
+        ram_mib = a.memory,
+        tier = ?a.tier,
+        mmu = ?a.mmu,
+        spt = ?a.spt,
+        prefill = a.prefill,
+        timeout = ?a.timeout,
+        "starting the guest"
+    );
     let stop = vm.run();
+    tracing::debug!(
+        stop = %stop.describe(),
+        status = stop.exit_code(),
+        guest_insns = vm.stats.guest_insns,
+        wall_s = vm.stats.wall_s,
+        "the guest stopped"
+    );
     vm.stats.stop = stop.describe();
     vm.stats.mips = if vm.stats.wall_s > 0.0 { vm.stats.guest_insns as f64 / vm.stats.wall_s / 1e6 } else { 0.0 };
     if let Some(dest) = &a.stats {

@@ -104,6 +104,12 @@ pub fn load_elf(board: &mut Board, bytes: &[u8], name: &str) -> Result<Loaded, L
         if !board.write_phys(pa32 + filesz as u32, &zeros) {
             return Err(err(format!("cannot clear .bss at 0x{pa32:08x}")));
         }
+        tracing::debug!(
+            segment = format_args!("0x{pa32:08x}-0x{end32:08x}"),
+            file_bytes = filesz,
+            bss_bytes = memsz - filesz,
+            "ELF: loaded a PT_LOAD segment"
+        );
         low = low.min(pa32);
         high = high.max(end32);
         any = true;
@@ -214,6 +220,14 @@ fn parse_zimage(k: &[u8]) -> Result<ZImage, LoadError> {
             off += 4 * words;
         }
     }
+    tracing::debug!(
+        file_bytes = k.len(),
+        image_bytes = size,
+        klsz = ?klsz.map(|(inflated, bss, text_offset, malloc)| format!(
+            "decompressed 0x{inflated:x}, bss 0x{bss:x}, TEXT_OFFSET 0x{text_offset:x}, malloc 0x{malloc:x}"
+        )),
+        "zImage header"
+    );
     Ok(ZImage { len: k.len() as u64, klsz })
 }
 
@@ -258,7 +272,15 @@ fn layout(ram_size: u64, z: &ZImage, initrd_len: Option<u64>, dtb_len: u64) -> R
     }
     // QEMU's choice: clear of the decompressed kernel on big boards, yet low enough to
     // leave room for the initrd on small ones, and inside lowmem on huge ones.
+    let qemu_initrd = align(ram_start + (ram_size / 2).min(128 * MIB));
     let initrd = align((ram_start + (ram_size / 2).min(128 * MIB)).max(footprint_end));
+    if initrd != qemu_initrd && initrd_len.is_some() {
+        tracing::debug!(
+            qemu = format_args!("0x{qemu_initrd:08x}"),
+            moved_to = format_args!("0x{initrd:08x}"),
+            "the initrd moves up, clear of the decompressor's footprint"
+        );
+    }
     let initrd_end = initrd + initrd_len.unwrap_or(0);
     if initrd_end > ram_end {
         return Err(format!(

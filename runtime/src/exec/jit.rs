@@ -189,7 +189,7 @@ impl Jit {
             let thread = spawned.ok();
             if thread.is_none() {
                 // No thread: nothing is compiled from now on.
-                eprintln!("hspt: cannot start the JIT compile thread; hot code stays interpreted");
+                tracing::warn!("cannot start the JIT compile thread; hot code stays interpreted");
             }
             self.worker = Some(Worker { jobs: thread.as_ref().map(|_| jtx), done: drx, stop, thread });
         }
@@ -213,7 +213,7 @@ impl Jit {
                     slot.state = State::Failed;
                     if !self.arena_full {
                         self.arena_full = true;
-                        eprintln!("hspt: the JIT code area is full; new code stays interpreted");
+                        tracing::warn!("the JIT code area is full; new code stays interpreted");
                     }
                 }
             },
@@ -221,7 +221,9 @@ impl Jit {
                 slot.state = State::Failed;
                 self.stats.failed += 1;
                 if self.log {
-                    eprintln!("hspt: JIT: block 0x{:08x} not compiled: {why}", block.pc);
+                    tracing::warn!("JIT: block 0x{:08x} not compiled: {why}", block.pc);
+                } else {
+                    tracing::debug!("JIT: block 0x{:08x} not compiled: {why}", block.pc);
                 }
             }
         }

@@ -171,6 +171,7 @@ impl Vm {
     fn run_loop(&mut self, start: Instant) -> Stop {
         // Guest accesses fault into HSPT's handler, which serves this board's regions.
         let _active = self.board.activate();
+        tracing::debug!(pc = format_args!("0x{:08x}", self.cpu.r[15]), thumb = self.cpu.t != 0, "dispatcher starts");
         if let Err(e) = self.board.select(&mut self.cpu) {
             return Stop::Halted(format!("host error: cannot create a shadow region: {e}"));
         }
@@ -310,8 +311,8 @@ impl Vm {
                         let ret = cpu.pending_return;
                         if e == Exception::Undefined && self.config.log_undefined {
                             let word = self.board.read_phys_u32(ret & !3).unwrap_or(0);
-                            eprintln!(
-                                "hspt: undefined instruction at 0x{ret:08x} ({} state, word at aligned address 0x{word:08x})",
+                            tracing::warn!(
+                                "undefined instruction at 0x{ret:08x} ({} state, word at aligned address 0x{word:08x})",
                                 if cpu.t != 0 { "Thumb" } else { "ARM" }
                             );
                         }

@@ -90,6 +90,27 @@ pub fn load_elf(board: &mut Board, bytes: &[u8], name: &str) -> Result<Loaded, L
             err(format!("segment at 0x{pa:x} (0x{memsz:x} bytes) wraps past 4 GiB"))
         })?;
         let (pa32, end32) = (pa as u32, (end - 1) as u32);
+        if let Some((dev_base, dev)) = DEVICES.iter().find(|(b, _)| pa < *b as u64 + 0x1000 && end > *b as u64) {
+            return Err(err(format!(
+                "segment 0x{pa32:08x}-0x{end32:08x} overlaps the {dev} registers at 0x{dev_base:08x}, not RAM; is it linked for QEMU's virt board?"
+            )));
+        }
+        let ram_start = board.ram.start as u64;
+        if pa >= ram_start && pa < ram_start + board.ram.size as u64 && !board.ram.contains(pa32, memsz as u32) {
+            let mib = (end - ram_start).div_ceil(MIB);
+            return Err(err(if end - ram_start <= super::RAM_MAX {
+                format!(
+                    "-m {} is too small: segment 0x{pa32:08x}-0x{end32:08x} ends past the end of RAM; it needs at least -m {mib}",
+                    (board.ram.size as u64).div_ceil(MIB)
+                )
+            } else {
+                format!(
+                    "segment 0x{pa32:08x}-0x{end32:08x} ({} MiB) does not fit in the largest RAM hspt offers ({} MiB)",
+                    memsz.div_ceil(MIB),
+                    super::RAM_MAX / MIB
+                )
+            }));
+        }
         if !board.ram.contains(pa32, memsz as u32) {
             return Err(err(format!(
                 "segment 0x{pa32:08x}-0x{end32:08x} is outside RAM (0x{:08x}-0x{:08x}); is it linked for QEMU's virt board?",
@@ -121,6 +142,15 @@ pub fn load_elf(board: &mut Board, bytes: &[u8], name: &str) -> Result<Loaded, L
     // A bare ELF gets no boot protocol: QEMU enters it with r0-r2 = 0.
     Ok(Loaded { entry: e & !1, thumb: e & 1 != 0, low, high, regs: [0, 0, 0], initrd: None, dtb: None })
 }
+
+/// The board's device register windows (a page each is enough to name them).
+const DEVICES: [(u32, &str); 5] = [
+    (super::GIC_DIST_BASE, "GIC distributor"),
+    (super::GIC_CPU_BASE, "GIC CPU interface"),
+    (super::UART_BASE, "PL011 UART"),
+    (super::RTC_BASE, "PL031 RTC"),
+    (super::VIRTIO_BASE, "virtio-mmio"),
+];
 
 // zImage header (arch/arm/boot/compressed/head.S): a magic word, the image's link-time
 // start and end (end - start = the image's size), an endianness word, and a pointer to

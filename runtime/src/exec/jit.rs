@@ -463,6 +463,9 @@ impl Harness {
     /// are fetched only from `[fetch.0, fetch.1)`; a fetch outside is reported as
     /// a pending Prefetch Abort.
     pub fn run(&mut self, cpu: &mut CpuState, fetch: (u32, u32), stop: u32, max_blocks: usize) -> Option<ExitReason> {
+        // The fault handler serves one board per thread: this one, while it runs (a
+        // test may hold several harnesses; the last one created was registered).
+        let _active = self.board.activate();
         if let Err(e) = self.board.select(cpu) {
             panic!("cannot select a memory view: {e}");
         }

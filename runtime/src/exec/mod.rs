@@ -186,6 +186,9 @@ impl Vm {
                     }
                 }
                 timer::sync_gic(&self.cpu.cp15, &mut self.board.gic, timer::counter());
+                if !self.board.uart.sample_requests.is_empty() {
+                    self.take_samples(start);
+                }
                 if let Some(line) = &self.board.uart.panic_line {
                     // Give the kernel a moment to print the rest of its report, then stop.
                     if self.panic_grace == 0 {
@@ -363,6 +366,19 @@ impl Vm {
 
     /// An exception whose handler immediately faults again (no vectors loaded)
     /// would loop forever: detect the vector faulting on itself.
+    /// Records the VM's memory use for each `HSPT-SAMPLE` line the guest printed.
+    fn take_samples(&mut self, start: Instant) {
+        for label in std::mem::take(&mut self.board.uart.sample_requests) {
+            let mut s = stats::Sample::of_this_process(label);
+            s.wall_s = start.elapsed().as_secs_f64();
+            s.guest_insns = self.cpu.insns;
+            s.blocks = self.cache.distinct() as u64;
+            s.jit_code_bytes = self.jit.as_deref().map_or(0, |j| j.stats.code_bytes);
+            tracing::debug!(label = %s.label, rss_kib = s.rss_kib, rss_anon_kib = s.rss_anon_kib, host_maps = s.host_maps, "memory sample");
+            self.stats.samples.push(s);
+        }
+    }
+
     fn check_runaway(&mut self, _from: u32) -> Option<Stop> {
         self.stats.exceptions += 1;
         let pc = self.cpu.r[15];

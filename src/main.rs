@@ -387,7 +387,13 @@ fn run(a: RunArgs) -> ExitCode {
     if let Some(spec) = gdb {
         match vm.listen_gdb(&spec, a.gdb_wait) {
             Ok(addr) => eprintln!("hspt: gdb stub listening on {addr} (target remote {addr})"),
-            Err(e) => return bad_input(e),
+            Err(e) => {
+                // The guest never ran: leave no empty trace file behind.
+                if let Some(p) = &a.trace {
+                    let _ = std::fs::remove_file(p);
+                }
+                return bad_input(e);
+            }
         }
     }
     tracing::debug!(

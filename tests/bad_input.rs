@@ -277,6 +277,10 @@ fn output_files_are_checked_first_and_written_whole() {
     expect_error(&hspt(&["run", "--stats", "/nonexistent/dir/s.json", "--kernel", &spin]), 2, "no directory /nonexistent/dir");
     expect_error(&hspt(&["run", "--stats", dir, "--kernel", &spin]), 2, "is a directory");
     expect_error(&hspt(&["run", "--trace", "/nonexistent/dir/t.txt", "--kernel", &spin]), 2, "cannot create trace file");
+    // A bad --gdb address is found after the trace file was created: it is removed.
+    let t0 = d.join("t0.txt");
+    expect_error(&hspt(&["run", "--trace", t0.to_str().unwrap(), "--gdb", "tcp:no-such-host.invalid:x", "--kernel", &spin]), 2, "gdb");
+    assert!(!t0.exists(), "no trace file from a run that never started");
     let out = tempfile_dir(&d, "out");
     let stats = out.join("stats.json");
     let trace = out.join("trace.txt");

@@ -1,7 +1,8 @@
 //! Execution: an arbitrary instruction stream (ARM or Thumb) with arbitrary
 //! registers runs on a board through the interpreter, and again through the LLVM
 //! JIT (every block compiled before it runs); the final CPU state, the data
-//! window, the code area and the console output must agree. The interpreter is
+//! window, the code area and the console output must agree when both runs end
+//! within their budget (not in an endless loop). The interpreter is
 //! the reference (it is differential-tested against QEMU in runtime/tests).
 //!
 //! Input: byte 0 = flags (bit 0: Thumb), bytes 1..61 = r0-r14, byte 61 = NZCVQ,
@@ -140,6 +141,13 @@ fuzz_target!(|data: &[u8]| {
         let e = e.get_or_insert_with(|| Engines { interp: harness(false), jit: harness(true) });
         let a = run(&mut e.interp, thumb, data, code);
         let b = run(&mut e.jit, thumb, data, code);
+        // A run that used up its budget of dispatcher rounds (a loop) stopped at a
+        // point that depends on the engine: compiled blocks chain into each other
+        // without returning, so the JIT gets further in as many rounds. Only runs
+        // that ended (at the end of the code, or on an exception) are compared.
+        if a.1 == "None" || b.1 == "None" {
+            return;
+        }
         if a != b {
             panic!(
                 "interpreter and JIT disagree ({} code {:02x?}):\n  interp {:?} exit {}\n  jit    {:?} exit {}\n  data window equal: {}, code area equal: {}, console equal: {}",

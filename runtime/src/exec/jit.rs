@@ -269,7 +269,7 @@ impl Jit {
             let thread = spawned.ok();
             if thread.is_none() {
                 // No thread: nothing is compiled from now on.
-                eprintln!("hspt: cannot start the JIT compile thread; hot code stays interpreted");
+                tracing::warn!("cannot start the JIT compile thread; hot code stays interpreted");
             }
             self.worker = Some(Worker { jobs: thread.as_ref().map(|_| jtx), done: drx, stop, thread });
         }
@@ -295,7 +295,7 @@ impl Jit {
                     slot.state = State::Failed;
                     if !self.arena_full {
                         self.arena_full = true;
-                        eprintln!("hspt: the JIT code area is full; new code stays interpreted");
+                        tracing::warn!("the JIT code area is full; new code stays interpreted");
                     }
                 }
             },
@@ -303,7 +303,9 @@ impl Jit {
                 slot.state = State::Failed;
                 self.stats.failed += 1;
                 if self.log {
-                    eprintln!("hspt: JIT: block 0x{:08x} not compiled: {why}", block.pc);
+                    tracing::warn!("JIT: block 0x{:08x} not compiled: {why}", block.pc);
+                } else {
+                    tracing::debug!("JIT: block 0x{:08x} not compiled: {why}", block.pc);
                 }
             }
         }
@@ -611,6 +613,9 @@ impl Harness {
     /// are fetched only from `[fetch.0, fetch.1)`; a fetch outside is reported as
     /// a pending Prefetch Abort.
     pub fn run(&mut self, cpu: &mut CpuState, fetch: (u32, u32), stop: u32, max_blocks: usize) -> Option<ExitReason> {
+        // The fault handler serves one board per thread: this one, while it runs (a
+        // test may hold several harnesses; the last one created was registered).
+        let _active = self.board.activate();
         if let Err(e) = self.board.select(cpu) {
             panic!("cannot select a memory view: {e}");
         }

@@ -359,6 +359,7 @@ impl HsptState {
         if let Some((s, e)) = cur {
             Self::unmap_raw(v.base, s as usize, (e - s as u64) as usize);
         }
+        tracing::trace!(view = i, owner = ?owner, "HSPT: shared view changed hands, non-global pages unmapped");
         self.flushes += 1;
         self.flush_causes.context_switch += 1;
     }
@@ -367,6 +368,7 @@ impl HsptState {
     pub fn tlb_maintenance(&mut self, op: TlbOp) {
         match op {
             TlbOp::All => {
+                tracing::trace!(mappings = self.mappings, "HSPT: TLBIALL flushes every view");
                 self.flush_all();
                 self.flush_causes.tlb += 1;
             }
@@ -375,6 +377,7 @@ impl HsptState {
                 for i in 0..self.views.len() {
                     let hit = self.views[i].key.is_some_and(|k| k.mmu && (k.asid == asid || shared));
                     if hit && self.views[i].dirty {
+                        tracing::trace!(view = i, asid, pages = self.views[i].pages, "HSPT: TLBIASID flushes a view");
                         self.flush_view(i);
                         self.flush_causes.tlb += 1;
                     }
@@ -429,6 +432,7 @@ impl HsptState {
         let i = if self.views.len() < limit || victim.is_none() {
             // (Over the limit only when the one view allowed is in use: group=1 and an LDRT.)
             let base = reserve()?;
+            tracing::debug!(view = self.views.len(), key = ?ckey, base = ?base, "HSPT: new shadow region");
             self.views.push(ViewSlot::new(base));
             self.views.len() - 1
         } else {
@@ -439,6 +443,7 @@ impl HsptState {
             if let Some(old) = self.views[i].key {
                 self.index.remove(&old);
             }
+            tracing::debug!(view = i, old = ?self.views[i].key, new = ?ckey, "HSPT: shadow region recycled for another address space");
             self.flush_view(i);
             self.regions_recycled += 1;
             i
@@ -516,6 +521,7 @@ impl HsptState {
         // Prefill may add a mapping per page of its window (at most 64).
         let margin = (self.prefill as u64 + 2).min(self.max_mappings / 8).max(2);
         if self.mappings + margin >= self.max_mappings {
+            // (No log event: fill runs in the SIGSEGV handler; the stats count these flushes.)
             self.flush_all();
             self.flush_causes.host_limit += 1;
         }
@@ -597,6 +603,7 @@ impl HsptState {
         let base = self.views[i].base;
         if self.map_raw(base, va, pa, len, writable).is_err() {
             // ENOMEM (host mapping limit): drop everything and map again.
+            // (No log event: fill runs in the SIGSEGV handler; the stats count these flushes.)
             self.flush_all();
             self.flush_causes.host_limit += 1;
             let _ = self.map_raw(base, va, pa, len, writable);

@@ -692,9 +692,6 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     /// miss) through `ChainCtx::lookup` out of line, which fills the slot.
     /// Falls through (to a return to the dispatcher) when there is nowhere to go.
     fn chain(&self, slot: Option<u64>) -> R<()> {
-        if std::env::var_os("HSPT_EXP_NOCHAIN").is_some() {
-            return Ok(());
-        }
         let bd = &self.b;
         let size = std::mem::size_of::<ChainEntry>() as u64;
         let budget_off = offset_of!(ChainCtx, budget) as u64;

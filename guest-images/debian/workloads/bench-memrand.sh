@@ -1,6 +1,6 @@
 #!/bin/sh
 # hspt bench: memory-heavy random access in one process: memrand (guest-images/debian/memrand.c) touches a
-# 64 MiB array, then does 3,000,000 dependent pseudo-random read-modify-writes across it, and prints a checksum.
+# 64 MiB array, then does 12,000,000 dependent pseudo-random read-modify-writes across it, and prints a checksum.
 # The working set (16384 pages) is far beyond a 256-entry software TLB's reach (1 MiB).
 set -e
 . "$(dirname "$0")/bench-lib.sh"
@@ -10,13 +10,13 @@ else
     memrand() { /usr/bin/memrand "$@"; }
 fi
 # the kernel command line may set other parameters: hspt.memrand=MIB,STEPS
-mib=64 steps=3000000
+mib=64 steps=12000000
 if [ -z "$R" ]; then
     for a in $(cat /proc/cmdline); do
         case $a in hspt.memrand=*,*) a=${a#hspt.memrand=}; mib=${a%,*}; steps=${a#*,} ;; esac
     done
 fi
-bench_begin
+bench_begin memrand
 memrand "$mib" "$steps" >out.txt
 bench_end memrand
 cat out.txt

@@ -3,7 +3,7 @@
 # linked program (lua), pipelines, and parallel jobs. Exercises address-space creation, switches and teardown.
 set -e
 . "$(dirname "$0")/bench-lib.sh"
-bench_begin
+bench_begin multi
 i=0
 total=0
 while [ "$i" -lt 80 ]; do

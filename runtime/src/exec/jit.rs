@@ -123,6 +123,8 @@ pub(crate) struct Jit {
     /// Chaining allowed (HSPT_JIT_NOCHAIN=1 turns it off, for diagnosis).
     chaining: bool,
     pub stats: JitStats,
+    /// The translation cache's hooks (`tcache.rs`), when a run uses one or records.
+    pub(crate) tc: Option<Box<super::tcache::Hook>>,
 }
 
 impl Jit {
@@ -153,7 +155,14 @@ impl Jit {
             chained: false,
             chaining: std::env::var_os("HSPT_JIT_NOCHAIN").is_none(),
             stats: JitStats::default(),
+            tc: None,
         })
+    }
+
+    /// Uses a translation cache / records for one (tcache.rs): its code may run too.
+    pub(crate) fn attach_cache(&mut self, hook: super::tcache::Hook) {
+        self.arena.set_extra_range(hook.code_range());
+        self.tc = Some(Box::new(hook));
     }
 
     /// Forgets every chain link (guest code or mappings may have changed).
@@ -206,6 +215,9 @@ impl Jit {
                     slot.state = State::Compiled;
                     slot.entry = entry;
                     self.by_entry.insert(entry as u64, id);
+                    if let Some(tc) = self.tc.as_deref_mut() {
+                        tc.compiled(id, block.len, &code);
+                    }
                     self.stats.compiled += 1;
                     self.stats.code_bytes += code.code.len() as u64;
                 }
@@ -246,6 +258,9 @@ impl Jit {
             self.generation = cache.generation();
             self.slots.clear();
             self.by_entry.clear();
+            if let Some(tc) = self.tc.as_deref_mut() {
+                tc.reset_ids();
+            }
         }
         let token = (cache.generation(), board.hspt_stats().3);
         if token != self.token {
@@ -266,6 +281,14 @@ impl Jit {
             // No direct-access view (the software MMU): compiled code cannot run.
             self.stats.runs_interpreted += 1;
             return run_block(cpu, board, cache.block(id), temps);
+        }
+        if slot.state == State::Cold && slot.count == 0 {
+            if let Some(entry) = self.tc.as_deref_mut().and_then(|tc| tc.first_seen(cache.block(id), cache.bytes(id), cpu.cp15.sctlr & 2 != 0, id)) {
+                // Code from the translation cache (tcache.rs), mapped executable.
+                self.slots[i] = Slot { count: 0, state: State::Compiled, entry };
+                self.by_entry.insert(entry as u64, id);
+                return self.run_compiled(cache, entry, cpu, board, temps, chain);
+            }
         }
         match slot.state {
             State::Compiled => return self.run_compiled(cache, slot.entry, cpu, board, temps, chain),
@@ -391,6 +414,7 @@ impl super::Vm {
         b.jit_exits = s.runs_compiled;
         b.jit_retries = s.retries;
         b.jit_chain_hits = s.chain_hits;
+        b.from_cache = j.tc.as_deref().map_or(0, |t| t.hits);
         let mut t = s.compile_times.clone();
         if !t.is_empty() {
             t.sort_by(|a, b| a.total_cmp(b));

@@ -9,6 +9,7 @@ mod gdb;
 pub mod jit;
 pub(crate) mod jit_entry;
 pub mod stats;
+pub mod tcache;
 mod trace;
 
 use std::io::Write;

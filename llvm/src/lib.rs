@@ -116,6 +116,7 @@ impl Backend for LlvmBackend {
             let module = ctx.create_module("block");
             module.set_triple(&tm.get_triple());
             module.set_data_layout(&tm.get_target_data().get_data_layout());
+            lower::check_helpers(block)?;
             lower::Lower::build(&ctx, &module, block).map_err(|e| format!("lowering: {e}"))?;
             module.verify().map_err(|e| format!("invalid LLVM IR: {e}"))?;
             module.run_passes(self.pipeline, tm, PassBuilderOptions::create()).map_err(|e| e.to_string())?;

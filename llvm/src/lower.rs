@@ -21,7 +21,7 @@ use inkwell::{AddressSpace, IntPredicate};
 
 use hspt_runtime::cpu::{CpuState, Exception, ExitReason};
 use hspt_runtime::exec::backend::{pending_byte, ChainCtx, ChainEntry, CHAIN_BITS, EXIT_RETRY};
-use hspt_runtime::ir::{BinOp, Block, Flag, MemSize, Op, PcWrite, RaiseKind, ShiftKind, Tmp, UnOp};
+use hspt_runtime::ir::{BinOp, Block, Flag, Helper, MemSize, Op, PcWrite, RaiseKind, ShiftKind, Tmp, UnOp};
 
 type R<T> = Result<T, BuilderError>;
 
@@ -918,7 +918,15 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 self.store(r_off(15), pc)?;
                 let args = [self.t64(a)?, self.t64(b)?, self.t64(c)?];
                 let fty = self.i64.fn_type(&[self.ptr.into(), self.i64.into(), self.i64.into(), self.i64.into()], false);
-                let fp = self.b.build_int_to_ptr(self.c64(h.f as usize as u64), self.ptr, "")?;
+                // Through the helper table (no host address in the code).
+                let idx = hspt_runtime::arm::helpers::index(h).expect("helpers checked by check_helpers");
+                let table = self.b.build_int_to_ptr(self.load(self.i64, offset_of!(CpuState, helpers) as u64)?, self.ptr, "")?;
+                // SAFETY (LLVM IR semantics, not Rust): `idx` is in bounds of HELPERS.
+                let slot = unsafe { self.b.build_in_bounds_gep(self.ptr, table, &[self.c64(idx as u64)], "")? };
+                let desc = self.b.build_load(self.ptr, slot, "")?.into_pointer_value();
+                // SAFETY (LLVM IR semantics): the `f` field of a `Helper`.
+                let fslot = unsafe { self.b.build_in_bounds_gep(self.i8, desc, &[self.c64(offset_of!(Helper, f) as u64)], "")? };
+                let fp = self.b.build_load(self.ptr, fslot, "")?.into_pointer_value();
                 let call = self.b.build_indirect_call(
                     fty,
                     fp,
@@ -973,6 +981,19 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         }
         Ok(())
     }
+}
+
+/// Checks that every helper `block` calls is in the helper table (compiled code
+/// can reach helpers only through it).
+pub fn check_helpers(block: &Block) -> Result<(), String> {
+    for op in &block.ops {
+        if let Op::Call { h, .. } = op {
+            if hspt_runtime::arm::helpers::index(h).is_none() {
+                return Err(format!("helper {} is not in the helper table", h.name));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Temporaries an op writes.

@@ -22,6 +22,7 @@ pub mod system;
 pub mod vfp;
 pub mod testutil;
 pub mod gen;
+pub mod helpers;
 
 use std::sync::OnceLock;
 

@@ -206,6 +206,8 @@ pub struct CpuState {
     pub ats: Option<AtsRequest>,
     /// CP15 system control registers.
     pub cp15: Cp15,
+    /// Address of `arm::helpers::HELPERS`: compiled code calls helpers through it.
+    pub helpers: usize,
 }
 
 impl Default for CpuState {
@@ -248,6 +250,7 @@ impl CpuState {
             tlb_op: None,
             ats: None,
             cp15: Cp15::new(),
+            helpers: crate::arm::helpers::HELPERS.as_ptr() as usize,
         }
     }
 

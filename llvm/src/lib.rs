@@ -110,6 +110,18 @@ impl Backend for LlvmBackend {
         "llvm"
     }
 
+    fn fingerprint(&self) -> String {
+        // What the code depends on besides the IR: pipeline, host CPU and features, codegen level.
+        format!(
+            "llvm{};{};{};{};codegen={}",
+            inkwell::targets::TargetMachine::get_default_triple().as_str().to_string_lossy(),
+            self.pipeline,
+            TargetMachine::get_host_cpu_name().to_string_lossy(),
+            TargetMachine::get_host_cpu_features().to_string_lossy(),
+            std::env::var("HSPT_LLVM_CODEGEN").unwrap_or_default()
+        )
+    }
+
     fn compile(&self, block: &Block) -> Result<CompiledCode, String> {
         with_machine(|tm| {
             let ctx = Context::create();

@@ -25,6 +25,7 @@ use crate::ir::interp::Temps;
 pub use cache::BlockCache;
 pub use jit::JitOptions;
 pub use stats::Stats;
+pub use tcache::TRANSLATOR_VERSION;
 
 /// Why the VM stopped. Each has its own process exit status (see `exit_code`).
 #[derive(Clone, Debug, PartialEq, Eq)]

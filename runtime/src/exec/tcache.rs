@@ -46,6 +46,27 @@ const PAGE: u64 = 4096;
 /// Largest code alignment an entry may ask for.
 const MAX_ALIGN: u32 = 4096;
 
+/// What compiled code depends on in this runtime besides `TRANSLATOR_VERSION`:
+/// CpuState's size and the helper table (order and names). Added to the
+/// backend's fingerprint, so a forgotten version bump cannot load wrong code.
+pub fn runtime_fingerprint() -> String {
+    let mut h = Xxh3::new();
+    for f in crate::arm::helpers::HELPERS.iter() {
+        h.update(f.name.as_bytes());
+        h.update(&[0]);
+    }
+    format!("hspt-translator-{TRANSLATOR_VERSION};cpustate={};helpers={}:{:016x}", std::mem::size_of::<crate::cpu::CpuState>(), crate::arm::helpers::HELPERS.len(), h.digest())
+}
+
+/// The fingerprint a cache made with `backend` carries (empty: it cannot cache code).
+pub fn fingerprint(backend: &dyn super::backend::Backend) -> String {
+    let b = backend.fingerprint();
+    if b.is_empty() {
+        return b;
+    }
+    format!("{};{b}", runtime_fingerprint())
+}
+
 /// ISA state a block was translated under (part of its key).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Isa {

@@ -27,6 +27,10 @@ pub struct Image {
 
 impl Image {
     pub fn in_code(&self, a: u32) -> bool {
+        if self.code.len() > 8 {
+            let i = self.code.partition_point(|&(lo, _)| lo <= a);
+            return i > 0 && a < self.code[i - 1].1;
+        }
         self.code.iter().any(|&(lo, hi)| a >= lo && a < hi)
     }
     /// The mapping symbol in force at `a`, if any.
@@ -195,6 +199,7 @@ pub fn elf_image(name: &str, data: &[u8]) -> Option<Image> {
     if img.code.is_empty() {
         img.code = img.segs.iter().map(|(a, b)| (*a, a.wrapping_add(b.len() as u32))).collect();
     }
+    img.code.sort_unstable();
     let e = elf.header.e_entry as u32;
     if e != 0 {
         img.seeds.push((e & !1, e & 1 != 0));
@@ -218,6 +223,18 @@ pub fn elf_image(name: &str, data: &[u8]) -> Option<Image> {
             }
             if s.st_type() == goblin::elf::sym::STT_FUNC || (s.st_type() == goblin::elf::sym::STT_NOTYPE && s.st_bind() == goblin::elf::sym::STB_GLOBAL) {
                 img.seeds.push((v & !1, v & 1 != 0));
+            }
+        }
+    }
+    // The unwind index (PT_ARM_EXIDX): function starts, even in stripped files.
+    // It does not say ARM or Thumb: take the entry point's state.
+    let thumb_default = e & 1 != 0;
+    for ph in &elf.program_headers {
+        if ph.p_type == 0x7000_0001 {
+            if let Some(t) = data.get(ph.p_offset as usize..(ph.p_offset + ph.p_filesz) as usize) {
+                for f in exidx_entries(t, ph.p_vaddr as u32) {
+                    img.seeds.push((f & !1, thumb_default || f & 1 != 0));
+                }
             }
         }
     }
@@ -284,15 +301,90 @@ pub fn zimage(name: &str, data: &[u8], system_map: Option<&Path>) -> Result<Imag
                 }
             }
         }
-    } else {
-        eprintln!("hspt aot: {name}: no System.map beside it (or --system-map): only code reachable from the entry is found");
     }
+    // The unwind index (.ARM.exidx, CONFIG_ARM_UNWIND): one entry per function.
+    let fns = find_exidx(&kernel, KERNEL_VIRT);
+    if code.is_empty() && !fns.is_empty() {
+        code = clusters(&fns);
+    }
+    img.seeds.extend(fns.iter().map(|&a| (a, false)));
     if code.is_empty() {
+        eprintln!("hspt aot: {name}: no System.map with symbols and no unwind index: only code reachable from the entry is found");
         code.push((KERNEL_VIRT, end));
     }
     img.code = code;
     img.segs.push((KERNEL_VIRT, kernel));
     Ok(img)
+}
+
+/// Decodes a prel31 field at address `at`.
+fn prel31(at: u32, w: u32) -> u32 {
+    at.wrapping_add((((w << 1) as i32) >> 1) as u32)
+}
+
+/// Function start addresses from an ARM unwind index (8-byte entries) at `vaddr`.
+pub fn exidx_entries(table: &[u8], vaddr: u32) -> Vec<u32> {
+    table
+        .chunks_exact(8)
+        .enumerate()
+        .filter_map(|(i, e)| {
+            let w0 = u32::from_le_bytes(e[0..4].try_into().expect("4 bytes"));
+            (w0 & 0x8000_0000 == 0).then(|| prel31(vaddr.wrapping_add(i as u32 * 8), w0))
+        })
+        .collect()
+}
+
+/// Finds unwind index tables in a raw image at `base`: runs of at least 64
+/// entries whose prel31 function addresses increase and stay inside the image.
+fn find_exidx(img: &[u8], base: u32) -> Vec<u32> {
+    let end = base as u64 + img.len() as u64;
+    let word = |o: usize| u32::from_le_bytes(img[o..o + 4].try_into().expect("4 bytes"));
+    let mut out = Vec::new();
+    for phase in [0usize, 4] {
+        let mut run: Vec<u32> = Vec::new();
+        let mut o = phase;
+        while o + 8 <= img.len() {
+            let at = base.wrapping_add(o as u32);
+            let (w0, w1) = (word(o), word(o + 4));
+            let f = prel31(at, w0);
+            let w1_ok = w1 == 1 || w1 & 0x8000_0000 != 0 || (prel31(at + 4, w1) as u64) < end && prel31(at + 4, w1) >= base;
+            // The index lies after the code it describes (negative offsets); zero words are not entries.
+            let w1_ok = w1_ok && w1 != 0;
+            let entry = w0 != 0 && w0 & 0x8000_0000 == 0 && f < at && f >= base && f & 3 == 0 && w1_ok;
+            let ok = entry && run.last().is_none_or(|&l| f > l);
+            if ok {
+                run.push(f);
+            } else {
+                if run.len() >= 64 {
+                    out.append(&mut run);
+                }
+                run.clear();
+                // An entry that failed only because it did not increase may start a new run.
+                if entry {
+                    run.push(f);
+                }
+            }
+            o += 8;
+        }
+        if run.len() >= 64 {
+            out.append(&mut run);
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+/// Code ranges around sorted function addresses (a gap over 256 KiB starts a new range).
+fn clusters(fns: &[u32]) -> Vec<(u32, u32)> {
+    let mut v: Vec<(u32, u32)> = Vec::new();
+    for &f in fns {
+        match v.last_mut() {
+            Some(r) if f <= r.1 || f - r.1 < 256 << 10 => r.1 = r.1.max(f + 4096),
+            _ => v.push((f, f + 4096)),
+        }
+    }
+    v
 }
 
 fn unpack_payload(z: &[u8]) -> Result<Vec<u8>, String> {

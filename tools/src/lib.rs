@@ -100,6 +100,20 @@ pub fn run(o: &AotOptions) -> Result<Summary, String> {
     s.discover_s = t0.elapsed().as_secs_f64();
     s.blocks = list.len() as u64;
     s.guest_bytes = list.iter().map(|b| b.block.len as u64).sum();
+    if o.progress || std::env::var_os("HSPT_AOT_DISCOVER_ONLY").is_some() {
+        let code: u64 = found.images.iter().map(|i| i.bytes()).sum();
+        eprintln!(
+            "hspt aot: {} images ({:.1} MB of code ranges): {} blocks, {:.2} MB, found in {:.1} s",
+            found.images.len(),
+            code as f64 / 1e6,
+            s.blocks,
+            s.guest_bytes as f64 / 1e6,
+            s.discover_s
+        );
+    }
+    if std::env::var_os("HSPT_AOT_DISCOVER_ONLY").is_some() {
+        return Ok(s);
+    }
 
     let t1 = Instant::now();
     let backend = hspt_llvm::LlvmBackend::default();

@@ -85,6 +85,10 @@ fn with_machine<T>(f: impl FnOnce(&TargetMachine) -> Result<T, String>) -> Resul
                     CodeModel::Small,
                 )
                 .ok_or("cannot create the x86-64 target machine")?;
+            if std::env::var("HSPT_LLVM_FASTISEL").as_deref() == Ok("1") {
+                // SAFETY: `tm` is a valid target machine we own; the call only sets an option on it.
+                unsafe { llvm_sys::target_machine::LLVMSetTargetMachineFastISel(tm.as_mut_ptr(), 1) };
+            }
             *m = Some(tm);
         }
         f(m.as_ref().expect("machine just created"))
@@ -143,6 +147,39 @@ impl Backend for LlvmBackend {
             let buf = tm.write_to_memory_buffer(&module, FileType::Object).map_err(|e| e.to_string())?;
             link::link(buf.as_slice(), lower::FN_NAME)
         })
+    }
+
+    /// All of `blocks` in one LLVM module (one pass-manager and code generator
+    /// run): the fixed cost of a compilation, which dominates for the small
+    /// functions blocks are, is paid once. Each function gets its own section,
+    /// so each result is a separate position-independent unit.
+    fn compile_batch(&self, blocks: &[Block]) -> Vec<Result<CompiledCode, String>> {
+        if blocks.len() <= 1 {
+            return blocks.iter().map(|b| self.compile(b)).collect();
+        }
+        let batch = with_machine(|tm| {
+            let ctx = Context::create();
+            let module = ctx.create_module("blocks");
+            module.set_triple(&tm.get_triple());
+            module.set_data_layout(&tm.get_target_data().get_data_layout());
+            let mut names = Vec::with_capacity(blocks.len());
+            for (i, block) in blocks.iter().enumerate() {
+                lower::check_helpers(block)?;
+                let name = format!("{}_{i}", lower::FN_NAME);
+                let f = lower::Lower::build_named(&ctx, &module, block, &name).map_err(|e| format!("lowering: {e}"))?;
+                f.set_section(Some(&format!(".text.{name}")));
+                names.push(name);
+            }
+            module.verify().map_err(|e| format!("invalid LLVM IR: {e}"))?;
+            module.run_passes(self.pipeline, tm, PassBuilderOptions::create()).map_err(|e| e.to_string())?;
+            let buf = tm.write_to_memory_buffer(&module, FileType::Object).map_err(|e| e.to_string())?;
+            Ok(link::link_each(buf.as_slice(), &names))
+        });
+        match batch {
+            Ok(results) => results,
+            // One block spoiled the module: compile them one by one, so only it fails.
+            Err(_) => blocks.iter().map(|b| self.compile(b)).collect(),
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! resolves the PC-relative relocations between them, giving position-independent
 //! bytes that can be copied anywhere (JIT arena now, the AOT cache later).
 
-use goblin::elf::section_header::{SHF_ALLOC, SHT_NOBITS};
+use goblin::elf::section_header::{SHF_ALLOC, SHF_EXECINSTR, SHT_NOBITS};
 use goblin::elf::Elf;
 use hspt_runtime::exec::backend::CompiledCode;
 
@@ -14,13 +14,39 @@ const R_X86_64_PC64: u32 = 24;
 /// Links `obj` and returns the code with `symbol` as its entry point.
 pub fn link(obj: &[u8], symbol: &str) -> Result<CompiledCode, String> {
     let elf = Elf::parse(obj).map_err(|e| format!("object: {e}"))?;
-    // Place every allocated section but the unwind tables.
+    link_one(&elf, obj, symbol, None)
+}
+
+/// Links each of `symbols` (each function in its own section) into a separate
+/// unit: its code section plus the object's data sections (constant pools).
+pub fn link_each(obj: &[u8], symbols: &[String]) -> Vec<Result<CompiledCode, String>> {
+    match Elf::parse(obj) {
+        Ok(elf) => symbols
+            .iter()
+            .map(|s| {
+                let sym = elf.syms.iter().find(|x| elf.strtab.get_at(x.st_name) == Some(s.as_str()));
+                match sym {
+                    Some(x) => link_one(&elf, obj, s, Some(x.st_shndx)),
+                    None => Err(format!("no symbol {s} in the object")),
+                }
+            })
+            .collect(),
+        Err(e) => symbols.iter().map(|_| Err(format!("object: {e}"))).collect(),
+    }
+}
+
+/// Lays out the allocated sections but the unwind tables (with `code_section`:
+/// of the executable ones, only that one) and resolves the relocations.
+fn link_one(elf: &Elf<'_>, obj: &[u8], symbol: &str, code_section: Option<usize>) -> Result<CompiledCode, String> {
     let mut place: Vec<Option<usize>> = vec![None; elf.section_headers.len()];
     let mut out: Vec<u8> = Vec::new();
     let mut max_align = 16usize;
     for (i, sh) in elf.section_headers.iter().enumerate() {
         let name = elf.shdr_strtab.get_at(sh.sh_name).unwrap_or("");
         if sh.sh_flags & SHF_ALLOC as u64 == 0 || name == ".eh_frame" || sh.sh_size == 0 {
+            continue;
+        }
+        if code_section.is_some_and(|c| c != i) && sh.sh_flags & SHF_EXECINSTR as u64 != 0 {
             continue;
         }
         let align = sh.sh_addralign.max(1) as usize;

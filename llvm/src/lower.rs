@@ -59,10 +59,15 @@ fn r_off(r: usize) -> u64 {
 impl<'a, 'ctx> Lower<'a, 'ctx> {
     /// Builds the function for `block` in `module`.
     pub fn build(ctx: &'ctx Context, module: &'a Module<'ctx>, block: &'a Block) -> R<FunctionValue<'ctx>> {
+        Self::build_named(ctx, module, block, FN_NAME)
+    }
+
+    /// Builds the function for `block` in `module` under the symbol `name`.
+    pub fn build_named(ctx: &'ctx Context, module: &'a Module<'ctx>, block: &'a Block, name: &str) -> R<FunctionValue<'ctx>> {
         let i32t = ctx.i32_type();
         let ptr = ctx.ptr_type(AddressSpace::default());
         let fty = i32t.fn_type(&[ptr.into(), ptr.into()], false);
-        let func = module.add_function(FN_NAME, fty, None);
+        let func = module.add_function(name, fty, None);
         // Hidden: references to itself are PC-relative (no GOT), the code stays position independent.
         func.as_global_value().set_visibility(inkwell::GlobalVisibility::Hidden);
         let nounwind = ctx.create_enum_attribute(inkwell::attributes::Attribute::get_named_enum_kind_id("nounwind"), 0);

@@ -47,7 +47,8 @@ pub trait Backend: Send + Sync {
     fn name(&self) -> &'static str;
     /// Compiles `block`, or says why it cannot (the block then stays interpreted).
     fn compile(&self, block: &Block) -> Result<CompiledCode, String>;
-    /// Compiles several blocks (one LLVM module: much cheaper per block).
+    /// Compiles several blocks at once (cheaper per block where a backend has a
+    /// fixed cost per compilation); one result per block, in order.
     fn compile_batch(&self, blocks: &[Block]) -> Vec<Result<CompiledCode, String>> {
         blocks.iter().map(|b| self.compile(b)).collect()
     }

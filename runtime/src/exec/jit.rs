@@ -23,6 +23,8 @@ const ARENA_BYTES: usize = 1 << 30;
 /// Stack of the compile thread: LLVM recurses deeply on large functions (the
 /// default 2 MiB of a spawned thread is not enough and overflows silently).
 const WORKER_STACK: usize = 64 << 20;
+/// Most blocks compiled together in one backend call (background compilation).
+const BATCH: usize = 32;
 /// Chained block executions between two visits of the dispatcher (interrupts, timer, console).
 const CHAIN_BUDGET: i64 = 256;
 
@@ -40,6 +42,8 @@ pub struct JitOptions {
 enum State {
     #[default]
     Cold,
+    /// Hot, waiting for the compile thread.
+    Candidate,
     Queued,
     Compiled,
     Failed,
@@ -66,7 +70,7 @@ struct Done {
 }
 
 struct Worker {
-    jobs: Option<mpsc::Sender<Job>>,
+    jobs: Option<mpsc::Sender<Vec<Job>>>,
     done: mpsc::Receiver<Done>,
     stop: Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -110,6 +114,10 @@ pub(crate) struct Jit {
     generation: u64,
     worker: Option<Worker>,
     in_flight: usize,
+    /// CPU seconds the compile thread has used (f64 bits).
+    worker_cpu: Arc<std::sync::atomic::AtomicU64>,
+    /// Blocks that got hot and wait to be sent to the compile thread.
+    candidates: Vec<BlockId>,
     arena_full: bool,
     /// Chaining: the context compiled code sees, its table, entry address -> block.
     ctx: Box<ChainCtx>,
@@ -138,6 +146,8 @@ impl Jit {
             generation: 0,
             worker: None,
             in_flight: 0,
+            worker_cpu: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            candidates: Vec::new(),
             arena_full: false,
             ctx: Box::new(ChainCtx {
                 budget: 0,
@@ -177,21 +187,26 @@ impl Jit {
 
     fn worker(&mut self) -> &Worker {
         if self.worker.is_none() {
-            let (jtx, jrx) = mpsc::channel::<Job>();
+            let (jtx, jrx) = mpsc::channel::<Vec<Job>>();
             let (dtx, drx) = mpsc::channel::<Done>();
             let backend = self.backend.clone();
             let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
             let stop2 = stop.clone();
+            let cpu2 = self.worker_cpu.clone();
             let spawned = std::thread::Builder::new().name("hspt-jit".into()).stack_size(WORKER_STACK).spawn(move || {
-                for job in jrx {
+                while let Ok(mut jobs) = jrx.recv() {
                     if stop2.load(std::sync::atomic::Ordering::Relaxed) {
                         break;
                     }
                     let t = Instant::now();
-                    let result = backend.compile(&job.block);
-                    let secs = t.elapsed().as_secs_f64();
-                    if dtx.send(Done { generation: job.generation, id: job.id, result, secs }).is_err() {
-                        break;
+                    let blocks: Vec<Block> = jobs.iter_mut().map(|j| std::mem::take(&mut j.block)).collect();
+                    let results = backend.compile_batch(&blocks);
+                    let secs = t.elapsed().as_secs_f64() / jobs.len() as f64;
+                    cpu2.store(super::stats::thread_cpu_s().to_bits(), std::sync::atomic::Ordering::Relaxed);
+                    for (job, result) in jobs.into_iter().zip(results) {
+                        if dtx.send(Done { generation: job.generation, id: job.id, result, secs }).is_err() {
+                            return;
+                        }
                     }
                 }
             });
@@ -251,6 +266,25 @@ impl Jit {
         }
     }
 
+    /// Sends the hottest candidates (by executions so far) to the compile thread,
+    /// as one batch: the code that matters most is compiled first, however long
+    /// the list of merely warm blocks grows.
+    fn send_hottest(&mut self, cache: &BlockCache) {
+        let slots = &self.slots;
+        let n = self.candidates.len().min(BATCH);
+        if self.candidates.len() > n {
+            self.candidates.select_nth_unstable_by_key(n - 1, |&id| std::cmp::Reverse(slots[id as usize].count));
+        }
+        let chosen: Vec<BlockId> = self.candidates.drain(..n).collect();
+        let generation = self.generation;
+        let jobs: Vec<Job> = chosen.iter().map(|&id| Job { generation, id, block: cache.block(id).clone() }).collect();
+        let sent = self.worker().jobs.as_ref().is_some_and(|j| j.send(jobs).is_ok());
+        for id in chosen {
+            self.slots[id as usize].state = if sent { State::Queued } else { State::Failed };
+            self.in_flight += sent as usize;
+        }
+    }
+
     /// Runs block `id` in the tier it has reached, compiling it when it gets hot.
     pub fn run(&mut self, cache: &BlockCache, id: BlockId, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps, chain: bool) -> ExitReason {
         if cache.generation() != self.generation {
@@ -258,6 +292,7 @@ impl Jit {
             self.generation = cache.generation();
             self.slots.clear();
             self.by_entry.clear();
+            self.candidates.clear();
             if let Some(tc) = self.tc.as_deref_mut() {
                 tc.reset_ids();
             }
@@ -302,15 +337,17 @@ impl Jit {
                         return self.run_compiled(cache, entry, cpu, board, temps, chain);
                     }
                 } else {
-                    let generation = self.generation;
-                    let job = Job { generation, id, block: block.clone() };
-                    let sent = self.worker().jobs.as_ref().is_some_and(|j| j.send(job).is_ok());
-                    self.slots[i].state = if sent { State::Queued } else { State::Failed };
-                    self.in_flight += sent as usize;
+                    // Hot: a candidate; the hottest candidates go to the compile
+                    // thread whenever it is idle.
+                    self.slots[i].state = State::Candidate;
+                    self.candidates.push(id);
                 }
             }
-            State::Cold => self.slots[i].count += 1,
+            State::Cold | State::Candidate => self.slots[i].count = slot.count.saturating_add(1),
             State::Queued | State::Failed => {}
+        }
+        if self.in_flight == 0 && !self.candidates.is_empty() {
+            self.send_hottest(cache);
         }
         self.stats.runs_interpreted += 1;
         run_block(cpu, board, cache.block(id), temps)
@@ -407,6 +444,7 @@ impl super::Vm {
         let b = &mut self.stats.blocks;
         b.jit_compiled = s.compiled;
         b.jit_compile_s = s.compile_s;
+        b.jit_thread_cpu_s = f64::from_bits(j.worker_cpu.load(std::sync::atomic::Ordering::Relaxed));
         b.jit_failed = s.failed;
         b.jit_code_bytes = s.code_bytes;
         b.jit_runs = s.runs_compiled;
@@ -544,3 +582,4 @@ pub(crate) fn flush_chains(jit: &mut Option<Box<Jit>>) {
         j.flush_chains();
     }
 }
+

@@ -124,7 +124,9 @@ impl Vm {
     /// Runs until the guest powers off, halts, or the timeout expires.
     pub fn run(&mut self) -> Stop {
         let start = Instant::now();
+        let cpu0 = stats::thread_cpu_s();
         let mut stop = self.run_loop(start);
+        self.stats.vm_thread_cpu_s = stats::thread_cpu_s() - cpu0;
         // A panicking kernel reboots (panic=-1), spins or halts: report the panic instead.
         if let Some(line) = self.board.uart.panic_line.clone() {
             if stop != Stop::PowerOff {

@@ -9,6 +9,8 @@ pub struct BlockStats {
     pub jit_compiled: u64,
     pub from_cache: u64,
     pub jit_compile_s: f64,
+    /// CPU time of the compile thread.
+    pub jit_thread_cpu_s: f64,
     /// Compile latency per block (ms): mean and 99th percentile.
     pub jit_compile_mean_ms: f64,
     pub jit_compile_p99_ms: f64,
@@ -59,6 +61,9 @@ pub struct SoftMmuStats {
 #[derive(Default, Debug, Serialize)]
 pub struct Stats {
     pub wall_s: f64,
+    /// CPU time of the VM's own thread (what runs the guest), and of the JIT
+    /// compile thread: comparable across runs on a busy machine, where wall time is not.
+    pub vm_thread_cpu_s: f64,
     pub guest_insns: u64,
     /// "hspt" or "soft".
     pub mmu: &'static str,
@@ -80,4 +85,12 @@ impl Stats {
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_else(|_| "{}".into())
     }
+}
+
+/// CPU time the calling thread has used, in seconds.
+pub fn thread_cpu_s() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: clock_gettime only writes the timespec we pass it.
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
+    ts.tv_sec as f64 + ts.tv_nsec as f64 * 1e-9
 }

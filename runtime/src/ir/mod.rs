@@ -243,7 +243,7 @@ pub struct InsnInfo {
 }
 
 /// A translated block.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Block {
     /// Guest address of the first instruction.
     pub pc: u32,

@@ -55,6 +55,10 @@ struct AotArgs {
     /// No progress bar.
     #[arg(short = 'q', long)]
     quiet: bool,
+    /// LLVM code generation level for the cached code (0-3; the JIT uses 2). 0 (fast
+    /// instruction selection) compiles about 3.5 times faster, for code about 2.5 times larger.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=3))]
+    codegen: u8,
     /// ARM ELF files (executables, shared libraries, vmlinux), directories (searched recursively),
     /// initramfs archives (.cpio, .cpio.gz) and zImage kernels.
     #[arg(value_name = "INPUT")]
@@ -204,6 +208,8 @@ fn aot(a: AotArgs) -> ExitCode {
     if a.inputs.is_empty() && a.profile.is_empty() {
         return bad_input("hspt aot: give input files, directories or --profile FILE");
     }
+    // Read by the LLVM backend when each compile thread creates its target machine.
+    std::env::set_var("HSPT_LLVM_CODEGEN", a.codegen.to_string());
     let opts = hspt_aot::AotOptions { output: a.output, jobs: a.jobs, profiles: a.profile, inputs: a.inputs, progress: !a.quiet };
     match hspt_aot::run(&opts) {
         Ok(s) => {

@@ -115,14 +115,13 @@ impl Backend for LlvmBackend {
     }
 
     fn fingerprint(&self) -> String {
-        // What the code depends on besides the IR: pipeline, host CPU and features, codegen level.
+        // What the code depends on besides the IR: target, pass pipeline, host CPU and features.
         format!(
-            "llvm{};{};{};{};codegen={}",
-            inkwell::targets::TargetMachine::get_default_triple().as_str().to_string_lossy(),
+            "llvm;{};{};{};{}",
+            TargetMachine::get_default_triple().as_str().to_string_lossy(),
             self.pipeline,
             TargetMachine::get_host_cpu_name().to_string_lossy(),
             TargetMachine::get_host_cpu_features().to_string_lossy(),
-            std::env::var("HSPT_LLVM_CODEGEN").unwrap_or_default()
         )
     }
 

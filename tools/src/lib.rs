@@ -59,7 +59,7 @@ impl std::fmt::Display for Summary {
         write!(
             f,
             "hspt aot: {} files ({} skipped), {} blocks ({} not compiled), {:.2} MB of ARM code -> {:.2} MB of x86-64, {:.1} s \
-             (discovery {:.1} s, compile {:.1} s on {} threads: {:.2} MB/s of ARM code); {}: {} entries ({} new), {:.1} MB",
+             (discovery {:.1} s, compile {:.1} s on {} threads: {:.3} MB/s of ARM code); {}: {} entries ({} new), {:.1} MB",
             self.files,
             self.skipped,
             self.blocks,
@@ -95,6 +95,10 @@ pub fn run(o: &AotOptions) -> Result<Summary, String> {
         discover::add_profile(&recs, &mut blocks);
     }
     let mut list: Vec<discover::Found> = blocks.into_values().collect();
+    // Benchmarking aid: HSPT_AOT_SAMPLE=k keeps every k-th block (by key, so a fair sample).
+    if let Some(k) = std::env::var("HSPT_AOT_SAMPLE").ok().and_then(|v| v.parse::<u128>().ok()).filter(|&k| k > 1) {
+        list.retain(|f| f.key.0 % k == 0);
+    }
     // Big blocks first keeps the threads busy to the end.
     list.sort_by_key(|b| std::cmp::Reverse(b.block.ops.len()));
     s.discover_s = t0.elapsed().as_secs_f64();

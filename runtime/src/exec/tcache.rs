@@ -481,7 +481,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let tmp = dir.join(format!(".{name}.tmp.{}.{}", std::process::id(), xxh3_64(&std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default().as_nanos().to_le_bytes()) & 0xffff));
     let r = (|| {
         let mut f = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp)?;
-        f.write_all(bytes)?;
+        // Tests of interrupted writes (tests/tcache.rs) stop half-way here for a while.
+        if let Some(ms) = std::env::var("HSPT_TCACHE_TEST_PAUSE_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+            f.write_all(&bytes[..bytes.len() / 2])?;
+            std::thread::sleep(std::time::Duration::from_millis(ms));
+            f.write_all(&bytes[bytes.len() / 2..])?;
+        } else {
+            f.write_all(bytes)?;
+        }
         f.sync_all()?;
         drop(f);
         std::fs::rename(&tmp, path)?;

@@ -93,8 +93,9 @@ fn successors(b: &Block, out: &mut Vec<(u32, bool, u8)>) {
             _ => {}
         }
     }
-    if call {
-        // The return site of a call.
+    let raises = matches!(b.ops.last(), Some(Op::Raise { .. }));
+    if call || raises {
+        // The return site of a call, or of a supervisor call / exception.
         out.push((b.pc.wrapping_add(b.len), b.thumb, 0));
     }
 }

@@ -188,8 +188,12 @@ if [ "$FORCE" = 1 ] || [ ! -f "$ROOTFS/.manifest" ] || ! cmp -s "$ROOTFS/.manife
     done <<<"$PLAN"
     cp "$WORK/kernel/boot/vmlinuz-$KREL" "$OUT/vmlinuz.tmp" && mv "$OUT/vmlinuz.tmp" "$OUT/vmlinuz"
     cp "$WORK/kernel/boot/config-$KREL" "$OUT/config"
+    cp "$WORK/kernel/boot/System.map-$KREL" "$OUT/System.map"
     cp "$OUT/manifest.txt" "$ROOTFS/.manifest"
 fi
+
+# kernel symbols for `hspt aot` (older trees extracted before this line existed)
+[ -f "$OUT/System.map" ] || cp "$WORK/kernel/boot/System.map-$KREL" "$OUT/System.map"
 
 # ------------------------------------------------------------------ initramfs images
 STAMP=$( { cat "$OUT/manifest.txt" "$HERE/build-initramfs.sh" "$HERE/imgtool.py" "$HERE/init" \

@@ -114,6 +114,17 @@ impl Backend for LlvmBackend {
         "llvm"
     }
 
+    fn fingerprint(&self) -> String {
+        // What the code depends on besides the IR: target, pass pipeline, host CPU and features.
+        format!(
+            "llvm;{};{};{};{}",
+            TargetMachine::get_default_triple().as_str().to_string_lossy(),
+            self.pipeline,
+            TargetMachine::get_host_cpu_name().to_string_lossy(),
+            TargetMachine::get_host_cpu_features().to_string_lossy(),
+        )
+    }
+
     fn compile(&self, block: &Block) -> Result<CompiledCode, String> {
         with_machine(|tm| {
             let ctx = Context::create();

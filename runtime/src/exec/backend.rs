@@ -52,6 +52,12 @@ pub trait Backend: Send + Sync {
     fn compile_batch(&self, blocks: &[Block]) -> Vec<Result<CompiledCode, String>> {
         blocks.iter().map(|b| self.compile(b)).collect()
     }
+    /// What the code depends on besides the IR (pass pipeline, host CPU and
+    /// features): a translation cache records it and is refused by a backend
+    /// whose fingerprint differs. Empty: the code cannot be cached.
+    fn fingerprint(&self) -> String {
+        String::new()
+    }
 }
 
 /// The byte `CpuState::pending` holds for `p` (compiled code tests

@@ -98,6 +98,11 @@ impl BlockCache {
         }
     }
 
+    /// The guest bytes block `id` was translated from (empty if they were not RAM).
+    pub fn bytes(&self, id: BlockId) -> &[u8] {
+        &self.entries[id as usize].bytes
+    }
+
     pub fn bytes_len(&self, id: BlockId) -> usize {
         self.entries[id as usize].bytes.len()
     }

@@ -27,6 +27,8 @@ const WORKER_STACK: usize = 64 << 20;
 /// at one address, threshold 0 waits for this many runs of each new version.
 const VOLATILE_AFTER: u32 = 8;
 const VOLATILE_THRESHOLD: u32 = 16;
+/// `Slot::chunk` of code that lives outside the arena (a mapped translation cache).
+const NOT_IN_ARENA: usize = usize::MAX;
 /// Most blocks compiled together in one backend call (background compilation).
 const BATCH: usize = 32;
 /// Chained block executions between two visits of the dispatcher (interrupts, timer, console).
@@ -189,6 +191,8 @@ pub(crate) struct Jit {
     /// Chaining allowed (HSPT_JIT_NOCHAIN=1 turns it off, for diagnosis).
     chaining: bool,
     pub stats: JitStats,
+    /// The translation cache's hooks (`tcache.rs`), when a run uses one or records.
+    pub(crate) tc: Option<Box<super::tcache::Hook>>,
 }
 
 impl Jit {
@@ -225,7 +229,14 @@ impl Jit {
             chained: false,
             chaining: std::env::var_os("HSPT_JIT_NOCHAIN").is_none(),
             stats: JitStats::default(),
+            tc: None,
         })
+    }
+
+    /// Uses a translation cache / records for one (tcache.rs): its code may run too.
+    pub(crate) fn attach_cache(&mut self, hook: super::tcache::Hook) {
+        self.arena.set_extra_range(hook.code_range());
+        self.tc = Some(Box::new(hook));
     }
 
     /// Forgets every chain link (guest code or mappings may have changed).
@@ -288,6 +299,9 @@ impl Jit {
                     slot.chunk = (start, len);
                     slot.exits = self.exits.alloc(exit_slots(block));
                     self.by_entry.insert(entry as u64, id);
+                    if let Some(tc) = self.tc.as_deref_mut() {
+                        tc.compiled(id, block.len, &code);
+                    }
                     self.stats.compiled += 1;
                     self.stats.code_bytes += code.code.len() as u64;
                 }
@@ -347,7 +361,9 @@ impl Jit {
         let Some(slot) = self.slots.get_mut(id as usize) else { return };
         if slot.state == State::Compiled {
             self.by_entry.remove(&(slot.entry as u64));
-            self.arena.free(slot.chunk.0, slot.chunk.1);
+            if slot.chunk.0 != NOT_IN_ARENA {
+                self.arena.free(slot.chunk.0, slot.chunk.1);
+            }
             self.stats.freed += 1;
         }
         if slot.state == State::Candidate {
@@ -388,6 +404,9 @@ impl Jit {
             // No id names the old code any more, and none of it runs.
             self.arena.reset();
             self.exits.reset();
+            if let Some(tc) = self.tc.as_deref_mut() {
+                tc.reset_ids();
+            }
         }
         let token = (cache.generation(), board.hspt_stats().3);
         if token != self.token {
@@ -408,6 +427,15 @@ impl Jit {
             // No direct-access view (the software MMU): compiled code cannot run.
             self.stats.runs_interpreted += 1;
             return run_block(cpu, board, cache.block(id), temps);
+        }
+        if slot.state == State::Cold && slot.count == 0 {
+            if let Some(entry) = self.tc.as_deref_mut().and_then(|tc| tc.first_seen(cache.block(id), cache.bytes(id), cpu.cp15.sctlr & 2 != 0, id)) {
+                // Code from the translation cache (tcache.rs), mapped executable.
+                let exits = self.exits.alloc(exit_slots(cache.block(id)));
+                self.slots[i] = Slot { count: 0, state: State::Compiled, entry, chunk: (NOT_IN_ARENA, 0), exits };
+                self.by_entry.insert(entry as u64, id);
+                return self.run_compiled(cache, entry, exits, cpu, board, temps, chain);
+            }
         }
         match slot.state {
             State::Compiled => return self.run_compiled(cache, slot.entry, slot.exits, cpu, board, temps, chain),
@@ -543,6 +571,7 @@ impl super::Vm {
         b.jit_chain_hits = s.chain_hits;
         b.jit_freed = s.freed;
         b.jit_code_live_bytes = j.arena.live_bytes() as u64;
+        b.from_cache = j.tc.as_deref().map_or(0, |t| t.hits);
         let mut t = s.compile_times.clone();
         if !t.is_empty() {
             t.sort_by(|a, b| a.total_cmp(b));

@@ -60,6 +60,8 @@ extern "C" {
 thread_local! {
     /// Host address range of the code arena in use on this thread.
     static RANGE: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
+    /// Host address range of the translation cache's code in use on this thread (tcache.rs).
+    static EXTRA: Cell<(usize, usize)> = const { Cell::new((0, 0)) };
     /// Stack pointer of the entry trampoline while compiled code runs (0 outside).
     static SAVED_SP: Cell<usize> = const { Cell::new(0) };
 }
@@ -74,6 +76,7 @@ thread_local! {
 #[inline]
 pub unsafe fn enter(cpu: &mut CpuState, arena: &CodeArena, entry: usize, ctx: &mut ChainCtx, slots: *mut ExitSlot) -> u32 {
     RANGE.with(|r| r.set(arena.range()));
+    EXTRA.with(|r| r.set(arena.extra));
     let code = SAVED_SP.with(|s| {
         // SAFETY: the caller's contract; the trampoline saves the host registers
         // the SysV ABI asks it to, and `s` lives as long as the thread.
@@ -114,7 +117,8 @@ pub extern "C" fn chain_lookup(cpu: *const CpuState, ctx: *mut ChainCtx, slot: *
 /// Whether a faulting host PC is inside compiled guest code running on this thread.
 pub fn is_jit_pc(pc: usize) -> bool {
     let (lo, hi) = RANGE.with(|r| r.get());
-    SAVED_SP.with(|s| s.get()) != 0 && pc >= lo && pc < hi
+    let (xlo, xhi) = EXTRA.with(|r| r.get());
+    SAVED_SP.with(|s| s.get()) != 0 && ((pc >= lo && pc < hi) || (pc >= xlo && pc < xhi))
 }
 
 /// Makes the interrupted compiled code return `EXIT_RETRY` to `enter`'s caller
@@ -137,6 +141,8 @@ pub struct CodeArena {
     free: Vec<Vec<usize>>,
     /// Bytes in use (allocated chunks, rounded to their class).
     live: usize,
+    /// Another range of code that runs with this arena's (a mapped translation cache).
+    extra: (usize, usize),
 }
 
 /// Smallest chunk: code is handed out in power-of-two chunks from 64 bytes up.
@@ -168,7 +174,13 @@ impl CodeArena {
         if p == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        Ok(CodeArena { base: p as *mut u8, size, top: 0, free: Vec::new(), live: 0 })
+        Ok(CodeArena { base: p as *mut u8, size, top: 0, free: Vec::new(), live: 0, extra: (0, 0) })
+    }
+
+    /// Declares mapped code outside the arena that is entered like the arena's
+    /// (the fault handler must recognise its PCs).
+    pub fn set_extra_range(&mut self, r: Option<(usize, usize)>) {
+        self.extra = r.unwrap_or((0, 0));
     }
 
     pub fn range(&self) -> (usize, usize) {
@@ -258,6 +270,11 @@ impl Drop for CodeArena {
         unsafe { libc::munmap(self.base as *mut libc::c_void, self.size) };
         RANGE.with(|r| {
             if r.get().0 == self.base as usize {
+                r.set((0, 0))
+            }
+        });
+        EXTRA.with(|r| {
+            if r.get() == self.extra {
                 r.set((0, 0))
             }
         });

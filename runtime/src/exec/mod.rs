@@ -9,6 +9,7 @@ mod gdb;
 pub mod jit;
 pub(crate) mod jit_entry;
 pub mod stats;
+pub mod tcache;
 mod trace;
 
 use std::io::Write;
@@ -24,6 +25,7 @@ use crate::ir::interp::Temps;
 pub use cache::BlockCache;
 pub use jit::JitOptions;
 pub use stats::Stats;
+pub use tcache::TRANSLATOR_VERSION;
 
 /// Why the VM stopped. Each has its own process exit status (see `exit_code`).
 #[derive(Clone, Debug, PartialEq, Eq)]

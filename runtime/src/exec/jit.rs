@@ -352,6 +352,11 @@ impl Jit {
         }
     }
 
+    /// JIT code memory in use.
+    pub(crate) fn code_live_bytes(&self) -> u64 {
+        self.arena.live_bytes() as u64
+    }
+
     /// Block `id` (at physical address `pa`) went stale (its guest code changed):
     /// frees its compiled code. Chain links to it are already gone (the
     /// instruction-cache maintenance that made it stale started a new chain generation).

@@ -31,6 +31,8 @@ pub enum Workload {
     Boot,
     /// xz -6 compression and decompression in the Debian guest.
     Xz,
+    /// Memory-heavy random access in one process: memrand (guest-images/debian/memrand.c) in the Debian guest.
+    Memrand,
     /// gzip -6/-9 and gunzip in the Debian guest.
     Gzip,
     /// A CPU-bound Lua 5.4 program in the Debian guest.
@@ -50,6 +52,7 @@ impl Workload {
             Workload::BareMetal => "bare-metal",
             Workload::Boot => "boot",
             Workload::Xz => "xz",
+            Workload::Memrand => "memrand",
             Workload::Gzip => "gzip",
             Workload::Lua => "lua",
             Workload::Sqlite => "sqlite",
@@ -88,20 +91,35 @@ pub struct BenchArgs {
     /// Directory for results.md, results.json and plot.svg.
     #[arg(long, default_value = "bench-results")]
     out: PathBuf,
-    /// References to compare with: qemu (qemu-system-arm), native (the same programs built for the host).
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "qemu,native")]
-    against: Vec<Against>,
+    /// References to compare with: qemu (qemu-system-arm), native (the same programs built for the host);
+    /// default qemu,native (none with --suite spt).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    against: Option<Vec<Against>>,
     /// hspt configurations to run (default: all): interp, jit, aot-warm, mmu-soft, spt-shared,
-    /// spt-private, spt-group1, spt-group2, spt-group4, spt-group8, spt-group16. The spt-* ones run
-    /// the boot and multi workloads only.
+    /// spt-private, spt-group1, spt-group2, spt-group4, spt-group8, spt-group16, spt-private-auto. The spt-*
+    /// ones run the boot, memrand and multi workloads only.
     #[arg(long, value_delimiter = ',')]
     configs: Vec<String>,
+    /// A preset: `spt` sets the workloads, configurations and references of the memory-organisation bench
+    /// (explicit workloads, --configs and --against still win).
+    #[arg(long, value_enum, default_value = "all")]
+    suite: Suite,
     /// Seconds before one run is stopped and marked failed.
     #[arg(long, default_value_t = 1200.0)]
     timeout: f64,
     /// Small guests for a quick check of the bench itself (bare-metal: the crc guests instead of bench).
     #[arg(long)]
     quick: bool,
+    /// hspt configurations run the selected Debian workloads one after another in one guest per run
+    /// (guest-images/debian/workloads/bench-session.sh): one boot instead of one per workload, and boot's
+    /// figure is that boot. The --stats counters are then the whole session's. --suite spt sets it.
+    #[arg(long)]
+    one_guest: bool,
+    /// With --one-guest: how many sessions (configurations) run at the same time within each run. More than
+    /// 1 gets the bench more of a busy host's CPUs; the configurations still alternate run by run, and the
+    /// CPU-time columns are the figures to read then.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=8))]
+    jobs: u32,
 }
 
 // ------------------------------------------------------------------------------------------ configurations
@@ -113,6 +131,7 @@ enum Kind {
     Native,
 }
 
+#[derive(Clone)]
 struct Config {
     name: String,
     kind: Kind,
@@ -128,9 +147,9 @@ impl Config {
     }
     fn applies_to(&self, w: Workload) -> bool {
         match self.kind {
-            // The memory organisations matter where there are many address spaces; elsewhere they would
-            // only double the bench's time.
-            Kind::Hspt if self.name.starts_with("spt-") => matches!(w, Workload::Boot | Workload::Multi),
+            // The memory organisations matter where there are many address spaces (boot, multi) or many
+            // pages (memrand); elsewhere they would only double the bench's time.
+            Kind::Hspt if self.name.starts_with("spt-") => matches!(w, Workload::Boot | Workload::Multi | Workload::Memrand),
             Kind::Native => w != Workload::Boot,
             _ => true,
         }
@@ -161,7 +180,34 @@ fn all_hspt_configs() -> Vec<Config> {
             unavailable: None,
         });
     }
+    // The default organisation under the default tiering (interpreter, then the JIT for hot blocks): what a
+    // user gets; not comparable with mmu-soft, which runs interpreted only.
+    v.push(Config::hspt("spt-private-auto", &["--tier", "auto", "--spt", "private"]));
     v
+}
+
+/// `--suite spt` (issue 4): every memory organisation and the software MMU under the same tier, on the
+/// workloads where memory virtualisation matters.
+const SPT_SUITE_WORKLOADS: [Workload; 3] = [Workload::Boot, Workload::Memrand, Workload::Multi];
+const SPT_SUITE_CONFIGS: [&str; 9] = [
+    "mmu-soft",
+    "spt-private",
+    "spt-shared",
+    "spt-group1",
+    "spt-group2",
+    "spt-group4",
+    "spt-group8",
+    "spt-group16",
+    "spt-private-auto",
+];
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug, ValueEnum)]
+pub enum Suite {
+    /// Every workload and configuration (the default).
+    All,
+    /// The memory organisations: boot, memrand and multi under mmu-soft, spt-private, spt-shared,
+    /// spt-group1/2/4/8/16 (all --tier interp) and spt-private-auto; no qemu/native unless --against.
+    Spt,
 }
 
 // ------------------------------------------------------------------------------------------ running one process
@@ -172,10 +218,29 @@ struct Captured {
     timed_out: bool,
     wall_s: f64,
     lines: Vec<(f64, String)>,
+    /// For the marker lines (those starting "HSPT-"): the process's CPU time (user + system, all its
+    /// threads) when the line arrived, by its /proc/PID/stat.
+    marks: Vec<(String, f64)>,
     stderr: String,
 }
 
+/// CPU time (user + system) of process `pid` so far, in seconds, from /proc/PID/stat.
+fn process_cpu_s(pid: u32) -> Option<f64> {
+    let s = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // after "pid (comm) ": state is field 3, utime and stime are fields 14 and 15
+    let rest = &s[s.rfind(')')? + 1..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = f.get(11)?.parse::<u64>().ok()? + f.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf has no preconditions.
+    let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+    Some(ticks as f64 / if hz > 0 { hz as f64 } else { 100.0 })
+}
+
 impl Captured {
+    /// The process CPU time (s) at the first marker line satisfying `pred`.
+    fn mark_cpu(&self, pred: impl Fn(&str) -> bool) -> Option<f64> {
+        self.marks.iter().find(|(l, _)| pred(l)).map(|(_, c)| *c)
+    }
     fn first_line(&self, pred: impl Fn(&str) -> bool) -> Option<(f64, &str)> {
         self.lines.iter().find(|(_, l)| pred(l)).map(|(t, l)| (*t, l.as_str()))
     }
@@ -218,10 +283,12 @@ fn run_captured(cmd: &mut Command, timeout: f64) -> std::io::Result<Captured> {
     cmd.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
     let start = Instant::now();
     let mut child = cmd.spawn()?;
+    let pid = child.id();
     let stdout = child.stdout.take().expect("piped stdout");
     let mut stderr = child.stderr.take().expect("piped stderr");
     let out_thread = std::thread::spawn(move || {
         let mut lines = Vec::new();
+        let mut marks = Vec::new();
         let mut r = BufReader::new(stdout);
         let mut buf = Vec::new();
         while let Ok(n) = r.read_until(b'\n', &mut buf) {
@@ -231,12 +298,17 @@ fn run_captured(cmd: &mut Command, timeout: f64) -> std::io::Result<Captured> {
             let t = start.elapsed().as_secs_f64();
             let s = String::from_utf8_lossy(&buf);
             let s = s.trim_end_matches(['\n', '\r']).to_string();
+            if s.starts_with("HSPT-") && marks.len() < 1000 {
+                if let Some(c) = process_cpu_s(pid) {
+                    marks.push((s.clone(), c));
+                }
+            }
             if lines.len() < 100_000 {
                 lines.push((t, s));
             }
             buf.clear();
         }
-        lines
+        (lines, marks)
     });
     let err_thread = std::thread::spawn(move || {
         let mut s = Vec::new();
@@ -266,14 +338,14 @@ fn run_captured(cmd: &mut Command, timeout: f64) -> std::io::Result<Captured> {
     // Anything the process left behind in its group goes too, so the pipes close.
     // SAFETY: as above.
     unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
-    let lines = out_thread.join().unwrap_or_default();
+    let (lines, marks) = out_thread.join().unwrap_or_default();
     let stderr = err_thread.join().unwrap_or_default();
-    Ok(Captured { status, timed_out, wall_s, lines, stderr })
+    Ok(Captured { status, timed_out, wall_s, lines, marks, stderr })
 }
 
 // ------------------------------------------------------------------------------------------ one run
 
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct RunResult {
     /// The figure the table uses (seconds), when the run succeeded.
     value_s: Option<f64>,
@@ -284,6 +356,9 @@ struct RunResult {
     guest_s: Option<f64>,
     /// Host time from the start to /init's first console line (Debian guest).
     init_s: Option<f64>,
+    /// CPU time of the process (all its threads) between the workload's HSPT-BENCH-BEGIN and HSPT-BENCH
+    /// lines; for boot, from the start to /init's first line.
+    work_cpu_s: Option<f64>,
     /// HSPT-BENCH-INFO lines.
     info: Vec<String>,
     /// hspt's --stats JSON, one per process.
@@ -295,6 +370,11 @@ struct RunResult {
 }
 
 impl RunResult {
+    /// CPU time of hspt's VM thread(s), from --stats (summed over the run's processes).
+    fn cpu_s(&self) -> Option<f64> {
+        let v: Vec<f64> = self.stats.iter().filter_map(|s| s["vm_thread_cpu_s"].as_f64()).collect();
+        (!v.is_empty()).then(|| v.iter().sum())
+    }
     fn failed(reason: impl Into<String>) -> RunResult {
         RunResult { failure: Some(reason.into()), ..Default::default() }
     }
@@ -306,6 +386,8 @@ impl RunResult {
             "host_s": self.host_s,
             "guest_s": self.guest_s,
             "init_s": self.init_s,
+            "vm_thread_cpu_s": self.cpu_s(),
+            "work_cpu_s": self.work_cpu_s,
             "info": self.info,
             "stats": self.stats,
             "console_tail": self.console_tail,
@@ -326,6 +408,8 @@ struct Env {
     native_root: Result<PathBuf, String>,
     /// The bare-metal bench built for the host, or why not.
     native_baremetal: Result<PathBuf, String>,
+    /// memrand built for the host, or why not.
+    native_memrand: Result<PathBuf, String>,
 }
 
 impl Env {
@@ -350,6 +434,15 @@ fn debian_result(w: Workload, cap: &Captured, timeout: f64, mut r: RunResult) ->
     let tag = format!("HSPT-BENCH {} ", w.name());
     r.guest_s = cap.first_line(|l| l.starts_with(&tag)).and_then(|(_, l)| l[tag.len()..].trim().parse::<f64>().ok());
     r.info = cap.lines.iter().filter(|(_, l)| l.starts_with("HSPT-BENCH-INFO ")).map(|(_, l)| l.clone()).collect();
+    r.work_cpu_s = if w == Workload::Boot {
+        cap.mark_cpu(is_init_line)
+    } else {
+        let begin = format!("HSPT-BENCH-BEGIN {}", w.name());
+        match (cap.mark_cpu(|l| l.trim_end() == begin), cap.mark_cpu(|l| l.starts_with(&tag))) {
+            (Some(a), Some(b)) => Some(b - a),
+            _ => None,
+        }
+    };
     let end_status = cap
         .first_line(|l| l.starts_with("HSPT-WORKLOAD-END"))
         .and_then(|(_, l)| l.rsplit("status=").next().and_then(|s| s.trim().parse::<i32>().ok()));
@@ -438,6 +531,35 @@ fn run_hspt(env: &Env, w: Workload, c: &Config, run: u32) -> RunResult {
     debian_result(w, &cap, env.timeout, r)
 }
 
+/// One guest boot running several Debian workloads in turn (`--one-guest`): a result for each, read from
+/// the same console; each carries the whole session's --stats.
+fn run_hspt_session(env: &Env, ws: &[Workload], c: &Config, run: u32) -> Vec<(Workload, RunResult)> {
+    let (kernel, initrd) = match &env.debian {
+        Ok(p) => p,
+        Err(e) => return ws.iter().map(|&w| (w, RunResult::failed(e.clone()))).collect(),
+    };
+    let stats_path = env.scratch.join(format!("stats-session-{}-{run}.json", c.name));
+    let list: Vec<&str> = ws.iter().map(|w| w.name()).collect();
+    let mut cmd = Command::new(&env.hspt);
+    cmd.arg("run").args(&c.args).arg("--timeout").arg(format!("{}", env.timeout)).arg("--stats").arg(&stats_path);
+    cmd.args(["-m", LINUX_MIB]).arg("--kernel").arg(kernel).arg("--initrd").arg(initrd);
+    cmd.arg("--append").arg(format!("{APPEND} hspt.script=bench-session hspt.bench={}", list.join(",")));
+    let cap = match run_captured(&mut cmd, env.timeout + 30.0) {
+        Ok(c) => c,
+        Err(e) => {
+            let why = format!("cannot start {}: {e}", env.hspt.display());
+            return ws.iter().map(|&w| (w, RunResult::failed(why.clone()))).collect();
+        }
+    };
+    let stats: Vec<Value> = read_stats(&stats_path).into_iter().collect();
+    ws.iter()
+        .map(|&w| {
+            let r = RunResult { stats: stats.clone(), ..Default::default() };
+            (w, debian_result(w, &cap, env.timeout, r))
+        })
+        .collect()
+}
+
 /// None when a bare-metal guest passed its self-check and powered off.
 fn baremetal_failure(cap: &Captured, timeout: f64, elf: &Path) -> Option<String> {
     let name = elf.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -520,6 +642,14 @@ fn run_native(env: &Env, w: Workload) -> RunResult {
     let script = env.debian_dir().join(format!("workloads/bench-{}.sh", w.name()));
     let mut cmd = Command::new(root.join("bin/busybox"));
     cmd.arg("sh").arg(&script).current_dir(&dir).env("HSPT_NATIVE_ROOT", root);
+    if w == Workload::Memrand {
+        match &env.native_memrand {
+            Ok(p) => {
+                cmd.env("HSPT_NATIVE_MEMRAND", p);
+            }
+            Err(e) => return RunResult::failed(e.clone()),
+        }
+    }
     let r = match run_captured(&mut cmd, env.timeout) {
         Ok(cap) => debian_result(w, &cap, env.timeout, RunResult::default()),
         Err(e) => RunResult::failed(format!("cannot start {}: {e}", root.join("bin/busybox").display())),
@@ -563,7 +693,13 @@ fn prepare_debian(root: &Path) -> Result<(PathBuf, PathBuf), String> {
         return Err(format!("{} missing: run guest-images/debian/fetch.sh (or scripts/setup.sh)", kernel.display()));
     }
     let image = d.join("out/initramfs-bench.cpio.gz");
-    let mut inputs = vec![d.join("init"), d.join("build-initramfs.sh"), d.join("imgtool.py"), d.join("out/manifest.txt")];
+    let mut inputs = vec![
+        d.join("init"),
+        d.join("build-initramfs.sh"),
+        d.join("imgtool.py"),
+        d.join("memrand.c"),
+        d.join("out/manifest.txt"),
+    ];
     if let Ok(rd) = std::fs::read_dir(d.join("workloads")) {
         inputs.extend(rd.filter_map(|e| e.ok()).map(|e| e.path()));
     }
@@ -629,6 +765,28 @@ fn prepare_native_baremetal(root: &Path, out: &Path, quick: bool) -> Result<Path
         return Err(format!("gcc failed on tests/{name}.c: {}", truncate(String::from_utf8_lossy(&o.stderr).trim(), 200)));
     }
     Ok(exe)
+}
+
+/// memrand (guest-images/debian/memrand.c) compiled for the host.
+fn prepare_native_memrand(root: &Path, out: &Path) -> Result<PathBuf, String> {
+    let exe = out.join("native-memrand");
+    let o = Command::new("gcc")
+        .arg("-O2")
+        .arg(root.join("guest-images/debian/memrand.c"))
+        .arg("-o")
+        .arg(&exe)
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run gcc (needed to build memrand for the host): {e}"))?;
+    if !o.status.success() {
+        return Err(format!("gcc failed on memrand.c: {}", truncate(String::from_utf8_lossy(&o.stderr).trim(), 200)));
+    }
+    Ok(exe)
+}
+
+/// The host's vm.max_map_count (what HSPT's mappings are held under).
+fn host_max_map_count() -> u64 {
+    std::fs::read_to_string("/proc/sys/vm/max_map_count").ok().and_then(|s| s.trim().parse().ok()).unwrap_or(65530)
 }
 
 fn command_line(program: &str, args: &[&str]) -> Option<String> {
@@ -700,6 +858,8 @@ struct Bench {
     qemu_version: Option<String>,
     hspt_version: String,
     quick: bool,
+    /// hspt configurations ran the Debian workloads in one guest per run (--one-guest).
+    one_guest: bool,
 }
 
 impl Bench {
@@ -792,10 +952,222 @@ impl Bench {
             };
             let _ = writeln!(s, "- {}: {what}", c.name);
         }
+        s.push_str(&self.memory_section());
         if !notes.is_empty() {
             s.push_str("\nFailures:\n\n");
             for (i, n) in notes.iter().enumerate() {
                 let _ = writeln!(s, "{}. {}", i + 1, n.replace('|', "\\|"));
+            }
+        }
+        s
+    }
+
+    /// The successful runs of a cell.
+    fn ok_runs(&self, wi: usize, ci: usize) -> Vec<&RunResult> {
+        match self.cells.get(&(wi, ci)) {
+            Some(Cell::Runs(v)) => v.iter().filter(|r| r.failure.is_none()).collect(),
+            _ => vec![],
+        }
+    }
+
+    fn median_of(mut v: Vec<f64>) -> Option<f64> {
+        if v.is_empty() {
+            return None;
+        }
+        v.sort_by(|a, b| a.total_cmp(b));
+        let m = v.len() / 2;
+        Some(if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 })
+    }
+
+    fn median_time(&self, wi: usize, ci: usize) -> Option<f64> {
+        Self::median_of(self.ok_runs(wi, ci).iter().filter_map(|r| r.value_s).collect())
+    }
+
+    fn median_cpu(&self, wi: usize, ci: usize) -> Option<f64> {
+        Self::median_of(self.ok_runs(wi, ci).iter().filter_map(|r| r.cpu_s()).collect())
+    }
+
+    fn median_work_cpu(&self, wi: usize, ci: usize) -> Option<f64> {
+        Self::median_of(self.ok_runs(wi, ci).iter().filter_map(|r| r.work_cpu_s).collect())
+    }
+
+    /// Median over the successful runs of a counter of hspt's --stats (summed over a run's processes).
+    fn median_stat(&self, wi: usize, ci: usize, path: &[&str]) -> Option<f64> {
+        let per_run = |r: &&RunResult| -> Option<f64> {
+            let v: Vec<f64> = r
+                .stats
+                .iter()
+                .filter_map(|st| path.iter().try_fold(st, |v, k| v.get(*k)).and_then(|v| v.as_f64()))
+                .collect();
+            (!v.is_empty()).then(|| v.iter().sum())
+        };
+        Self::median_of(self.ok_runs(wi, ci).iter().filter_map(per_run).collect())
+    }
+
+    /// The largest peak_host_mappings of any run (failed ones too: the limit holds in every run).
+    fn max_peak(&self, wi: usize, ci: usize) -> Option<u64> {
+        let Some(Cell::Runs(v)) = self.cells.get(&(wi, ci)) else { return None };
+        v.iter().flat_map(|r| r.stats.iter()).filter_map(|st| st["hspt"]["peak_host_mappings"].as_u64()).max()
+    }
+
+    /// Per workload, the memory-virtualisation figures of each hspt configuration (from --stats), and
+    /// the floors of issue 4 when the cells they need ran.
+    fn memory_section(&self) -> String {
+        let mut s = String::new();
+        let limit = host_max_map_count();
+        let hspt: Vec<usize> = (0..self.configs.len()).filter(|&ci| self.configs[ci].kind == Kind::Hspt).collect();
+        let find = |name: &str| self.configs.iter().position(|c| c.name == name);
+        let mut any = false;
+        for (wi, w) in self.workloads.iter().enumerate() {
+            let rows: Vec<usize> = hspt.iter().copied().filter(|&ci| !self.ok_runs(wi, ci).is_empty()).collect();
+            if rows.len() < 2 {
+                continue;
+            }
+            if !any {
+                let _ = writeln!(
+                    s,
+                    "\n## Memory virtualisation\n\n\
+                     Per workload and hspt configuration: the median time (as in the table above) and its ratio \
+                     to mmu-soft (> 1: faster than the software MMU); the median CPU time hspt's process spent on \
+                     the workload (user + system, all threads, from /proc/PID/stat when the guest's \
+                     HSPT-BENCH-BEGIN and HSPT-BENCH lines arrived; for boot, from the start to /init's first \
+                     line) and its ratio to mmu-soft -- the figure to trust when the host is busy, since the time \
+                     is wall-clock; the median CPU time of the VM thread for the whole run (boot included, \
+                     `vm_thread_cpu_s` of --stats); then medians of hspt's --stats counters over the runs and the \
+                     largest peak of host mappings of any run. Host limit (vm.max_map_count): {limit}.\n"
+                );
+                if self.one_guest {
+                    s.push_str(
+                        "\nThe hspt configurations ran the Debian workloads one after another in one guest per run \
+                         (--one-guest): the counters are the whole session's (boot and every workload), the same \
+                         in each table; the times and workload CPU are each workload's own.\n",
+                    );
+                }
+                any = true;
+            }
+            let soft = find("mmu-soft").filter(|&ci| !self.ok_runs(wi, ci).is_empty());
+            let soft_t = soft.and_then(|ci| self.median_time(wi, ci));
+            let soft_wcpu = soft.and_then(|ci| self.median_work_cpu(wi, ci));
+            let _ = writeln!(s, "\n### {}\n", w.name());
+            s.push_str(
+                "| configuration | time | vs soft | workload CPU | vs soft | VM CPU, whole run | fills | prefilled | guest aborts \
+                 | flushes: tlb / switch / recycle / limit | regions recycled | pages mapped | peak mappings \
+                 | soft TLB hits / misses |\n",
+            );
+            s.push_str("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+            for ci in rows {
+                let c = &self.configs[ci];
+                let t = self.median_time(wi, ci);
+                let cpu = self.median_cpu(wi, ci);
+                let wcpu = self.median_work_cpu(wi, ci);
+                let st = |k: &[&str]| self.median_stat(wi, ci, k);
+                let int = |v: Option<f64>| v.map(|v| format!("{:.0}", v)).unwrap_or_else(|| "–".into());
+                let ratio = |a: Option<f64>, b: Option<f64>| match (a, b) {
+                    (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+                    _ => "–".into(),
+                };
+                let secs = |v: Option<f64>| v.map(|v| format!("{v:.2} s")).unwrap_or_else(|| "–".into());
+                let is_soft = c.args.windows(2).any(|a| a[0] == "--mmu" && a[1] == "soft");
+                let (fills, pre, aborts, flushes, recycled, mapped, peak) = if is_soft {
+                    ("–".into(), "–".into(), "–".into(), "–".into(), "–".into(), "–".into(), "–".into())
+                } else {
+                    let f = |k: &str| int(st(&["hspt", "flushes_by_cause", k]));
+                    (
+                        int(st(&["hspt", "fills"])),
+                        int(st(&["hspt", "prefilled"])),
+                        int(st(&["hspt", "guest_aborts"])),
+                        format!(
+                            "{} ({} / {} / {} / {})",
+                            int(st(&["hspt", "flushes"])),
+                            f("tlb_maintenance"),
+                            f("context_switch"),
+                            f("region_recycled"),
+                            f("host_mapping_limit")
+                        ),
+                        int(st(&["hspt", "regions_recycled"])),
+                        int(st(&["hspt", "pages_mapped"])),
+                        self.max_peak(wi, ci).map(|p| p.to_string()).unwrap_or_else(|| "–".into()),
+                    )
+                };
+                let softc = if is_soft {
+                    format!("{} / {}", int(st(&["softmmu", "hits"])), int(st(&["softmmu", "misses"])))
+                } else {
+                    "–".into()
+                };
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {} | {fills} | {pre} | {aborts} | {flushes} | {recycled} | {mapped} | {peak} | {softc} |",
+                    c.name,
+                    secs(t),
+                    if is_soft { "1.00×".into() } else { ratio(soft_t, t) },
+                    secs(wcpu),
+                    if is_soft { "1.00×".into() } else { ratio(soft_wcpu, wcpu) },
+                    secs(cpu),
+                );
+            }
+        }
+        if !any {
+            return s;
+        }
+        // The floors of issue 4.
+        let mut floors = Vec::new();
+        let interp_hspt = |ci: usize| {
+            let c = &self.configs[ci];
+            c.kind == Kind::Hspt
+                && c.args.windows(2).any(|a| a == ["--tier", "interp"])
+                && !c.args.iter().any(|a| a == "--mmu")
+        };
+        if let (Some(wi), Some(soft)) = (self.workloads.iter().position(|&w| w == Workload::Memrand), find("mmu-soft")) {
+            let best = hspt
+                .iter()
+                .copied()
+                .filter(|&ci| interp_hspt(ci))
+                .filter_map(|ci| Some((ci, self.median_time(wi, ci)?)))
+                .min_by(|a, b| a.1.total_cmp(&b.1));
+            if let (Some((ci, t)), Some(st)) = (best, self.median_time(wi, soft)) {
+                let r = st / t;
+                // the same comparison by the VM thread's CPU time, the boot's taken off (robust to host load)
+                let by_cpu = match (self.median_work_cpu(wi, soft), self.median_work_cpu(wi, ci)) {
+                    (Some(a), Some(b)) if b > 0.0 => format!("; by the process's CPU time on the workload: {a:.2} s against {b:.2} s, {:.2}×", a / b),
+                    _ => String::new(),
+                };
+                let verdict = if r >= 2.0 { "met, and the 2× goal" } else if r >= 1.5 { "met (goal 2×: not reached)" } else { "NOT met" };
+                floors.push(format!(
+                    "(a) memrand: the best organisation under the interpreter, {}, {:.2} s against mmu-soft {:.2} s: \
+                     {r:.2}× faster (floor 1.5×): {verdict}{by_cpu}",
+                    self.configs[ci].name, t, st
+                ));
+            }
+        }
+        if let (Some(wi), Some(g), Some(p)) =
+            (self.workloads.iter().position(|&w| w == Workload::Multi), find("spt-group16"), find("spt-private"))
+        {
+            if let (Some(tg), Some(tp)) = (self.median_time(wi, g), self.median_time(wi, p)) {
+                let d = tg / tp - 1.0;
+                let by_cpu = match (self.median_work_cpu(wi, g), self.median_work_cpu(wi, p)) {
+                    (Some(a), Some(b)) if b > 0.0 => {
+                        format!("; by the process's CPU time on the workload: {a:.2} s against {b:.2} s, {:+.1} %", (a / b - 1.0) * 100.0)
+                    }
+                    _ => String::new(),
+                };
+                floors.push(format!(
+                    "(b) multi: spt-group16 {tg:.2} s against spt-private {tp:.2} s: {:+.1} % (floor: within 10 %): {}{by_cpu}",
+                    d * 100.0,
+                    if d <= 0.10 { "met" } else { "NOT met" }
+                ));
+            }
+        }
+        let peak = (0..self.workloads.len()).flat_map(|wi| hspt.iter().filter_map(move |&ci| self.max_peak(wi, ci))).max();
+        if let Some(p) = peak {
+            floors.push(format!(
+                "peak host mappings: at most {p} in any run, limit {limit}: {}",
+                if p < limit { "met" } else { "NOT met" }
+            ));
+        }
+        if !floors.is_empty() {
+            s.push_str("\n### Floors (issue 4)\n\n");
+            for f in floors {
+                let _ = writeln!(s, "- {f}");
             }
         }
         s
@@ -841,6 +1213,7 @@ impl Bench {
             "hspt_version": self.hspt_version,
             "runs_per_cell": self.runs,
             "quick": self.quick,
+            "one_guest": self.one_guest,
             "workloads": self.workloads.iter().map(|w| json!({"name": w.name(), "measure": w.measure()})).collect::<Vec<_>>(),
             "configs": self.configs.iter().map(|c| json!({
                 "name": c.name,
@@ -973,7 +1346,10 @@ pub fn main(a: BenchArgs) -> ExitCode {
         return ExitCode::from(2);
     };
     let mut workloads = if a.workloads.is_empty() {
-        Workload::value_variants().to_vec()
+        match a.suite {
+            Suite::All => Workload::value_variants().to_vec(),
+            Suite::Spt => SPT_SUITE_WORKLOADS.to_vec(),
+        }
     } else {
         a.workloads.clone()
     };
@@ -981,18 +1357,29 @@ pub fn main(a: BenchArgs) -> ExitCode {
     workloads.dedup();
 
     let mut configs: Vec<Config> = all_hspt_configs();
-    if !a.configs.is_empty() {
-        for name in &a.configs {
+    let wanted: Vec<String> = match (a.configs.is_empty(), a.suite) {
+        (false, _) => a.configs.clone(),
+        (true, Suite::Spt) => SPT_SUITE_CONFIGS.iter().map(|s| s.to_string()).collect(),
+        (true, Suite::All) => vec![],
+    };
+    if !wanted.is_empty() {
+        for name in &wanted {
             if !configs.iter().any(|c| &c.name == name) {
                 let known: Vec<_> = configs.iter().map(|c| c.name.clone()).collect();
                 eprintln!("hspt bench: unknown configuration '{name}' (known: {})", known.join(", "));
                 return ExitCode::from(2);
             }
         }
-        configs.retain(|c| a.configs.contains(&c.name));
+        // in the order asked for
+        configs = wanted.iter().filter_map(|n| configs.iter().position(|c| &c.name == n)).map(|i| configs[i].clone()).collect();
+        configs.dedup_by(|x, y| x.name == y.name);
     }
+    let against = a.against.clone().unwrap_or(match a.suite {
+        Suite::All => vec![Against::Qemu, Against::Native],
+        Suite::Spt => vec![],
+    });
     let qemu_version = command_line("qemu-system-arm", &["--version"]);
-    if a.against.contains(&Against::Qemu) {
+    if against.contains(&Against::Qemu) {
         configs.push(Config {
             name: "qemu".into(),
             kind: Kind::Qemu,
@@ -1000,7 +1387,7 @@ pub fn main(a: BenchArgs) -> ExitCode {
             unavailable: qemu_version.is_none().then(|| "qemu-system-arm is not installed".to_string()),
         });
     }
-    if a.against.contains(&Against::Native) {
+    if against.contains(&Against::Native) {
         configs.push(Config { name: "native".into(), kind: Kind::Native, args: vec![], unavailable: None });
     }
     // references first: they are the columns the others are read against
@@ -1039,7 +1426,22 @@ pub fn main(a: BenchArgs) -> ExitCode {
     } else {
         Err("not needed".into())
     };
-    let env = Env { hspt, root: root.clone(), timeout: a.timeout, quick: a.quick, scratch, debian, native_root, native_baremetal };
+    let native_memrand = if has_native && workloads.contains(&Workload::Memrand) {
+        prepare_native_memrand(&root, &scratch)
+    } else {
+        Err("not needed".into())
+    };
+    let env = Env {
+        hspt,
+        root: root.clone(),
+        timeout: a.timeout,
+        quick: a.quick,
+        scratch,
+        debian,
+        native_root,
+        native_baremetal,
+        native_memrand,
+    };
 
     let hspt_version = {
         let rev = command_line("git", &["-C", &root.display().to_string(), "rev-parse", "--short", "HEAD"]);
@@ -1056,6 +1458,7 @@ pub fn main(a: BenchArgs) -> ExitCode {
         qemu_version,
         hspt_version,
         quick: a.quick,
+        one_guest: a.one_guest || a.suite == Suite::Spt,
     };
     // what runs, and what is n/a or left out
     let mut plan = Vec::new();
@@ -1082,11 +1485,46 @@ pub fn main(a: BenchArgs) -> ExitCode {
     );
     let started = Instant::now();
     let mut done = 0usize;
+    let one_guest = bench.one_guest;
+    // --one-guest: the results of a configuration's session in the current run, by workload
+    let mut session: BTreeMap<(usize, u32), BTreeMap<Workload, RunResult>> = BTreeMap::new();
     // A configuration that ran out of time in the Debian guest would only do so again: its other Debian
     // cells are marked failed without running (the bench would otherwise spend hours timing out).
     let mut gave_up: BTreeMap<usize, &'static str> = BTreeMap::new();
     // Run by run, so that a drift in the host's speed spreads over every cell instead of a few.
     for run in 1..=a.runs {
+        if one_guest && a.jobs > 1 {
+            // this run's sessions, `jobs` at a time, in the plan's order
+            let mut todo: Vec<usize> = Vec::new();
+            for &(wi, ci) in &plan {
+                if bench.configs[ci].kind == Kind::Hspt && workloads[wi].is_debian() && !todo.contains(&ci) && !gave_up.contains_key(&ci) {
+                    todo.push(ci);
+                }
+            }
+            let next = std::sync::atomic::AtomicUsize::new(0);
+            let results = std::sync::Mutex::new(Vec::new());
+            std::thread::scope(|sc| {
+                for _ in 0..a.jobs {
+                    sc.spawn(|| loop {
+                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&ci) = todo.get(k) else { break };
+                        let c = &bench.configs[ci];
+                        let ws: Vec<Workload> = plan
+                            .iter()
+                            .filter(|&&(wj, cj)| cj == ci && workloads[wj].is_debian())
+                            .map(|&(wj, _)| workloads[wj])
+                            .collect();
+                        let t = Instant::now();
+                        let r: BTreeMap<Workload, RunResult> = run_hspt_session(&env, &ws, c, run).into_iter().collect();
+                        eprintln!("bench: run {run}/{} · session {} done in {:.1} s", a.runs, c.name, t.elapsed().as_secs_f64());
+                        results.lock().unwrap().push((ci, r));
+                    });
+                }
+            });
+            for (ci, r) in results.into_inner().unwrap() {
+                session.insert((ci, run), r);
+            }
+        }
         for &(wi, ci) in &plan {
             done += 1;
             let w = workloads[wi];
@@ -1096,6 +1534,17 @@ pub fn main(a: BenchArgs) -> ExitCode {
             let r = match gave_up.get(&ci) {
                 Some(prev) if w.is_debian() => {
                     RunResult::failed(format!("not run: timed out on the {prev} workload, in the same guest, before"))
+                }
+                _ if one_guest && c.kind == Kind::Hspt && w.is_debian() => {
+                    let results = session.entry((ci, run)).or_insert_with(|| {
+                        let ws: Vec<Workload> = plan
+                            .iter()
+                            .filter(|&&(wj, cj)| cj == ci && workloads[wj].is_debian())
+                            .map(|&(wj, _)| workloads[wj])
+                            .collect();
+                        run_hspt_session(&env, &ws, c, run).into_iter().collect()
+                    });
+                    results.remove(&w).unwrap_or_else(|| RunResult::failed("not in the session"))
                 }
                 _ => run_once(&env, w, c, run),
             };

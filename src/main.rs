@@ -114,10 +114,9 @@ struct RunArgs {
     memory: u64,
     /// Execution tier: the interpreter alone; the LLVM JIT for every block (threshold 0 unless
     /// --jit-threshold says otherwise); or auto, the interpreter first and the JIT (on a background
-    /// thread) for blocks that got hot.
-    /// Default: interp, or auto with --cache/--cache-write/--profile-out.
-    #[arg(long, value_enum)]
-    tier: Option<Tier>,
+    /// thread) for blocks that got hot (the default: see the README for the measurements).
+    #[arg(long, value_enum, default_value_t = Tier::Auto)]
+    tier: Tier,
     /// Executions of a block in the interpreter before the JIT compiles it (0: compile every block
     /// before it first runs, on the VM's thread). Default: 0 with --tier jit, 1000 with auto.
     #[arg(long, value_name = "N")]
@@ -171,12 +170,22 @@ struct RunArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    init_logging();
     match cli.cmd {
         Cmd::Run(a) => run(a),
         Cmd::Bench(a) => bench::main(a),
         Cmd::Aot(a) => aot(a),
         Cmd::Cache(c) => cache_cmd(c),
         Cmd::SelfCheck => {
+            // Hidden test hook: a fault in the VM's own code must crash loudly (tests/host_fault.rs).
+            if let Some(kind) = std::env::var_os("HSPT_TEST_HOST_FAULT") {
+                use hspt_runtime::mem::fault::{provoke_host_fault, HostFault};
+                let kind = if kind == "null" { HostFault::Null } else { HostFault::ShadowRegion };
+                if let Err(e) = provoke_host_fault(kind) {
+                    eprintln!("hspt: HSPT_TEST_HOST_FAULT: {e}");
+                }
+                return ExitCode::from(EXIT_HOST_ERROR);
+            }
             if hspt_aot::backend_ready() {
                 eprintln!("hspt: LLVM backend OK");
                 ExitCode::SUCCESS
@@ -185,6 +194,32 @@ fn main() -> ExitCode {
                 ExitCode::from(EXIT_HOST_ERROR)
             }
         }
+    }
+}
+
+/// The VM's own diagnostics go through `tracing` to stderr, filtered by `RUST_LOG`
+/// (e.g. `RUST_LOG=hspt=debug`; `hspt` matches every hspt crate); without it, only
+/// warnings and errors are shown. Stdout stays the guest console's alone.
+fn init_logging() {
+    use std::io::IsTerminal;
+    use tracing_subscriber::{filter::LevelFilter, EnvFilter};
+    let ansi = std::io::stderr().is_terminal();
+    if std::env::var_os("RUST_LOG").is_some() {
+        let filter = EnvFilter::builder().with_default_directive(LevelFilter::WARN.into()).from_env_lossy();
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .with_timer(tracing_subscriber::fmt::time::uptime())
+            .init();
+    } else {
+        tracing_subscriber::fmt()
+            .with_max_level(LevelFilter::WARN)
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi)
+            .without_time()
+            .with_target(false)
+            .init();
     }
 }
 
@@ -197,12 +232,92 @@ fn bad_input(msg: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(EXIT_BAD_INPUT)
 }
 
-fn read_file(what: &str, p: &Path) -> Result<Vec<u8>, String> {
+/// Reads an input file of at most `limit` bytes. Regular files and pipes (`<(...)`)
+/// only: a directory, a device (`/dev/zero` would never end) or a socket is refused,
+/// and so is a FIFO with no writer (it reads as empty) rather than blocking for one.
+fn read_file(what: &str, p: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let cannot = |e: std::io::Error| format!("cannot read {what} {}: {e}", p.display());
+    let meta = std::fs::metadata(p).map_err(cannot)?;
+    let ft = meta.file_type();
+    if ft.is_dir() {
+        return Err(format!("{what} {}: is a directory", p.display()));
+    }
+    if !(ft.is_file() || ft.is_fifo()) {
+        let kind = if ft.is_char_device() || ft.is_block_device() { "a device" } else { "a socket" };
+        return Err(format!("{what} {}: is {kind}, not a file", p.display()));
+    }
+    let too_big = |n: u64| {
+        format!("{what} {} is too large ({} MiB; at most {} MiB)", p.display(), n.div_ceil(1 << 20), limit >> 20)
+    };
+    if meta.len() > limit {
+        return Err(too_big(meta.len()));
+    }
+    // O_NONBLOCK: opening a FIFO does not wait for a writer; reading one with no
+    // writer gives EOF (an empty file), and one whose writer is slow is polled.
+    let mut f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(p).map_err(cannot)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match f.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                bytes.extend_from_slice(&buf[..n]);
+                if bytes.len() as u64 > limit {
+                    return Err(too_big(bytes.len() as u64));
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(cannot(e)),
+        }
+    }
+    Ok(bytes)
+}
+
+/// The memory this host can give the guest: physical memory plus swap, or the
+/// process's cgroup limit when that is lower. `HSPT_HOST_MEMORY_MIB` overrides
+/// it (a test hook: tests/bad_input.rs cannot shrink the host).
+fn host_memory_mib() -> Option<u64> {
+    if let Some(v) = std::env::var_os("HSPT_HOST_MEMORY_MIB") {
+        return v.to_str().and_then(|v| v.parse().ok());
+    }
+    let meminfo = std::fs::read_to_string("/proc/meminfo").ok()?;
+    let field = |name: &str| {
+        meminfo.lines().find_map(|l| l.strip_prefix(name)?.trim().strip_suffix("kB")?.trim().parse::<u64>().ok())
+    };
+    let mut mib = (field("MemTotal:")? + field("SwapTotal:").unwrap_or(0)) >> 10;
+    // cgroup v2: the limit of this process's group ("max" when unlimited).
+    if let Ok(cg) = std::fs::read_to_string("/proc/self/cgroup") {
+        if let Some(path) = cg.lines().find_map(|l| l.strip_prefix("0::")) {
+            let max = std::fs::read_to_string(format!("/sys/fs/cgroup{}/memory.max", path.trim()));
+            if let Some(limit) = max.ok().and_then(|m| m.trim().parse::<u64>().ok()) {
+                mib = mib.min(limit >> 20);
+            }
+        }
+    }
+    Some(mib)
+}
+
+/// Checks that an output file can be created before the guest runs, so a typo in
+/// the path fails at once rather than after a long run.
+fn check_output(what: &str, p: &Path) -> Result<(), String> {
     if p.is_dir() {
         return Err(format!("{what} {}: is a directory", p.display()));
     }
-    std::fs::read(p).map_err(|e| format!("cannot read {what} {}: {e}", p.display()))
+    let dir = p.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if !dir.is_dir() {
+        return Err(format!("cannot create {what} {}: no directory {}", p.display(), dir.display()));
+    }
+    Ok(())
 }
+
+/// Upper bounds on input files (the kernel: an ELF may carry debug information
+/// beyond what it loads; a device tree: arm64's boot protocol caps it at 2 MiB and
+/// QEMU's virt blob is 1 MiB; an initrd must fit in the guest's RAM).
+const KERNEL_MAX: u64 = 1 << 31;
+const DTB_MAX: u64 = 2 << 20;
 
 fn aot(a: AotArgs) -> ExitCode {
     if a.inputs.is_empty() && a.profile.is_empty() {
@@ -243,7 +358,7 @@ fn cache_cmd(c: CacheCmd) -> ExitCode {
 
 fn run(a: RunArgs) -> ExitCode {
     let uses_cache = a.cache.is_some() || a.profile_out.is_some();
-    let tier = a.tier.unwrap_or(if uses_cache { Tier::Auto } else { Tier::Interp });
+    let tier = a.tier;
     if uses_cache && tier == Tier::Interp {
         return bad_input("--cache/--profile-out need the JIT tier (--tier auto or jit)");
     }
@@ -256,16 +371,34 @@ fn run(a: RunArgs) -> ExitCode {
     if a.memory > 3 * 1024 - 1 {
         return bad_input(format!("-m {}: at most 3071 MiB fit in the 32-bit guest memory map", a.memory));
     }
+    if let Some(host) = host_memory_mib() {
+        if a.memory > host {
+            return bad_input(format!("-m {}: more than this host's memory ({host} MiB)", a.memory));
+        }
+    }
+    if let Some(p) = a.stats.as_deref().filter(|&s| s != "-") {
+        if let Err(e) = check_output("stats file", Path::new(p)) {
+            return bad_input(e);
+        }
+    }
+    if let Some(p) = &a.trace {
+        if let Err(e) = check_output("trace file", p) {
+            return bad_input(e);
+        }
+    }
     let timeout = match a.timeout {
         Some(t) if !(t > 0.0 && t.is_finite()) => return bad_input("--timeout must be a positive number of seconds"),
         Some(t) => Some(Duration::from_secs_f64(t)),
         None => None,
     };
-    let image = match read_file("kernel", &a.kernel) {
+    let image = match read_file("kernel", &a.kernel, KERNEL_MAX) {
         Ok(b) => b,
         Err(e) => return bad_input(e),
     };
     let name = a.kernel.display().to_string();
+    if image.is_empty() {
+        return bad_input(format!("kernel {name} is empty"));
+    }
     let linux = !loader::is_elf(&image);
     if !linux && (a.initrd.is_some() || a.dtb.is_some() || a.append.is_some()) {
         // As QEMU: an ELF kernel is loaded as is, without the Linux boot protocol.
@@ -279,7 +412,7 @@ fn run(a: RunArgs) -> ExitCode {
         ));
     }
     let initrd = match &a.initrd {
-        Some(p) => match read_file("initrd", p) {
+        Some(p) => match read_file("initrd", p, a.memory << 20) {
             Ok(b) if b.is_empty() => return bad_input(format!("initrd {} is empty", p.display())),
             Ok(b) => Some(b),
             Err(e) => return bad_input(e),
@@ -287,7 +420,7 @@ fn run(a: RunArgs) -> ExitCode {
         None => None,
     };
     let dtb = match &a.dtb {
-        Some(p) => match read_file("device tree", p) {
+        Some(p) => match read_file("device tree", p, DTB_MAX) {
             Ok(b) => match fdt::Fdt::parse(&b) {
                 Ok(_) => Some(b),
                 Err(e) => return bad_input(format!("--dtb {}: {e}", p.display())),
@@ -314,6 +447,16 @@ fn run(a: RunArgs) -> ExitCode {
         Ok(l) => l,
         Err(e) => return bad_input(e),
     };
+    tracing::debug!(
+        kernel = %name,
+        kind = if linux { "zImage" } else { "ELF" },
+        entry = format_args!("0x{:08x}{}", loaded.entry, if loaded.thumb { " (Thumb)" } else { "" }),
+        image = format_args!("0x{:08x}-0x{:08x}", loaded.low, loaded.high),
+        initrd = ?loaded.initrd.map(|(s, e)| format!("0x{s:08x}-0x{e:08x}")),
+        dtb = ?loaded.dtb.map(|(s, e)| format!("0x{s:08x}-0x{e:08x}")),
+        regs = ?loaded.regs,
+        "guest loaded"
+    );
     let trace: Option<Box<dyn std::io::Write>> = match &a.trace {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => Some(Box::new(std::io::BufWriter::new(f))),
@@ -360,9 +503,24 @@ fn run(a: RunArgs) -> ExitCode {
     if let Some(spec) = gdb {
         match vm.listen_gdb(&spec, a.gdb_wait) {
             Ok(addr) => eprintln!("hspt: gdb stub listening on {addr} (target remote {addr})"),
-            Err(e) => return bad_input(e),
+            Err(e) => {
+                // The guest never ran: leave no empty trace file behind.
+                if let Some(p) = &a.trace {
+                    let _ = std::fs::remove_file(p);
+                }
+                return bad_input(e);
+            }
         }
     }
+    tracing::debug!(
+        ram_mib = a.memory,
+        tier = ?a.tier,
+        mmu = ?a.mmu,
+        spt = ?a.spt,
+        prefill = a.prefill,
+        timeout = ?a.timeout,
+        "starting the guest"
+    );
     let stop = vm.run();
     if let (Some(p), true) = (&a.cache, a.cache_write) {
         let new = vm.take_compiled();
@@ -381,6 +539,13 @@ fn run(a: RunArgs) -> ExitCode {
             eprintln!("hspt: warning: cannot write the profile {}: {e}", p.display());
         }
     }
+    tracing::debug!(
+        stop = %stop.describe(),
+        status = stop.exit_code(),
+        guest_insns = vm.stats.guest_insns,
+        wall_s = vm.stats.wall_s,
+        "the guest stopped"
+    );
     vm.stats.stop = stop.describe();
     vm.stats.mips = if vm.stats.wall_s > 0.0 { vm.stats.guest_insns as f64 / vm.stats.wall_s / 1e6 } else { 0.0 };
     if let Some(dest) = &a.stats {

@@ -48,6 +48,35 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> String {
     p.to_string_lossy().into_owned()
 }
 
+/// `elf` with the segment's p_memsz set to `memsz` (the rest is .bss).
+fn elf_memsz(pa: u32, code: &[u32], memsz: u32) -> Vec<u8> {
+    let mut v = elf(pa, 40, code);
+    v[52 + 20..52 + 24].copy_from_slice(&memsz.to_le_bytes());
+    v
+}
+
+/// Runs hspt, killing it (and failing) if it is still running after `secs`.
+fn hspt_within(args: &[&str], secs: u64) -> Output {
+    use std::process::Stdio;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hspt"))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn hspt");
+    let t = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() {
+        if t.elapsed().as_secs() >= secs {
+            child.kill().ok();
+            let o = child.wait_with_output().unwrap();
+            panic!("hspt {args:?} still running after {secs} s; stderr: {}", String::from_utf8_lossy(&o.stderr));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
 /// Asserts a clean failure: the given status, one line on stderr containing `needle`, nothing on stdout.
 fn expect_error(o: &Output, status: i32, needle: &str) {
     let err = String::from_utf8_lossy(&o.stderr);
@@ -68,8 +97,16 @@ fn malformed_and_foreign_images_are_refused() {
     expect_error(&hspt(&["run", "--kernel", &trunc]), 2, "truncated");
     let trunc2 = write(&d, "trunc2.elf", &good[..86]);
     expect_error(&hspt(&["run", "--kernel", &trunc2]), 2, "truncated");
-    let outside = write(&d, "outside.elf", &elf(0x0900_0000, 40, &add_loop));
+    let outside = write(&d, "outside.elf", &elf(0x0100_0000, 40, &add_loop));
     expect_error(&hspt(&["run", "--kernel", &outside]), 2, "outside RAM");
+    let mut be = good.clone();
+    be[5] = 2; // ELFDATA2MSB
+    let be = write(&d, "be.elf", &be);
+    expect_error(&hspt(&["run", "--kernel", &be]), 2, "big-endian ELF");
+    let mut elf64 = good.clone();
+    elf64[4] = 2; // ELFCLASS64
+    let elf64 = write(&d, "64.elf", &elf64);
+    expect_error(&hspt(&["run", "--kernel", &elf64]), 2, "not a 32-bit ELF");
     let noise: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
     let random = write(&d, "random.bin", &noise);
     expect_error(&hspt(&["run", "--kernel", &random]), 2, "not an ELF");
@@ -121,4 +158,147 @@ fn many_system_calls_are_not_an_exception_loop() {
     let o = hspt(&["run", "--timeout", "30", "--kernel", &g]);
     assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
     std::fs::remove_dir_all(&d).ok();
+}
+
+/// Segments over device registers or past the end of RAM, and images too big for
+/// any RAM, are refused before the guest starts, saying what would do.
+#[test]
+fn oversized_elf_files_and_segments_over_devices_are_refused() {
+    let d = tmpdir("oversized");
+    let code = [0xe280_0001, 0xeaff_fffd];
+    let uart = write(&d, "uart.elf", &elf(0x0900_0000, 40, &code));
+    expect_error(&hspt(&["run", "--kernel", &uart]), 2, "overlaps the PL011 UART registers at 0x09000000");
+    // Starts below the GIC and runs into it.
+    let gic = write(&d, "gic.elf", &elf_memsz(0x07ff_f000, &code, 0x2000));
+    expect_error(&hspt(&["run", "--kernel", &gic]), 2, "overlaps the GIC distributor");
+    // 200 MiB of .bss from the start of RAM: -m 128 is too small, -m 201 would do.
+    let big = write(&d, "big.elf", &elf_memsz(0x4000_0000, &code, 200 << 20));
+    let o = hspt(&["run", "--kernel", &big]);
+    expect_error(&o, 2, "-m 128 is too small");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("at least -m 200"), "{}", String::from_utf8_lossy(&o.stderr));
+    // 3 GiB: more than any RAM hspt offers; 3.5 GiB wraps past the 32-bit address space.
+    let huge = write(&d, "huge.elf", &elf_memsz(0x4000_0000, &code, 0xc000_0000));
+    expect_error(&hspt(&["run", "--kernel", &huge]), 2, "does not fit in the largest RAM");
+    let wrap = write(&d, "wrap.elf", &elf_memsz(0x4000_0000, &code, 0xe000_0000));
+    expect_error(&hspt(&["run", "--kernel", &wrap]), 2, "wraps past 4 GiB");
+    // A 3 GiB file (sparse: no disk used) is refused by its size, without reading it.
+    let sparse = d.join("sparse.elf");
+    let f = std::fs::File::create(&sparse).unwrap();
+    f.set_len(3 << 30).unwrap();
+    drop(f);
+    expect_error(&hspt(&["run", "--kernel", sparse.to_str().unwrap()]), 2, "too large (3072 MiB; at most 2048 MiB)");
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// Paths that cannot be read as a file: inside a non-directory, a device that never
+/// ends, a socket, a FIFO nobody writes to (it must not block), an unreadable file.
+/// A pipe with an image in it still works (`--kernel <(...)`).
+#[test]
+fn unreadable_and_special_paths_are_refused_without_blocking() {
+    let d = tmpdir("special");
+    let file = write(&d, "plain", b"x");
+    expect_error(&hspt_within(&["run", "--kernel", &format!("{file}/kernel")], 30), 2, "Not a directory");
+    expect_error(&hspt_within(&["run", "--kernel", "/dev/zero"], 30), 2, "is a device, not a file");
+    let sock = d.join("sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    expect_error(&hspt_within(&["run", "--kernel", sock.to_str().unwrap()], 30), 2, "is a socket, not a file");
+    let fifo = d.join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    expect_error(&hspt_within(&["run", "--kernel", fifo.to_str().unwrap()], 30), 2, "is empty");
+    let mut z = vec![0u8; 0x1000]; // a zImage header: magic, start 0, end 0x1000
+    z[0x24..0x28].copy_from_slice(&0x016f_2818u32.to_le_bytes());
+    z[0x2c..0x30].copy_from_slice(&0x1000u32.to_le_bytes());
+    let z = write(&d, "z", &z);
+    let dtb_dev = ["run", "--kernel", &z, "--dtb", "/dev/urandom"];
+    expect_error(&hspt_within(&dtb_dev, 30), 2, "is a device");
+    // Permissions: root reads a mode-000 file anyway, so hspt can only be refused when
+    // this test itself cannot read it.
+    let locked = write(&d, "locked.elf", &elf(0x4001_0000, 40, &[0xeaff_fffe]));
+    std::fs::set_permissions(&locked, std::os::unix::fs::PermissionsExt::from_mode(0o000)).unwrap();
+    if std::fs::read(&locked).is_err() {
+        expect_error(&hspt_within(&["run", "--kernel", &locked], 30), 2, "Permission denied");
+    }
+    // A FIFO with a writer: the image arrives through it and the guest runs.
+    let w = d.join("fifo2");
+    assert!(Command::new("mkfifo").arg(&w).status().unwrap().success());
+    let image = elf(0x4001_0000, 40, &[0xe300_0008, 0xe348_0400, 0xe140_0070]); // PSCI SYSTEM_OFF
+    let writer = {
+        let w = w.clone();
+        std::thread::spawn(move || {
+            let mut f = std::fs::OpenOptions::new().write(true).open(&w).unwrap();
+            std::thread::sleep(std::time::Duration::from_millis(200)); // a slow producer
+            std::io::Write::write_all(&mut f, &image).unwrap();
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(100)); // let the writer reach its open()
+    let o = loop {
+        let o = hspt_within(&["run", "--timeout", "30", "--kernel", w.to_str().unwrap()], 60);
+        if !String::from_utf8_lossy(&o.stderr).contains("is empty") {
+            break o; // (an empty read means hspt opened the FIFO before the writer did)
+        }
+    };
+    writer.join().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// -m beyond what the host can give: beyond its memory (the check reads /proc/meminfo
+/// and the cgroup limit; `HSPT_HOST_MEMORY_MIB` stands in for a small host), and
+/// beyond the address space the process may use (RLIMIT_AS): a one-line error each.
+#[test]
+fn memory_beyond_the_host_is_refused() {
+    let d = tmpdir("hostmem");
+    let ok = write(&d, "ok.elf", &elf(0x4001_0000, 40, &[0xeaff_fffe]));
+    let o = Command::new(env!("CARGO_BIN_EXE_hspt"))
+        .args(["run", "-m", "512", "--kernel", &ok])
+        .env("HSPT_HOST_MEMORY_MIB", "256")
+        .output()
+        .unwrap();
+    expect_error(&o, 2, "-m 512: more than this host's memory (256 MiB)");
+    // The address space: 1 GiB cannot hold 512 MiB of RAM and its 4 GiB shadow regions.
+    let o = Command::new("prlimit")
+        .arg(format!("--as={}", 1u64 << 30))
+        .arg(env!("CARGO_BIN_EXE_hspt"))
+        .args(["run", "-m", "512", "--kernel", &ok])
+        .output()
+        .expect("prlimit (util-linux)");
+    expect_error(&o, 1, "cannot create guest RAM of 512 MiB");
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// Output files: a bad --stats/--trace path fails before the guest runs; after a run
+/// that ends badly (here a timeout) the stats file is whole JSON and no temporary
+/// file is left behind.
+#[test]
+fn output_files_are_checked_first_and_written_whole() {
+    let d = tmpdir("outputs");
+    let spin = write(&d, "loop.elf", &elf(0x4001_0000, 40, &[0xe280_0001, 0xeaff_fffd]));
+    let dir = d.to_str().unwrap();
+    expect_error(&hspt(&["run", "--stats", "/nonexistent/dir/s.json", "--kernel", &spin]), 2, "no directory /nonexistent/dir");
+    expect_error(&hspt(&["run", "--stats", dir, "--kernel", &spin]), 2, "is a directory");
+    expect_error(&hspt(&["run", "--trace", "/nonexistent/dir/t.txt", "--kernel", &spin]), 2, "cannot create trace file");
+    // A bad --gdb address is found after the trace file was created: it is removed.
+    let t0 = d.join("t0.txt");
+    expect_error(&hspt(&["run", "--trace", t0.to_str().unwrap(), "--gdb", "tcp:no-such-host.invalid:x", "--kernel", &spin]), 2, "gdb");
+    assert!(!t0.exists(), "no trace file from a run that never started");
+    let out = tempfile_dir(&d, "out");
+    let stats = out.join("stats.json");
+    let trace = out.join("trace.txt");
+    let o = hspt(&["run", "--timeout", "1", "--stats", stats.to_str().unwrap(), "--trace", trace.to_str().unwrap(), "--kernel", &spin]);
+    expect_error(&o, 124, "timeout");
+    let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).unwrap()).expect("whole JSON");
+    assert!(json["stop"].as_str().unwrap().contains("timeout"), "{json}");
+    assert!(json["guest_insns"].as_u64().unwrap() > 0);
+    let t = std::fs::read_to_string(&trace).unwrap();
+    assert!(t.ends_with('\n') && t.lines().count() > 10, "the trace ends with a whole line");
+    let mut names: Vec<String> = std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    names.sort();
+    assert_eq!(names, ["stats.json", "trace.txt"], "no temporary files left");
+    std::fs::remove_dir_all(&d).ok();
+}
+
+fn tempfile_dir(d: &Path, name: &str) -> PathBuf {
+    let p = d.join(name);
+    std::fs::create_dir_all(&p).unwrap();
+    p
 }

@@ -158,3 +158,44 @@ fn a_guest_kernel_panic_stops_the_vm_with_its_own_status() {
     assert_eq!(err.trim_end().lines().count(), 1, "one line: {err}");
     assert!(t.elapsed().as_secs() < 500, "stopped at the panic, not at the timeout");
 }
+
+/// The command line's limit is exact: 1023 bytes boot (the kernel's COMMAND_LINE_SIZE
+/// is 1024 with its NUL), 1024 are refused; an initrd bigger than the RAM is refused
+/// by its size; a device given as the initrd is refused rather than read forever.
+#[test]
+fn append_and_initrd_limits() {
+    let d = tmpdir("limits");
+    let k = write(&d, "ok.zImage", &zimage(0x1000));
+    let o = hspt(&["run", "--timeout", "30", "--kernel", &k, "--append", &"a".repeat(1023)]);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(String::from_utf8_lossy(&o.stdout), "OK\n");
+    expect_error(&hspt(&["run", "--kernel", &k, "--append", &"a".repeat(1024)]), 2, &["--append too long", "1024 bytes"]);
+    let big = d.join("big.cpio");
+    std::fs::File::create(&big).unwrap().set_len(65 << 20).unwrap();
+    expect_error(&hspt(&["run", "-m", "64", "--kernel", &k, "--initrd", big.to_str().unwrap()]), 2, &["initrd", "too large (65 MiB; at most 64 MiB)"]);
+    expect_error(&hspt(&["run", "--kernel", &k, "--initrd", "/dev/zero"]), 2, &["initrd /dev/zero: is a device"]);
+    std::fs::remove_dir_all(&d).ok();
+}
+
+/// A zImage whose compressed payload is corrupt (64 KiB flipped in the middle of
+/// Debian's kernel; the header is intact, so only the decompressor can tell): the
+/// decompressor gives up and spins, which hspt reports as a halted guest (status 125)
+/// as soon as it sees it, not at --timeout. A zImage cut short of its header's size
+/// is refused before it runs (`corrupt_and_foreign_kernels_are_refused`).
+#[test]
+fn a_corrupt_zimage_payload_halts_the_guest() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-images/debian/out");
+    let kernel = dir.join("vmlinuz");
+    assert!(kernel.exists(), "run scripts/setup.sh (it fetches the Debian guest)");
+    let mut k = std::fs::read(&kernel).unwrap();
+    let mid = k.len() / 2 & !0xfff;
+    for b in &mut k[mid..mid + 0x1_0000] {
+        *b ^= 0x5a;
+    }
+    let d = tmpdir("payload");
+    let bad = write(&d, "corrupt-vmlinuz", &k);
+    // (Status 125, not 124: it stopped when it halted, not at the timeout.)
+    let o = hspt(&["run", "--timeout", "300", "--append", "console=ttyAMA0", "--kernel", &bad]);
+    expect_error(&o, 125, &["guest halted", "spinning"]);
+    std::fs::remove_dir_all(&d).ok();
+}

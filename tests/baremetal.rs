@@ -22,7 +22,7 @@ fn have_qemu() -> bool {
 
 fn run_hspt(elf: &Path, extra: &[&str]) -> (i32, String, String) {
     let o = Command::new(env!("CARGO_BIN_EXE_hspt"))
-        .args(["run", "--timeout", "120"])
+        .args(["run", "--timeout", "300"])
         .args(extra)
         .arg("--kernel")
         .arg(elf)
@@ -66,6 +66,13 @@ fn bare_metal_guests_pass_and_match_qemu() {
             if k == 0 || !bench {
                 jobs.push((g.clone(), *c));
             }
+        }
+        // The multi-address-space guest (processes, context switches, ASID rollover, TLB maintenance) also
+        // with the extremes of group: one region for everything (recycled on every switch) and more regions
+        // than it has address spaces.
+        if g.file_name().unwrap().to_string_lossy().starts_with("mas-") {
+            const EXTREMES: [&[&str]; 2] = [&["--spt", "group=1"], &["--spt", "group=16"]];
+            jobs.extend(EXTREMES.iter().map(|c| (g.clone(), *c)));
         }
     }
     let qemu_out = std::sync::Mutex::new(std::collections::HashMap::<PathBuf, String>::new());

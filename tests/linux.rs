@@ -88,10 +88,11 @@ fn quick_workload_in_every_memory_configuration() {
     let theirs = workload_output(&String::from_utf8_lossy(&q.stdout));
     assert!(theirs.contains("HSPT-WORKLOAD-END quick.sh status=0"), "QEMU reference run failed:\n{theirs}");
     // And the JIT tier (issue 5): interpreter first, hot blocks compiled in the background.
-    let configs: [&[&str]; 6] = [
+    let configs: [&[&str]; 7] = [
         &["--spt", "private"],
         &["--spt", "shared"],
         &["--spt", "group=3"],
+        &["--spt", "group=1"],
         &["--mmu", "soft"],
         &["--prefill", "0"],
         &["--tier", "auto", "--jit-threshold", "50"],

@@ -9,8 +9,9 @@
 #
 # The image holds busybox-static as /bin/busybox with its applet links, the programs listed below with their
 # shared libraries and the dynamic loader (/lib/ld-linux-armhf.so.3), every script in workloads/ under
-# /workloads, mount points /dev /proc /sys /tmp, and init (this folder's init, as /init). Reproducible: the
-# same inputs give the same bytes.
+# /workloads, mount points /dev /proc /sys /tmp, init (this folder's init, as /init), and /usr/bin/memrand
+# (memrand.c, built here with arm-linux-gnueabihf-gcc -O2 -static; left out with a warning when that compiler
+# is missing). Reproducible: the same inputs give the same bytes.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -52,6 +53,15 @@ rm -f "$TREE.files"
 for l in "${LINKS[@]}"; do
     [ -e "$TREE/$(dirname "${l%%:*}")/${l#*:}" ] && ln -sfn "${l#*:}" "$TREE/${l%%:*}"
 done
+
+# our own programs, built from source for the guest (statically: no libraries to collect)
+CROSS_CC=${HSPT_CROSS_CC:-arm-linux-gnueabihf-gcc}
+if command -v "$CROSS_CC" >/dev/null; then
+    "$CROSS_CC" -O2 -static -Wall -o "$TREE/usr/bin/memrand" "$HERE/memrand.c" ||
+        die "$CROSS_CC could not build memrand.c"
+else
+    echo "build-initramfs.sh: WARNING: $CROSS_CC not found (scripts/setup.sh installs it): no /usr/bin/memrand" >&2
+fi
 
 # busybox applet links (real programs win over applets of the same name)
 if command -v qemu-arm >/dev/null && applets=$(qemu-arm "$ROOTFS/bin/busybox" --list-full 2>/dev/null) &&

@@ -197,7 +197,7 @@ fi
 
 # ------------------------------------------------------------------ initramfs images
 STAMP=$( { cat "$OUT/manifest.txt" "$HERE/build-initramfs.sh" "$HERE/imgtool.py" "$HERE/init" \
-               "$HERE/busybox-applets.txt" "$HERE"/workloads/*.sh; command -v qemu-arm || true; } | sha256sum)
+               "$HERE/busybox-applets.txt" "$HERE/memrand.c" "$HERE"/workloads/*.sh; command -v qemu-arm || true; } | sha256sum)
 if [ "$FORCE" = 1 ] || [ ! -f "$OUT/.images-stamp" ] || [ "$(cat "$OUT/.images-stamp")" != "$STAMP" ] ||
    [ ! -f "$OUT/initramfs.cpio.gz" ] || [ ! -f "$OUT/initramfs-smoke.cpio.gz" ]; then
     say "building initramfs images"

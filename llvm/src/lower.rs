@@ -20,7 +20,7 @@ use inkwell::values::{FunctionValue, IntValue, PointerValue};
 use inkwell::{AddressSpace, IntPredicate};
 
 use hspt_runtime::cpu::{CpuState, Exception, ExitReason};
-use hspt_runtime::exec::backend::{pending_byte, ChainCtx, ChainEntry, CHAIN_BITS, EXIT_RETRY};
+use hspt_runtime::exec::backend::{pending_byte, ChainCtx, ChainEntry, EXIT_RETRY};
 use hspt_runtime::ir::{BinOp, Block, Flag, Helper, MemSize, Op, PcWrite, RaiseKind, ShiftKind, Tmp, UnOp};
 
 type R<T> = Result<T, BuilderError>;
@@ -44,10 +44,17 @@ pub struct Lower<'a, 'ctx> {
     ptr: PointerType<'ctx>,
     cpu: PointerValue<'ctx>,
     ctx_ptr: PointerValue<'ctx>,
+    /// The block's exit slots (third argument).
+    slots_ptr: PointerValue<'ctx>,
+    /// Static exits lowered so far (the next one's slot number, `backend::exit_slots`).
+    exit_no: u64,
     pc0: IntValue<'ctx>,
     mem_base: IntValue<'ctx>,
     tmps: Vec<Option<PointerValue<'ctx>>>,
     retry_bb: Option<BasicBlock<'ctx>>,
+    /// Start of the block's body, after the prologue: a branch back to the
+    /// block's own first instruction loops here instead of leaving the function.
+    loop_bb: Option<BasicBlock<'ctx>>,
     /// Thumb state while it is known at compile time (until a helper call).
     thumb_known: Option<bool>,
 }
@@ -66,7 +73,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     pub fn build_named(ctx: &'ctx Context, module: &'a Module<'ctx>, block: &'a Block, name: &str) -> R<FunctionValue<'ctx>> {
         let i32t = ctx.i32_type();
         let ptr = ctx.ptr_type(AddressSpace::default());
-        let fty = i32t.fn_type(&[ptr.into(), ptr.into()], false);
+        let fty = i32t.fn_type(&[ptr.into(), ptr.into(), ptr.into()], false);
         let func = module.add_function(name, fty, None);
         // Hidden: references to itself are PC-relative (no GOT), the code stays position independent.
         func.as_global_value().set_visibility(inkwell::GlobalVisibility::Hidden);
@@ -77,6 +84,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         b.position_at_end(entry);
         let cpu = func.get_nth_param(0).expect("cpu parameter").into_pointer_value();
         let ctx_ptr = func.get_nth_param(1).expect("chain context parameter").into_pointer_value();
+        let slots_ptr = func.get_nth_param(2).expect("exit slots parameter").into_pointer_value();
         let mut l = Lower {
             ctx,
             module,
@@ -91,10 +99,13 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             ptr,
             cpu,
             ctx_ptr,
+            slots_ptr,
+            exit_no: 0,
             pc0: i32t.const_zero(),
             mem_base: ctx.i64_type().const_zero(),
             tmps: vec![None; block.ntmp as usize],
             retry_bb: None,
+            loop_bb: None,
             thumb_known: Some(block.thumb),
         };
         // Allocas for every temporary written, in the entry block.
@@ -111,6 +122,10 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         let me = l.b.build_ptr_to_int(func.as_global_value().as_pointer_value(), l.i64, "")?;
         l.store_ctx(offset_of!(ChainCtx, cur_code) as u64, me)?;
         l.store_ctx(offset_of!(ChainCtx, cur_pc0) as u64, l.pc0)?;
+        let body = l.new_bb("body");
+        l.b.build_unconditional_branch(body)?;
+        l.b.position_at_end(body);
+        l.loop_bb = Some(body);
         l.body()?;
         Ok(func)
     }
@@ -649,67 +664,102 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     fn exit(&self, reason: ExitReason) -> R<()> {
         self.add_insns(self.block.insns.len() as u64)?;
         if reason == ExitReason::Branch {
-            self.chain()?;
+            self.chain(None)?;
         }
         self.ret(reason as u32)
     }
 
-    /// Jumps to the next block if the chain table has it (backend.rs "chaining");
-    /// falls through (to a return to the dispatcher) otherwise.
-    fn chain(&self) -> R<()> {
+    /// A branch to the block's own start: loops inside the function while the
+    /// chain budget lasts (the dispatcher sees interrupts when it runs out).
+    fn exit_to_self(&self) -> R<()> {
         let bd = &self.b;
+        self.add_insns(self.block.insns.len() as u64)?;
         let budget_off = offset_of!(ChainCtx, budget) as u64;
         let budget = self.load_ctx(self.i64, budget_off)?;
         let ok = self.icmp(IntPredicate::SGT, budget, self.c64(0))?;
-        let look = self.new_bb("chain_look");
+        let again = self.new_bb("loop");
+        let leave = self.new_bb("loop_exit");
+        bd.build_conditional_branch(ok, again, leave)?;
+        bd.position_at_end(again);
+        self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
+        bd.build_unconditional_branch(self.loop_bb.expect("loop header built before the body"))?;
+        bd.position_at_end(leave);
+        self.ret(ExitReason::Branch as u32)
+    }
+
+    /// Jumps to the next block if it is compiled (backend.rs "chaining"): for a
+    /// static exit (`slot`) through the exit's own slot, inline; else (or on a
+    /// miss) through `ChainCtx::lookup` out of line, which fills the slot.
+    /// Falls through (to a return to the dispatcher) when there is nowhere to go.
+    fn chain(&self, slot: Option<u64>) -> R<()> {
+        let bd = &self.b;
+        let size = std::mem::size_of::<ChainEntry>() as u64;
+        let budget_off = offset_of!(ChainCtx, budget) as u64;
+        let field = |at: u64, off: usize| -> R<PointerValue<'ctx>> {
+            // SAFETY (LLVM IR semantics): inside the block's slot array.
+            unsafe { bd.build_in_bounds_gep(self.i8, self.slots_ptr, &[self.c64(at + off as u64)], "") }
+        };
+        let slot_ptr = match slot {
+            Some(k) => {
+                let at = k * size;
+                let pc = self.load(self.i32, r_off(15))?;
+                let t = match self.thumb_known {
+                    Some(th) => self.c64((th as u64) << 32),
+                    None => {
+                        let t = bd.build_int_z_extend(self.load(self.i8, offset_of!(CpuState, t) as u64)?, self.i64, "")?;
+                        bd.build_left_shift(bd.build_and(t, self.c64(1), "")?, self.c64(32), "")?
+                    }
+                };
+                let it = bd.build_int_z_extend(self.load(self.i8, offset_of!(CpuState, it) as u64)?, self.i64, "")?;
+                let it = bd.build_left_shift(it, self.c64(33), "")?;
+                let gen = self.load_ctx(self.i64, offset_of!(ChainCtx, key_gen) as u64)?;
+                let key = bd.build_or(bd.build_int_z_extend(pc, self.i64, "")?, t, "")?;
+                let key = bd.build_or(bd.build_or(key, it, "")?, gen, "")?;
+                let sk = bd.build_load(self.i64, field(at, offset_of!(ChainEntry, key))?, "")?.into_int_value();
+                let sb = bd.build_load(self.i64, field(at, offset_of!(ChainEntry, base))?, "")?.into_int_value();
+                let budget = self.load_ctx(self.i64, budget_off)?;
+                let hit = bd.build_and(self.icmp(IntPredicate::EQ, sk, key)?, self.icmp(IntPredicate::EQ, sb, self.mem_base)?, "")?;
+                let hit = bd.build_and(hit, self.icmp(IntPredicate::SGT, budget, self.c64(0))?, "")?;
+                let fast = self.new_bb("slot_hit");
+                let slow = self.new_bb("slot_miss");
+                bd.build_conditional_branch(hit, fast, slow)?;
+                bd.position_at_end(fast);
+                self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
+                let code = bd.build_load(self.i64, field(at, offset_of!(ChainEntry, code))?, "")?.into_int_value();
+                let next = bd.build_load(self.i64, field(at, offset_of!(ChainEntry, slots))?, "")?.into_int_value();
+                self.tail_call(code, next)?;
+                bd.position_at_end(slow);
+                field(at, 0)?
+            }
+            None => self.ptr.const_null(),
+        };
+        // Out of line: the chain table.
+        let lookup = bd.build_int_to_ptr(self.load_ctx(self.i64, offset_of!(ChainCtx, lookup) as u64)?, self.ptr, "")?;
+        let pair = self.ctx.struct_type(&[self.i64.into(), self.i64.into()], false);
+        let fty = pair.fn_type(&[self.ptr.into(), self.ptr.into(), self.ptr.into()], false);
+        let r = bd.build_indirect_call(fty, lookup, &[self.cpu.into(), self.ctx_ptr.into(), slot_ptr.into()], "")?;
+        let r = basic(r.try_as_basic_value()).into_struct_value();
+        let code = bd.build_extract_value(r, 0, "")?.into_int_value();
+        let next = bd.build_extract_value(r, 1, "")?.into_int_value();
         let jump = self.new_bb("chain_jump");
         let done = self.new_bb("chain_miss");
-        bd.build_conditional_branch(ok, look, done)?;
-        bd.position_at_end(look);
-        let pc = self.load(self.i32, r_off(15))?;
-        let t = self.load(self.i8, offset_of!(CpuState, t) as u64)?;
-        let it = self.load(self.i8, offset_of!(CpuState, it) as u64)?;
-        let pc64 = bd.build_int_z_extend(pc, self.i64, "")?;
-        let t64 = bd.build_int_z_extend(t, self.i64, "")?;
-        let t64 = bd.build_and(t64, self.c64(1), "")?;
-        let t64 = bd.build_left_shift(t64, self.c64(32), "")?;
-        let it64 = bd.build_int_z_extend(it, self.i64, "")?;
-        let it64 = bd.build_left_shift(it64, self.c64(33), "")?;
-        let gen = self.load_ctx(self.i64, offset_of!(ChainCtx, key_gen) as u64)?;
-        let key = bd.build_or(pc64, t64, "")?;
-        let key = bd.build_or(key, it64, "")?;
-        let key = bd.build_or(key, gen, "")?;
-        let a = bd.build_right_shift(pc, self.c32(1), false, "")?;
-        let b = bd.build_right_shift(pc, self.c32(CHAIN_BITS + 1), false, "")?;
-        let idx = bd.build_xor(a, b, "")?;
-        let idx = bd.build_and(idx, self.c32((1 << CHAIN_BITS) - 1), "")?;
-        let idx = bd.build_int_z_extend(idx, self.i64, "")?;
-        let byte = bd.build_int_mul(idx, self.c64(std::mem::size_of::<ChainEntry>() as u64), "")?;
-        let table = bd.build_load(self.ptr, self.ctx_field(offset_of!(ChainCtx, table) as u64)?, "")?.into_pointer_value();
-        let entry = |off: usize| -> R<PointerValue<'ctx>> {
-            let o = bd.build_int_add(byte, self.c64(off as u64), "")?;
-            // SAFETY (LLVM IR semantics): inside the table.
-            unsafe { bd.build_in_bounds_gep(self.i8, table, &[o], "") }
-        };
-        let k = bd.build_load(self.i64, entry(offset_of!(ChainEntry, key))?, "")?.into_int_value();
-        let base = bd.build_load(self.i64, entry(offset_of!(ChainEntry, base))?, "")?.into_int_value();
-        let k_ok = self.icmp(IntPredicate::EQ, k, key)?;
-        let b_ok = self.icmp(IntPredicate::EQ, base, self.mem_base)?;
-        let hit = bd.build_and(k_ok, b_ok, "")?;
-        bd.build_conditional_branch(hit, jump, done)?;
+        bd.build_conditional_branch(self.icmp(IntPredicate::NE, code, self.c64(0))?, jump, done)?;
         bd.position_at_end(jump);
-        let code = bd.build_load(self.i64, entry(offset_of!(ChainEntry, code))?, "")?.into_int_value();
+        self.tail_call(code, next)?;
+        bd.position_at_end(done);
+        Ok(())
+    }
+
+    /// Tail-calls `code(cpu, ctx, slots)` (the budget is already spent).
+    fn tail_call(&self, code: IntValue<'ctx>, slots: IntValue<'ctx>) -> R<()> {
+        let bd = &self.b;
         let code = bd.build_int_to_ptr(code, self.ptr, "")?;
-        self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
-        let hits_off = offset_of!(ChainCtx, hits) as u64;
-        let hits = self.load_ctx(self.i64, hits_off)?;
-        self.store_ctx(hits_off, bd.build_int_add(hits, self.c64(1), "")?)?;
-        let fty = self.i32.fn_type(&[self.ptr.into(), self.ptr.into()], false);
-        let call = bd.build_indirect_call(fty, code, &[self.cpu.into(), self.ctx_ptr.into()], "")?;
+        let slots = bd.build_int_to_ptr(slots, self.ptr, "")?;
+        let fty = self.i32.fn_type(&[self.ptr.into(), self.ptr.into(), self.ptr.into()], false);
+        let call = bd.build_indirect_call(fty, code, &[self.cpu.into(), self.ctx_ptr.into(), slots.into()], "")?;
         call.set_tail_call_kind(inkwell::values::LLVMTailCallKind::LLVMTailCallKindMustTail);
         let r = basic(call.try_as_basic_value()).into_int_value();
         bd.build_return(Some(&r))?;
-        bd.position_at_end(done);
         Ok(())
     }
 
@@ -979,9 +1029,26 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             Op::Raise { kind, insn } => self.raise(kind, insn)?,
             Op::Exit { reason } => self.exit(reason)?,
             Op::ExitTo { off, kind, reason } => {
+                let slot = self.exit_no;
+                if reason == ExitReason::Branch {
+                    self.exit_no += 1;
+                }
                 let v = bd.build_int_add(self.pc0, self.c32(off), "")?;
                 self.write_pc(v, kind)?;
-                self.exit(reason)?
+                let self_loop = off == 0
+                    && reason == ExitReason::Branch
+                    && matches!(kind, PcWrite::Branch)
+                    && self.block.it == 0
+                    && self.thumb_known == Some(self.block.thumb);
+                if self_loop {
+                    self.exit_to_self()?
+                } else if reason == ExitReason::Branch {
+                    self.add_insns(self.block.insns.len() as u64)?;
+                    self.chain(Some(slot))?;
+                    self.ret(reason as u32)?
+                } else {
+                    self.exit(reason)?
+                }
             }
         }
         Ok(())

@@ -6,7 +6,7 @@
 # clock is printed too (HSPT-BENCH-INFO).
 set -e
 . "$(dirname "$0")/bench-lib.sh"
-bench_begin
+bench_begin 7z
 sevenzip b 1 -mmt1 -md16 -mtime=1 >out.txt
 elapsed=$(bench_end 7z)
 grep -E '^(Tot|Avr):' out.txt

@@ -3,7 +3,7 @@
 set -e
 . "$(dirname "$0")/bench-lib.sh"
 bench_text 2048 >data.txt
-bench_begin
+bench_begin gzip
 gzip -6 -c data.txt >data.6.gz
 gzip -9 -c data.txt >data.9.gz
 gzip -d -c data.9.gz >back.txt

@@ -5,9 +5,12 @@
 # Debian's amd64 builds of the same programs (guest-images/debian/fetch-native.sh): HSPT_NATIVE_ROOT then
 # names the extracted amd64 tree, and the programs run with that tree's loader and libraries.
 #
-# bench_begin starts the clock; bench_end NAME prints the machine-readable result line
+# bench_begin NAME prints the marker line
+#   HSPT-BENCH-BEGIN NAME
+# and starts the clock; bench_end NAME prints the machine-readable result line
 #   HSPT-BENCH NAME SECONDS
-# with the time by the clock of the machine the script runs on (see bench_begin below).
+# with the time by the clock of the machine the script runs on (see bench_begin below). `hspt bench` also
+# reads the host CPU time of the emulator when each of the two lines arrives.
 
 R=${HSPT_NATIVE_ROOT:-}
 if [ -n "$R" ]; then
@@ -27,10 +30,10 @@ sevenzip() { $LDSO "$R/usr/bin/7zz" "$@"; }
 # the system time in microseconds from busybox adjtimex (a process costs about a millisecond there).
 if [ -n "$R" ]; then
     bench_clock() { adjtimex | awk '/tv_sec/ { s = $2 } /tv_usec/ { u = $2 } END { printf "%d.%06d\n", s, u }'; }
-    bench_begin() { BENCH_T0=$(bench_clock); }
+    bench_begin() { echo "HSPT-BENCH-BEGIN $1"; BENCH_T0=$(bench_clock); }
     bench_end() { t1=$(bench_clock); bench_print "$1" "$t1"; }
 else
-    bench_begin() { read -r BENCH_T0 _ </proc/uptime; }
+    bench_begin() { echo "HSPT-BENCH-BEGIN $1"; read -r BENCH_T0 _ </proc/uptime; }
     bench_end() { read -r t1 _ </proc/uptime; bench_print "$1" "$t1"; }
 fi
 bench_print() {

@@ -31,7 +31,7 @@ local sum = 0
 for _, v in pairs(m) do sum = sum + v end
 print("hash", sum)
 LUA
-bench_begin
+bench_begin lua
 lua prog.lua >out.txt
 bench_end lua
 cat out.txt

@@ -24,7 +24,7 @@ SELECT count(*), round(sum(price), 2) FROM item;
 SELECT count(DISTINCT substr(name, 6, 2)) FROM item;
 PRAGMA integrity_check;
 SQL
-bench_begin
+bench_begin sqlite
 sqlite3 bench.db <bench.sql >out.txt
 bench_end sqlite
 cat out.txt

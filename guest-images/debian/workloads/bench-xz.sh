@@ -3,7 +3,7 @@
 set -e
 . "$(dirname "$0")/bench-lib.sh"
 bench_text 384 >data.txt
-bench_begin
+bench_begin xz
 xz -6 -c data.txt >data.txt.xz
 xz -d -c data.txt.xz >back.txt
 bench_end xz

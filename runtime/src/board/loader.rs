@@ -90,6 +90,27 @@ pub fn load_elf(board: &mut Board, bytes: &[u8], name: &str) -> Result<Loaded, L
             err(format!("segment at 0x{pa:x} (0x{memsz:x} bytes) wraps past 4 GiB"))
         })?;
         let (pa32, end32) = (pa as u32, (end - 1) as u32);
+        if let Some((dev_base, dev)) = DEVICES.iter().find(|(b, _)| pa < *b as u64 + 0x1000 && end > *b as u64) {
+            return Err(err(format!(
+                "segment 0x{pa32:08x}-0x{end32:08x} overlaps the {dev} registers at 0x{dev_base:08x}, not RAM; is it linked for QEMU's virt board?"
+            )));
+        }
+        let ram_start = board.ram.start as u64;
+        if pa >= ram_start && pa < ram_start + board.ram.size as u64 && !board.ram.contains(pa32, memsz as u32) {
+            let mib = (end - ram_start).div_ceil(MIB);
+            return Err(err(if end - ram_start <= super::RAM_MAX {
+                format!(
+                    "-m {} is too small: segment 0x{pa32:08x}-0x{end32:08x} ends past the end of RAM; it needs at least -m {mib}",
+                    (board.ram.size as u64).div_ceil(MIB)
+                )
+            } else {
+                format!(
+                    "segment 0x{pa32:08x}-0x{end32:08x} ({} MiB) does not fit in the largest RAM hspt offers ({} MiB)",
+                    memsz.div_ceil(MIB),
+                    super::RAM_MAX / MIB
+                )
+            }));
+        }
         if !board.ram.contains(pa32, memsz as u32) {
             return Err(err(format!(
                 "segment 0x{pa32:08x}-0x{end32:08x} is outside RAM (0x{:08x}-0x{:08x}); is it linked for QEMU's virt board?",
@@ -104,6 +125,12 @@ pub fn load_elf(board: &mut Board, bytes: &[u8], name: &str) -> Result<Loaded, L
         if !board.write_phys(pa32 + filesz as u32, &zeros) {
             return Err(err(format!("cannot clear .bss at 0x{pa32:08x}")));
         }
+        tracing::debug!(
+            segment = format_args!("0x{pa32:08x}-0x{end32:08x}"),
+            file_bytes = filesz,
+            bss_bytes = memsz - filesz,
+            "ELF: loaded a PT_LOAD segment"
+        );
         low = low.min(pa32);
         high = high.max(end32);
         any = true;
@@ -115,6 +142,15 @@ pub fn load_elf(board: &mut Board, bytes: &[u8], name: &str) -> Result<Loaded, L
     // A bare ELF gets no boot protocol: QEMU enters it with r0-r2 = 0.
     Ok(Loaded { entry: e & !1, thumb: e & 1 != 0, low, high, regs: [0, 0, 0], initrd: None, dtb: None })
 }
+
+/// The board's device register windows (a page each is enough to name them).
+const DEVICES: [(u32, &str); 5] = [
+    (super::GIC_DIST_BASE, "GIC distributor"),
+    (super::GIC_CPU_BASE, "GIC CPU interface"),
+    (super::UART_BASE, "PL011 UART"),
+    (super::RTC_BASE, "PL031 RTC"),
+    (super::VIRTIO_BASE, "virtio-mmio"),
+];
 
 // zImage header (arch/arm/boot/compressed/head.S): a magic word, the image's link-time
 // start and end (end - start = the image's size), an endianness word, and a pointer to
@@ -214,6 +250,14 @@ fn parse_zimage(k: &[u8]) -> Result<ZImage, LoadError> {
             off += 4 * words;
         }
     }
+    tracing::debug!(
+        file_bytes = k.len(),
+        image_bytes = size,
+        klsz = ?klsz.map(|(inflated, bss, text_offset, malloc)| format!(
+            "decompressed 0x{inflated:x}, bss 0x{bss:x}, TEXT_OFFSET 0x{text_offset:x}, malloc 0x{malloc:x}"
+        )),
+        "zImage header"
+    );
     Ok(ZImage { len: k.len() as u64, klsz })
 }
 
@@ -258,7 +302,15 @@ fn layout(ram_size: u64, z: &ZImage, initrd_len: Option<u64>, dtb_len: u64) -> R
     }
     // QEMU's choice: clear of the decompressed kernel on big boards, yet low enough to
     // leave room for the initrd on small ones, and inside lowmem on huge ones.
+    let qemu_initrd = align(ram_start + (ram_size / 2).min(128 * MIB));
     let initrd = align((ram_start + (ram_size / 2).min(128 * MIB)).max(footprint_end));
+    if initrd != qemu_initrd && initrd_len.is_some() {
+        tracing::debug!(
+            qemu = format_args!("0x{qemu_initrd:08x}"),
+            moved_to = format_args!("0x{initrd:08x}"),
+            "the initrd moves up, clear of the decompressor's footprint"
+        );
+    }
     let initrd_end = initrd + initrd_len.unwrap_or(0);
     if initrd_end > ram_end {
         return Err(format!(

@@ -52,7 +52,13 @@ pub struct Pl011 {
     line: Vec<u8>,
     /// The first line that announced a guest kernel panic.
     pub panic_line: Option<String>,
+    /// Labels of `HSPT-SAMPLE label` lines the guest printed, not yet taken by the
+    /// VM (which then records its own memory use: `--stats` "samples").
+    pub sample_requests: Vec<String>,
 }
+
+/// A console line starting with this asks the VM to sample its memory use.
+pub const SAMPLE_MARKER: &[u8] = b"HSPT-SAMPLE";
 
 /// What Linux prints when it panics.
 const PANIC_MARKER: &[u8] = b"Kernel panic - not syncing";
@@ -74,6 +80,7 @@ impl Pl011 {
             tx_bytes: 0,
             line: Vec::new(),
             panic_line: None,
+            sample_requests: Vec::new(),
         }
     }
 
@@ -144,6 +151,10 @@ impl Device for Pl011 {
                     if self.panic_line.is_none() && self.line.windows(PANIC_MARKER.len()).any(|w| w == PANIC_MARKER) {
                         self.panic_line = Some(String::from_utf8_lossy(&self.line).trim().to_string());
                     }
+                    if self.line.starts_with(SAMPLE_MARKER) && self.sample_requests.len() < 10_000 {
+                        let label = String::from_utf8_lossy(&self.line[SAMPLE_MARKER.len()..]).trim().to_string();
+                        self.sample_requests.push(label);
+                    }
                     self.line.clear();
                 } else if self.line.len() < 512 {
                     self.line.push(b);
@@ -208,5 +219,10 @@ mod tests {
             u.write(DR, 4, *b as u32);
         }
         assert!(u.panic_line.as_deref().unwrap().contains("Unable to mount root fs"));
+        // Sample requests: whole lines starting with the marker, in order.
+        for b in b"HSPT-SAMPLE soak 1\nsay HSPT-SAMPLE no\nHSPT-SAMPLE  two \n" {
+            u.write(DR, 4, *b as u32);
+        }
+        assert_eq!(u.sample_requests, ["soak 1", "two"]);
     }
 }

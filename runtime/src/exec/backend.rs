@@ -71,12 +71,14 @@ pub fn pending_byte(p: Option<Exception>) -> u8 {
 
 // ----- chaining (blocks jumping straight to the next compiled block) -----
 //
-// A compiled block is entered as `fn(*mut CpuState, *mut ChainCtx) -> u32`. At
+// A compiled block is entered as `fn(*mut CpuState, *mut ChainCtx, *mut ExitSlot) -> u32`
+// (the third argument: its own exit slots, `exit_slots` of them). At
 // entry it stores its own entry address and its PC in `cur_code`/`cur_pc0` (so
 // that an EXIT_RETRY can be traced to the block that made it). When it leaves
 // with `ExitReason::Branch` and `budget > 0`, it looks the next (PC, T, ITSTATE,
-// memory view) up in `table` and, on a hit, decrements `budget` and tail-calls
-// the entry found, instead of returning. The dispatcher fills the table with
+// memory view) up — first in the exit's own slot for a branch to a fixed PC,
+// then in `table` — and, on a hit, decrements `budget` and tail-calls the entry
+// found, instead of returning. The dispatcher fills the table with
 // every compiled block it enters and invalidates it (`key_gen`) whenever the
 // guest's code or mappings may have changed (instruction-cache and TLB
 // maintenance, translation-regime changes, recycled views, a cleared block
@@ -94,7 +96,22 @@ pub struct ChainEntry {
     pub base: u64,
     /// Entry address.
     pub code: u64,
-    pub _pad: u64,
+    /// The block's exit slots (its third argument).
+    pub slots: u64,
+}
+
+/// A per-exit slot: where a block's static exit (a branch to a fixed PC) went
+/// last time. The same layout as a `ChainEntry`: the block compares `key` and
+/// `base` and tail-calls `code(cpu, ctx, slots)`; on a miss it looks in the
+/// chain table and, on a hit there, fills the slot. Slots of older generations
+/// never match (the generation is part of the key), so invalidation is the
+/// same as for the table.
+pub type ExitSlot = ChainEntry;
+
+/// Exit slots block `b` uses: one per `Op::ExitTo` with `ExitReason::Branch`,
+/// numbered in op order (the backend uses the same numbering).
+pub fn exit_slots(b: &Block) -> usize {
+    b.ops.iter().filter(|op| matches!(op, crate::ir::Op::ExitTo { reason: crate::cpu::ExitReason::Branch, .. })).count()
 }
 
 #[repr(C)]
@@ -102,7 +119,7 @@ pub struct ChainEntry {
 pub struct ChainCtx {
     /// Chained jumps left before control returns to the dispatcher.
     pub budget: i64,
-    /// Chained jumps made (statistics).
+    /// Chained jumps made (statistics; the dispatcher adds up the budget spent).
     pub hits: u64,
     /// The current generation, shifted into place (`chain_key`).
     pub key_gen: u64,
@@ -111,6 +128,19 @@ pub struct ChainCtx {
     pub cur_code: u64,
     pub cur_pc0: u32,
     pub _pad: u32,
+    /// Address of `jit_entry::chain_lookup`, which compiled code calls when an
+    /// exit's slot misses (or for an indirect branch): it returns the next
+    /// block's entry and slots, or a null entry (then the block returns to the
+    /// dispatcher), and spends the budget on a hit.
+    pub lookup: u64,
+}
+
+/// What `chain_lookup` returns (in RAX:RDX).
+#[repr(C)]
+#[derive(Clone, Copy, Debug)]
+pub struct ChainTarget {
+    pub code: u64,
+    pub slots: u64,
 }
 
 /// The key of a block in the chain table: its PC, T and ITSTATE, and the generation.

@@ -9,7 +9,7 @@
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
-use super::backend::{chain_index, chain_key, Backend, ChainCtx, ChainEntry, CompiledCode, CHAIN_BITS, CHAIN_GEN_SHIFT, EXIT_RETRY};
+use super::backend::{chain_index, chain_key, exit_slots, Backend, ChainCtx, ChainEntry, CompiledCode, ExitSlot, CHAIN_BITS, CHAIN_GEN_SHIFT, EXIT_RETRY};
 use super::cache::{BlockCache, BlockId};
 use super::jit_entry::{self, CodeArena};
 use crate::arm;
@@ -23,6 +23,10 @@ const ARENA_BYTES: usize = 1 << 30;
 /// Stack of the compile thread: LLVM recurses deeply on large functions (the
 /// default 2 MiB of a spawned thread is not enough and overflows silently).
 const WORKER_STACK: usize = 64 << 20;
+/// Self-modifying code (see `Jit::eager`): after this many changes of the code
+/// at one address, threshold 0 waits for this many runs of each new version.
+const VOLATILE_AFTER: u32 = 8;
+const VOLATILE_THRESHOLD: u32 = 16;
 /// Most blocks compiled together in one backend call (background compilation).
 const BATCH: usize = 32;
 /// Chained block executions between two visits of the dispatcher (interrupts, timer, console).
@@ -54,6 +58,53 @@ struct Slot {
     count: u32,
     state: State,
     entry: usize,
+    /// The code's chunk in the arena (start offset, length).
+    chunk: (usize, usize),
+    /// Its exit slots (in `ExitPool`).
+    exits: usize,
+}
+
+/// Memory for the blocks' exit slots: chunks that never move (compiled code
+/// holds pointers into them), handed out upwards and reset with the block cache.
+struct ExitPool {
+    chunks: Vec<Box<[ExitSlot]>>,
+    chunk: usize,
+    used: usize,
+}
+
+const EXIT_CHUNK: usize = 4096;
+
+impl ExitPool {
+    fn alloc(&mut self, n: usize) -> usize {
+        let n = n.clamp(1, EXIT_CHUNK);
+        if self.chunks.is_empty() || self.used + n > EXIT_CHUNK {
+            if !self.chunks.is_empty() {
+                self.chunk += 1;
+            }
+            self.used = 0;
+            if self.chunk == self.chunks.len() {
+                self.chunks.push(vec![ExitSlot::default(); EXIT_CHUNK].into_boxed_slice());
+            }
+        }
+        let c = &mut self.chunks[self.chunk];
+        let s = &mut c[self.used..self.used + n];
+        s.fill(ExitSlot::default());
+        self.used += n;
+        s.as_mut_ptr() as usize
+    }
+
+    /// Starts again from the first chunk (no compiled code may run any more).
+    fn reset(&mut self) {
+        self.chunk = 0;
+        self.used = 0;
+    }
+
+    /// Clears every slot (the chain generation wrapped: old keys could match again).
+    fn clear_all(&mut self) {
+        for c in &mut self.chunks {
+            c.fill(ExitSlot::default());
+        }
+    }
 }
 
 struct Job {
@@ -103,6 +154,8 @@ pub struct JitStats {
     pub retries: u64,
     /// Chained jumps between compiled blocks (without the dispatcher).
     pub chain_hits: u64,
+    /// Compiled blocks whose code was freed (their guest code changed).
+    pub freed: u64,
 }
 
 pub(crate) struct Jit {
@@ -116,12 +169,17 @@ pub(crate) struct Jit {
     in_flight: usize,
     /// CPU seconds the compile thread has used (f64 bits).
     worker_cpu: Arc<std::sync::atomic::AtomicU64>,
+    /// Set by the compile thread when results wait in the channel.
+    ready: Arc<std::sync::atomic::AtomicBool>,
     /// Blocks that got hot and wait to be sent to the compile thread.
     candidates: Vec<BlockId>,
     arena_full: bool,
     /// Chaining: the context compiled code sees, its table, entry address -> block.
     ctx: Box<ChainCtx>,
     table: Box<[ChainEntry]>,
+    exits: ExitPool,
+    /// Times the code at a physical address was found changed (see `eager`).
+    rewritten: std::collections::HashMap<u32, u32>,
     gen: u64,
     by_entry: std::collections::HashMap<u64, BlockId>,
     /// What the chain table was valid for: block cache generation, recycled views.
@@ -147,6 +205,7 @@ impl Jit {
             worker: None,
             in_flight: 0,
             worker_cpu: Arc::new(std::sync::atomic::AtomicU64::new(0)),
+            ready: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             candidates: Vec::new(),
             arena_full: false,
             ctx: Box::new(ChainCtx {
@@ -157,8 +216,11 @@ impl Jit {
                 cur_code: 0,
                 cur_pc0: 0,
                 _pad: 0,
+                lookup: jit_entry::chain_lookup as *const () as usize as u64,
             }),
             table: vec![ChainEntry::default(); 1 << CHAIN_BITS].into_boxed_slice(),
+            exits: ExitPool { chunks: Vec::new(), chunk: 0, used: 0 },
+            rewritten: std::collections::HashMap::new(),
             gen: 1,
             by_entry: std::collections::HashMap::new(),
             token: (0, 0),
@@ -180,6 +242,7 @@ impl Jit {
         self.gen += 1;
         if self.gen >= 1 << (64 - CHAIN_GEN_SHIFT) {
             self.table.fill(ChainEntry::default());
+            self.exits.clear_all();
             self.gen = 1;
         }
         self.ctx.key_gen = self.gen << CHAIN_GEN_SHIFT;
@@ -193,6 +256,7 @@ impl Jit {
             let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
             let stop2 = stop.clone();
             let cpu2 = self.worker_cpu.clone();
+            let ready2 = self.ready.clone();
             let spawned = std::thread::Builder::new().name("hspt-jit".into()).stack_size(WORKER_STACK).spawn(move || {
                 while let Ok(mut jobs) = jrx.recv() {
                     if stop2.load(std::sync::atomic::Ordering::Relaxed) {
@@ -208,12 +272,13 @@ impl Jit {
                             return;
                         }
                     }
+                    ready2.store(true, std::sync::atomic::Ordering::Release);
                 }
             });
             let thread = spawned.ok();
             if thread.is_none() {
                 // No thread: nothing is compiled from now on.
-                eprintln!("hspt: cannot start the JIT compile thread; hot code stays interpreted");
+                tracing::warn!("cannot start the JIT compile thread; hot code stays interpreted");
             }
             self.worker = Some(Worker { jobs: thread.as_ref().map(|_| jtx), done: drx, stop, thread });
         }
@@ -226,9 +291,11 @@ impl Jit {
         let slot = &mut self.slots[id as usize];
         match result {
             Ok(code) => match self.arena.install(&code) {
-                Some(entry) => {
+                Some((entry, start, len)) => {
                     slot.state = State::Compiled;
                     slot.entry = entry;
+                    slot.chunk = (start, len);
+                    slot.exits = self.exits.alloc(exit_slots(block));
                     self.by_entry.insert(entry as u64, id);
                     if let Some(tc) = self.tc.as_deref_mut() {
                         tc.compiled(id, block.len, &code);
@@ -240,7 +307,7 @@ impl Jit {
                     slot.state = State::Failed;
                     if !self.arena_full {
                         self.arena_full = true;
-                        eprintln!("hspt: the JIT code area is full; new code stays interpreted");
+                        tracing::warn!("the JIT code area is full; new code stays interpreted");
                     }
                 }
             },
@@ -248,22 +315,62 @@ impl Jit {
                 slot.state = State::Failed;
                 self.stats.failed += 1;
                 if self.log {
-                    eprintln!("hspt: JIT: block 0x{:08x} not compiled: {why}", block.pc);
+                    tracing::warn!("JIT: block 0x{:08x} not compiled: {why}", block.pc);
+                } else {
+                    tracing::debug!("JIT: block 0x{:08x} not compiled: {why}", block.pc);
                 }
             }
         }
     }
 
     fn poll(&mut self, cache: &BlockCache) {
+        // One relaxed load per block while compiles are in flight; the channel only when something arrived.
+        if !self.ready.swap(false, std::sync::atomic::Ordering::Acquire) {
+            return;
+        }
         loop {
             let Some(w) = self.worker.as_ref() else { return };
             let Ok(d) = w.done.try_recv() else { return };
             self.in_flight -= 1;
-            if d.generation != self.generation || d.id as usize >= self.slots.len() {
+            if d.generation != self.generation || self.slots.get(d.id as usize).is_none_or(|s| s.state != State::Queued) {
                 continue;
             }
             self.install(d.id, d.result, d.secs, cache.block(d.id));
         }
+    }
+
+    /// With threshold 0: whether the block at physical address `pa` is compiled
+    /// before it runs. Not when the code there has changed again and again
+    /// (self-modifying code: every version would cost a compilation, about
+    /// a thousand times one interpretation) until this version got warm.
+    fn eager(&self, pa: u32, count: u32) -> bool {
+        match self.rewritten.get(&pa) {
+            Some(&n) if n >= VOLATILE_AFTER => count >= VOLATILE_THRESHOLD,
+            _ => true,
+        }
+    }
+
+    /// Block `id` (at physical address `pa`) went stale (its guest code changed):
+    /// frees its compiled code. Chain links to it are already gone (the
+    /// instruction-cache maintenance that made it stale started a new chain generation).
+    fn forget(&mut self, id: BlockId, pa: u32) {
+        let n = self.rewritten.entry(pa).or_insert(0);
+        *n = n.saturating_add(1);
+        let Some(slot) = self.slots.get_mut(id as usize) else { return };
+        if slot.state == State::Compiled {
+            self.by_entry.remove(&(slot.entry as u64));
+            if slot.chunk.1 > 0 {
+                // (Code from the translation cache has no chunk in the arena.)
+                self.arena.free(slot.chunk.0, slot.chunk.1);
+            }
+            self.stats.freed += 1;
+        }
+        if slot.state == State::Candidate {
+            self.candidates.retain(|&c| c != id);
+        }
+        // Never compiled again (the id is not looked up any more); a compile in
+        // flight for it is dropped on arrival.
+        slot.state = State::Failed;
     }
 
     /// Sends the hottest candidates (by executions so far) to the compile thread,
@@ -293,6 +400,9 @@ impl Jit {
             self.slots.clear();
             self.by_entry.clear();
             self.candidates.clear();
+            // No id names the old code any more, and none of it runs.
+            self.arena.reset();
+            self.exits.reset();
             if let Some(tc) = self.tc.as_deref_mut() {
                 tc.reset_ids();
             }
@@ -319,22 +429,23 @@ impl Jit {
         }
         if slot.state == State::Cold && slot.count == 0 {
             if let Some(entry) = self.tc.as_deref_mut().and_then(|tc| tc.first_seen(cache.block(id), cache.bytes(id), cpu.cp15.sctlr & 2 != 0, id)) {
-                // Code from the translation cache (tcache.rs), mapped executable.
-                self.slots[i] = Slot { count: 0, state: State::Compiled, entry };
+                // Code from the translation cache (tcache.rs), mapped executable; its exit slots are ours.
+                let exits = self.exits.alloc(exit_slots(cache.block(id)));
+                self.slots[i] = Slot { count: 0, state: State::Compiled, entry, chunk: (0, 0), exits };
                 self.by_entry.insert(entry as u64, id);
-                return self.run_compiled(cache, entry, cpu, board, temps, chain);
+                return self.run_compiled(cache, entry, exits, cpu, board, temps, chain);
             }
         }
         match slot.state {
-            State::Compiled => return self.run_compiled(cache, slot.entry, cpu, board, temps, chain),
-            State::Cold if slot.count >= self.threshold => {
+            State::Compiled => return self.run_compiled(cache, slot.entry, slot.exits, cpu, board, temps, chain),
+            State::Cold if slot.count >= self.threshold && (self.threshold > 0 || self.eager(cache.block(id).pc, slot.count)) => {
                 let block = cache.block(id);
                 if self.threshold == 0 {
                     let t = Instant::now();
                     let r = self.backend.compile(block);
                     self.install(id, r, t.elapsed().as_secs_f64(), block);
-                    if let Slot { state: State::Compiled, entry, .. } = self.slots[i] {
-                        return self.run_compiled(cache, entry, cpu, board, temps, chain);
+                    if let Slot { state: State::Compiled, entry, exits, .. } = self.slots[i] {
+                        return self.run_compiled(cache, entry, exits, cpu, board, temps, chain);
                     }
                 } else {
                     // Hot: a candidate; the hottest candidates go to the compile
@@ -353,23 +464,28 @@ impl Jit {
         run_block(cpu, board, cache.block(id), temps)
     }
 
-    fn run_compiled(&mut self, cache: &BlockCache, entry: usize, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps, chain: bool) -> ExitReason {
+    #[allow(clippy::too_many_arguments)]
+    fn run_compiled(&mut self, cache: &BlockCache, entry: usize, exits: usize, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps, chain: bool) -> ExitReason {
         self.stats.runs_compiled += 1;
         let pc0 = cpu.r[15];
         if chain {
             let e = &mut self.table[chain_index(pc0)];
-            *e = ChainEntry { key: chain_key(pc0, cpu.t, cpu.it, self.ctx.key_gen), base: cpu.mem_base, code: entry as u64, _pad: 0 };
+            *e = ChainEntry { key: chain_key(pc0, cpu.t, cpu.it, self.ctx.key_gen), base: cpu.mem_base, code: entry as u64, slots: exits as u64 };
             self.ctx.budget = CHAIN_BUDGET;
         } else {
             self.ctx.budget = 0;
         }
         self.ctx.table = self.table.as_mut_ptr();
-        let hits = self.ctx.hits;
+        let budget = self.ctx.budget;
         // SAFETY: `entry` was installed in our arena from code compiled for this
-        // block's IR, and so was every entry of the chain table; the VM activated
-        // its board's fault handler for this thread.
-        let code = unsafe { jit_entry::enter(cpu, &self.arena, entry, &mut self.ctx) };
-        self.chained = self.ctx.hits != hits;
+        // block's IR, `exits` are its exit slots (allocated for its IR), and so
+        // were every entry of the chain table and of filled exit slots; the VM
+        // activated its board's fault handler for this thread.
+        let code = unsafe { jit_entry::enter(cpu, &self.arena, entry, &mut self.ctx, exits as *mut ExitSlot) };
+        // Every chained jump (and every loop round inside a block) spent one unit.
+        let spent = (budget - self.ctx.budget).max(0) as u64;
+        self.chained = spent != 0;
+        self.ctx.hits += spent;
         self.stats.chain_hits = self.ctx.hits;
         match code {
             0 => ExitReason::Branch,
@@ -453,6 +569,8 @@ impl super::Vm {
         b.jit_retries = s.retries;
         b.jit_chain_hits = s.chain_hits;
         b.from_cache = j.tc.as_deref().map_or(0, |t| t.hits);
+        b.jit_freed = s.freed;
+        b.jit_code_live_bytes = j.arena.live_bytes() as u64;
         let mut t = s.compile_times.clone();
         if !t.is_empty() {
             t.sort_by(|a, b| a.total_cmp(b));
@@ -523,6 +641,9 @@ impl Harness {
     /// are fetched only from `[fetch.0, fetch.1)`; a fetch outside is reported as
     /// a pending Prefetch Abort.
     pub fn run(&mut self, cpu: &mut CpuState, fetch: (u32, u32), stop: u32, max_blocks: usize) -> Option<ExitReason> {
+        // The fault handler serves one board per thread: this one, while it runs (a
+        // test may hold several harnesses; the last one created was registered).
+        let _active = self.board.activate();
         if let Err(e) = self.board.select(cpu) {
             panic!("cannot select a memory view: {e}");
         }
@@ -574,6 +695,13 @@ impl Harness {
 #[inline]
 pub(crate) fn chained(jit: &Option<Box<Jit>>) -> bool {
     jit.as_deref().is_some_and(|j| j.chained)
+}
+
+/// Frees the compiled code of block `id`, which went stale.
+pub(crate) fn forget(jit: &mut Option<Box<Jit>>, id: BlockId, pa: u32) {
+    if let Some(j) = jit.as_deref_mut() {
+        j.forget(id, pa);
+    }
 }
 
 /// Forgets chain links: guest code or mappings may have changed.

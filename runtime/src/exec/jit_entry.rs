@@ -14,7 +14,7 @@ use std::arch::global_asm;
 use std::cell::Cell;
 use std::io;
 
-use super::backend::{ChainCtx, CompiledCode, EXIT_RETRY};
+use super::backend::{chain_index, chain_key, ChainCtx, ChainTarget, CompiledCode, ExitSlot, EXIT_RETRY};
 use crate::cpu::CpuState;
 
 global_asm!(
@@ -22,8 +22,9 @@ global_asm!(
     .text
     .p2align 4
     .globl hspt_jit_enter
-// u32 hspt_jit_enter(CpuState *cpu /* rdi */, code /* rsi */, usize *saved_sp /* rdx */, ChainCtx *ctx /* rcx */)
-// calls code(cpu, ctx)
+// u32 hspt_jit_enter(CpuState *cpu /* rdi */, code /* rsi */, usize *saved_sp /* rdx */, ChainCtx *ctx /* rcx */,
+//                    ExitSlot *slots /* r8 */)
+// calls code(cpu, ctx, slots)
 hspt_jit_enter:
     push rbp
     push rbx
@@ -35,6 +36,7 @@ hspt_jit_enter:
     mov qword ptr [rdx], rsp
     mov rax, rsi
     mov rsi, rcx
+    mov rdx, r8
     call rax
     .globl hspt_jit_return
 // Also the fault handler's landing point: RSP = the saved value, EAX = the exit code.
@@ -51,7 +53,7 @@ hspt_jit_return:
 );
 
 extern "C" {
-    fn hspt_jit_enter(cpu: *mut u8, code: usize, saved_sp: *mut usize, ctx: *mut ChainCtx) -> u32;
+    fn hspt_jit_enter(cpu: *mut u8, code: usize, saved_sp: *mut usize, ctx: *mut ChainCtx, slots: *mut ExitSlot) -> u32;
     fn hspt_jit_return();
 }
 
@@ -69,18 +71,47 @@ thread_local! {
 /// # Safety
 /// `entry` must be the entry point of a block compiled under the ABI of
 /// `backend.rs` and installed in `arena`; `cpu.mem_base` must be a view served
-/// by the HSPT fault handler active on this thread.
+/// by the HSPT fault handler active on this thread; `slots` must point to the
+/// block's exit slots (`backend::exit_slots` of them), valid while it runs.
 #[inline]
-pub unsafe fn enter(cpu: &mut CpuState, arena: &CodeArena, entry: usize, ctx: &mut ChainCtx) -> u32 {
+pub unsafe fn enter(cpu: &mut CpuState, arena: &CodeArena, entry: usize, ctx: &mut ChainCtx, slots: *mut ExitSlot) -> u32 {
     RANGE.with(|r| r.set(arena.range()));
     EXTRA.with(|r| r.set(arena.extra));
     let code = SAVED_SP.with(|s| {
         // SAFETY: the caller's contract; the trampoline saves the host registers
         // the SysV ABI asks it to, and `s` lives as long as the thread.
-        unsafe { hspt_jit_enter(cpu as *mut CpuState as *mut u8, entry, s.as_ptr(), ctx) }
+        unsafe { hspt_jit_enter(cpu as *mut CpuState as *mut u8, entry, s.as_ptr(), ctx, slots) }
     });
     SAVED_SP.with(|s| s.set(0));
     code
+}
+
+/// The chain table lookup compiled code calls (through `ChainCtx::lookup`) when
+/// a block leaves with a branch whose exit slot missed (`slot` non-null: filled
+/// on a hit) or that has no slot (an indirect branch: `slot` null). The next
+/// PC, T and ITSTATE are in `cpu`. On a hit it spends one unit of budget and
+/// returns the block's entry and exit slots; otherwise a null entry.
+pub extern "C" fn chain_lookup(cpu: *const CpuState, ctx: *mut ChainCtx, slot: *mut ExitSlot) -> ChainTarget {
+    const MISS: ChainTarget = ChainTarget { code: 0, slots: 0 };
+    // SAFETY: only compiled code calls this, with the CpuState and ChainCtx it
+    // was entered with (both live and not otherwise accessed during the call).
+    let (cpu, ctx) = unsafe { (&*cpu, &mut *ctx) };
+    if ctx.budget <= 0 {
+        return MISS;
+    }
+    let pc = cpu.r[15];
+    let key = chain_key(pc, cpu.t, cpu.it, ctx.key_gen);
+    // SAFETY: the table has 1 << CHAIN_BITS entries and chain_index is below that.
+    let e = unsafe { *ctx.table.add(chain_index(pc)) };
+    if e.key != key || e.base != cpu.mem_base {
+        return MISS;
+    }
+    if !slot.is_null() {
+        // SAFETY: `slot` is one of the running block's exit slots (ExitPool memory).
+        unsafe { *slot = e };
+    }
+    ctx.budget -= 1;
+    ChainTarget { code: e.code, slots: e.slots }
 }
 
 /// Whether a faulting host PC is inside compiled guest code running on this thread.
@@ -99,14 +130,28 @@ pub fn redirect_to_retry(gregs: &mut [libc::greg_t; 23]) {
     gregs[libc::REG_RIP as usize] = hspt_jit_return as *const () as usize as i64;
 }
 
-/// Executable memory for compiled blocks: one reservation, filled upwards.
-/// (Code is never freed: translations of changed guest code become unreachable.)
+/// Executable memory for compiled blocks: one reservation, filled upwards, with
+/// the space of freed code (translations of guest code that changed) reused by
+/// size class.
 pub struct CodeArena {
     base: *mut u8,
     size: usize,
     top: usize,
+    /// Free chunks by size class (`class_of`): offsets into the arena.
+    free: Vec<Vec<usize>>,
+    /// Bytes in use (allocated chunks, rounded to their class).
+    live: usize,
     /// Another range of code that runs with this arena's (a mapped translation cache).
     extra: (usize, usize),
+}
+
+/// Smallest chunk: code is handed out in power-of-two chunks from 64 bytes up.
+const MIN_CHUNK: usize = 64;
+
+/// The size class of a piece of `len` bytes (chunk = MIN_CHUNK << class).
+fn class_of(len: usize) -> usize {
+    let chunk = len.max(MIN_CHUNK).next_power_of_two();
+    (chunk / MIN_CHUNK).trailing_zeros() as usize
 }
 
 const PAGE: usize = 4096;
@@ -129,7 +174,7 @@ impl CodeArena {
         if p == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        Ok(CodeArena { base: p as *mut u8, size, top: 0, extra: (0, 0) })
+        Ok(CodeArena { base: p as *mut u8, size, top: 0, free: Vec::new(), live: 0, extra: (0, 0) })
     }
 
     /// Declares mapped code outside the arena that is entered like the arena's
@@ -142,9 +187,15 @@ impl CodeArena {
         (self.base as usize, self.base as usize + self.size)
     }
 
-    /// Copies `c` in; returns the host address of its entry point, or None when
-    /// the arena is full or the host refuses the protection change.
-    pub fn install(&mut self, c: &CompiledCode) -> Option<usize> {
+    /// Bytes of code memory in use.
+    pub fn live_bytes(&self) -> usize {
+        self.live
+    }
+
+    /// Copies `c` in; returns (host address of its entry point, start of the
+    /// chunk, chunk length) or None when the arena is full or the host refuses
+    /// the protection change. The chunk goes back with `free`.
+    pub fn install(&mut self, c: &CompiledCode) -> Option<(usize, usize, usize)> {
         if c.code.is_empty() || c.entry >= c.code.len() {
             return None;
         }
@@ -152,28 +203,64 @@ impl CodeArena {
         if !align.is_power_of_two() {
             return None;
         }
-        let start = (self.top + align - 1) & !(align - 1);
-        let end = start.checked_add(c.code.len())?;
-        if end > self.size {
-            return None;
-        }
+        // A chunk is aligned to its own size up to a page, so any alignment up
+        // to that is met by a reused chunk too.
+        let class = class_of(c.code.len().max(align));
+        let chunk = MIN_CHUNK << class;
+        let start = match self.free.get_mut(class).and_then(|v| v.pop()) {
+            Some(off) => off,
+            None => {
+                let a = chunk.min(PAGE).max(align);
+                let start = (self.top + a - 1) & !(a - 1);
+                let end = start.checked_add(chunk)?;
+                if end > self.size {
+                    return None;
+                }
+                self.top = end;
+                start
+            }
+        };
+        let end = start + c.code.len();
         let lo = start & !(PAGE - 1);
         let hi = (end + PAGE - 1) & !(PAGE - 1);
         // SAFETY: [lo, hi) lies inside our reservation. Only this thread runs code
         // from the arena, and none runs while we write (W^X: the pages are
-        // read/write while written, read/execute after).
-        unsafe {
+        // read/write while written, read/execute after). Other code on the same
+        // pages is not running either (we are in the dispatcher).
+        let ok = unsafe {
             let p = self.base.add(lo) as *mut libc::c_void;
-            if libc::mprotect(p, hi - lo, libc::PROT_READ | libc::PROT_WRITE) != 0 {
-                return None;
+            libc::mprotect(p, hi - lo, libc::PROT_READ | libc::PROT_WRITE) == 0 && {
+                std::ptr::copy_nonoverlapping(c.code.as_ptr(), self.base.add(start), c.code.len());
+                libc::mprotect(p, hi - lo, libc::PROT_READ | libc::PROT_EXEC) == 0
             }
-            std::ptr::copy_nonoverlapping(c.code.as_ptr(), self.base.add(start), c.code.len());
-            if libc::mprotect(p, hi - lo, libc::PROT_READ | libc::PROT_EXEC) != 0 {
-                return None;
-            }
+        };
+        if !ok {
+            self.free_chunk(start, chunk);
+            return None;
         }
-        self.top = end;
-        Some(self.base as usize + start + c.entry)
+        self.live += chunk;
+        Some((self.base as usize + start + c.entry, start, chunk))
+    }
+
+    /// Gives back a chunk from `install` (its code must never run again).
+    pub fn free(&mut self, start: usize, chunk: usize) {
+        self.live = self.live.saturating_sub(chunk);
+        self.free_chunk(start, chunk);
+    }
+
+    fn free_chunk(&mut self, start: usize, chunk: usize) {
+        let class = class_of(chunk);
+        if self.free.len() <= class {
+            self.free.resize_with(class + 1, Vec::new);
+        }
+        self.free[class].push(start);
+    }
+
+    /// Frees everything (no compiled code may run any more).
+    pub fn reset(&mut self) {
+        self.top = 0;
+        self.live = 0;
+        self.free.clear();
     }
 }
 

@@ -175,6 +175,7 @@ impl Vm {
     fn run_loop(&mut self, start: Instant) -> Stop {
         // Guest accesses fault into HSPT's handler, which serves this board's regions.
         let _active = self.board.activate();
+        tracing::debug!(pc = format_args!("0x{:08x}", self.cpu.r[15]), thumb = self.cpu.t != 0, "dispatcher starts");
         if let Err(e) = self.board.select(&mut self.cpu) {
             return Stop::Halted(format!("host error: cannot create a shadow region: {e}"));
         }
@@ -189,6 +190,9 @@ impl Vm {
                     }
                 }
                 timer::sync_gic(&self.cpu.cp15, &mut self.board.gic, timer::counter());
+                if !self.board.uart.sample_requests.is_empty() {
+                    self.take_samples(start);
+                }
                 if let Some(line) = &self.board.uart.panic_line {
                     // Give the kernel a moment to print the rest of its report, then stop.
                     if self.panic_grace == 0 {
@@ -243,6 +247,8 @@ impl Vm {
                     let readable = self.board.read_phys(pa, &mut bytes);
                     if !(readable && self.cache.revalidate(id, &bytes)) {
                         found = None;
+                        // Its code can never run again: give the memory back.
+                        jit::forget(&mut self.jit, id, pa);
                     }
                 }
             }
@@ -314,8 +320,8 @@ impl Vm {
                         let ret = cpu.pending_return;
                         if e == Exception::Undefined && self.config.log_undefined {
                             let word = self.board.read_phys_u32(ret & !3).unwrap_or(0);
-                            eprintln!(
-                                "hspt: undefined instruction at 0x{ret:08x} ({} state, word at aligned address 0x{word:08x})",
+                            tracing::warn!(
+                                "undefined instruction at 0x{ret:08x} ({} state, word at aligned address 0x{word:08x})",
                                 if cpu.t != 0 { "Thumb" } else { "ARM" }
                             );
                         }
@@ -366,6 +372,19 @@ impl Vm {
 
     /// An exception whose handler immediately faults again (no vectors loaded)
     /// would loop forever: detect the vector faulting on itself.
+    /// Records the VM's memory use for each `HSPT-SAMPLE` line the guest printed.
+    fn take_samples(&mut self, start: Instant) {
+        for label in std::mem::take(&mut self.board.uart.sample_requests) {
+            let mut s = stats::Sample::of_this_process(label);
+            s.wall_s = start.elapsed().as_secs_f64();
+            s.guest_insns = self.cpu.insns;
+            s.blocks = self.cache.distinct() as u64;
+            s.jit_code_bytes = self.jit.as_deref().map_or(0, |j| j.stats.code_bytes);
+            tracing::debug!(label = %s.label, rss_kib = s.rss_kib, rss_anon_kib = s.rss_anon_kib, host_maps = s.host_maps, "memory sample");
+            self.stats.samples.push(s);
+        }
+    }
+
     fn check_runaway(&mut self, _from: u32) -> Option<Stop> {
         self.stats.exceptions += 1;
         let pc = self.cpu.r[15];

@@ -26,6 +26,10 @@ pub struct BlockStats {
     pub jit_retries: u64,
     /// Compiled blocks entered straight from another (chaining) instead of the dispatcher.
     pub jit_chain_hits: u64,
+    /// Compiled blocks freed because their guest code changed, and the code
+    /// memory in use at the end.
+    pub jit_freed: u64,
+    pub jit_code_live_bytes: u64,
 }
 
 #[derive(Default, Debug, Serialize)]
@@ -79,6 +83,48 @@ pub struct Stats {
     pub interrupts: u64,
     pub wfi_sleeps: u64,
     pub stop: String,
+    /// The VM's own memory use when the guest asked (an `HSPT-SAMPLE label` console line).
+    pub samples: Vec<Sample>,
+}
+
+/// One sample of the host process's memory use (tests/soak.rs: it must stay flat).
+#[derive(Default, Debug, Serialize)]
+pub struct Sample {
+    pub label: String,
+    pub wall_s: f64,
+    pub guest_insns: u64,
+    /// /proc/self/status: VmRSS, and its parts: anonymous memory (the VM's heap and
+    /// JIT code) and shared memory (guest RAM pages the guest has touched).
+    pub rss_kib: u64,
+    pub rss_anon_kib: u64,
+    pub rss_shmem_kib: u64,
+    /// Lines of /proc/self/maps: the host mappings (VMAs) of the whole process.
+    pub host_maps: u64,
+    /// Blocks translated so far, and bytes of JIT code installed so far.
+    pub blocks: u64,
+    pub jit_code_bytes: u64,
+}
+
+impl Sample {
+    /// Reads the process's memory figures (outside any signal handler: it allocates).
+    pub fn of_this_process(label: String) -> Sample {
+        let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+        let kib = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key)?.trim().strip_suffix("kB")?.trim().parse().ok())
+                .unwrap_or(0)
+        };
+        let maps = std::fs::read("/proc/self/maps").map(|m| m.iter().filter(|&&b| b == b'\n').count() as u64);
+        Sample {
+            label,
+            rss_kib: kib("VmRSS:"),
+            rss_anon_kib: kib("RssAnon:"),
+            rss_shmem_kib: kib("RssShmem:"),
+            host_maps: maps.unwrap_or(0),
+            ..Sample::default()
+        }
+    }
 }
 
 impl Stats {

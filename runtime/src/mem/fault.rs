@@ -4,8 +4,9 @@
 //! VM running on this thread AND the faulting instruction is one of the guest
 //! access routines (`access.rs`) or compiled guest code (`exec::jit_entry`). Then the handler fills the page from the guest
 //! page table and resumes, or resumes at the routine's fixup with a status. Any
-//! other SIGSEGV is a host bug: it is reported on stderr and re-raised with the
-//! previous disposition, so it still crashes loudly.
+//! other SIGSEGV is a host bug: it is reported on stderr with a backtrace and
+//! re-raised with the previous disposition, so it still crashes loudly
+//! (`tests/host_fault.rs`).
 
 use std::cell::Cell;
 use std::sync::OnceLock;
@@ -25,9 +26,21 @@ unsafe impl Sync for Prev {}
 
 static PREV: OnceLock<Prev> = OnceLock::new();
 
+// glibc's <execinfo.h>: the backtrace of a host fault is written from the handler
+// with these (backtrace_symbols_fd does not allocate; backtrace's one-time loading
+// of the unwinder is done in `install`, outside any handler).
+extern "C" {
+    fn backtrace(buffer: *mut *mut libc::c_void, size: libc::c_int) -> libc::c_int;
+    fn backtrace_symbols_fd(buffer: *const *mut libc::c_void, size: libc::c_int, fd: libc::c_int);
+}
+
 /// Installs the handler for the process (idempotent).
 pub fn install() {
     PREV.get_or_init(|| {
+        let mut frames = [std::ptr::null_mut(); 4];
+        // SAFETY: fills at most 4 entries of a local array; the first call loads the
+        // unwinder (it allocates), which must not happen first inside the handler.
+        unsafe { backtrace(frames.as_mut_ptr(), frames.len() as libc::c_int) };
         // SAFETY: sigaction with a zeroed struct filled with our handler; the old
         // action is saved for chaining. SA_ONSTACK uses the thread's alternate
         // stack when it has one (Rust threads do).
@@ -96,6 +109,16 @@ fn report_host_fault(addr: usize, pc: usize) {
     put(b"\n");
     // SAFETY: write(2) on stderr with a stack buffer is async-signal-safe.
     unsafe { libc::write(2, buf.as_ptr() as *const libc::c_void, n) };
+    let head = b"hspt: backtrace (symbolise the +0x offsets with addr2line -f -e hspt):\n";
+    let mut frames = [std::ptr::null_mut(); 48];
+    // SAFETY: write(2) of a static string; backtrace fills at most 48 entries of the
+    // stack array (the unwinder was loaded by `install`) and backtrace_symbols_fd
+    // writes them to stderr without allocating.
+    unsafe {
+        libc::write(2, head.as_ptr() as *const libc::c_void, head.len());
+        let n = backtrace(frames.as_mut_ptr(), frames.len() as libc::c_int);
+        backtrace_symbols_fd(frames.as_ptr(), n, 2);
+    }
 }
 
 extern "C" fn handler(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
@@ -176,4 +199,43 @@ fn chain(sig: libc::c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_void) {
             }
         }
     }
+}
+
+/// Which host bug [`provoke_host_fault`] simulates.
+#[doc(hidden)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostFault {
+    /// A plain Rust load from an unmapped page of a live shadow region: the
+    /// address is HSPT's, the code is not an access routine nor compiled code.
+    ShadowRegion,
+    /// A store through a null pointer while a VM is active.
+    Null,
+}
+
+/// Test hook (`HSPT_TEST_HOST_FAULT`, see `hspt self-check`): makes a VM's fault
+/// handler live on this thread, then faults in the VM's own code. The handler
+/// must not take it for a guest access: the process dies by SIGSEGV with a
+/// report on stderr. Never returns normally.
+#[doc(hidden)]
+pub fn provoke_host_fault(kind: HostFault) -> std::io::Result<()> {
+    let ram = super::ram::GuestRam::new(0x4000_0000, 0x10_0000)?;
+    let mut st = super::hspt::HsptState::new(&ram)?;
+    let base = st.phys_base();
+    // SAFETY: `st` outlives the guard (both live to the end of this function) and
+    // is not borrowed while the handler could run.
+    let _guard = unsafe { ActiveGuard::new(&mut *st) };
+    match kind {
+        HostFault::ShadowRegion => {
+            // Physical address 0 is not RAM, so this page of the physical view is
+            // never mapped. SAFETY: deliberately invalid: the fault is the point.
+            let v = unsafe { std::ptr::read_volatile(base as *const u32) };
+            std::hint::black_box(v);
+        }
+        HostFault::Null => {
+            let p: *mut u32 = std::hint::black_box(std::ptr::null_mut());
+            // SAFETY: deliberately invalid: the fault is the point.
+            unsafe { std::ptr::write_volatile(p, 1) };
+        }
+    }
+    Err(std::io::Error::other("the provoked host fault did not happen"))
 }

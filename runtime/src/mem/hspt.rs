@@ -102,8 +102,12 @@ pub(super) struct ViewSlot {
     pub nonglobal: Vec<(u32, u32)>,
     /// Pages currently mapped (approximate: remaps count again).
     pub pages: u64,
-    /// Host mappings (VMAs) this view holds, an upper bound.
+    /// Host mappings (VMAs) this view's reservation holds, its inaccessible parts included: an upper
+    /// bound (each mmap into it counts 2, the most a MAP_FIXED can add by splitting), made exact by
+    /// `HsptState::recount_mappings`.
     pub maps: u64,
+    /// Scratch for `HsptState::recount_mappings`.
+    counted: u64,
 }
 
 impl ViewSlot {
@@ -118,7 +122,8 @@ impl ViewSlot {
             owner: (0, 0),
             nonglobal: Vec::new(),
             pages: 0,
-            maps: 0,
+            maps: 1,
+            counted: 0,
         }
     }
     fn chunk_mapped(&self, va: u32) -> bool {
@@ -139,7 +144,8 @@ impl ViewSlot {
         self.dirty = false;
         self.nonglobal.clear();
         self.pages = 0;
-        self.maps = 0;
+        // the reservation itself, one inaccessible mapping again
+        self.maps = 1;
     }
 }
 
@@ -182,7 +188,18 @@ pub struct HsptState {
     /// The view in use by the CPU: never recycled (an LDRT's user view must not evict it).
     pub pinned: usize,
     clock: u64,
+    /// `mappings` at which the count is next made exact (`recount_mappings`).
+    next_recount: u64,
+    /// Times the count was made exact from /proc/self/maps.
+    pub recounts: u64,
+    /// Buffer for reading /proc/self/maps (allocated here: the recount runs in the fault handler).
+    maps_buf: Box<[u8; 16384]>,
 }
+
+/// The running count of host mappings is an upper bound between recounts: every mmap into a view counts 2
+/// (the most a MAP_FIXED mapping can add, splitting one mapping in three), though it may replace or merge
+/// with others. It is made exact every time it has grown by this much (or doubled).
+const RECOUNT_EVERY: u64 = 1024;
 
 fn reserve() -> io::Result<*mut u8> {
     // SAFETY: anonymous PROT_NONE reservation at a kernel-chosen address.
@@ -239,11 +256,15 @@ impl HsptState {
             owner_switches: 0,
             pinned: 0,
             clock: 0,
+            next_recount: RECOUNT_EVERY,
+            recounts: 0,
+            maps_buf: Box::new([0; 16384]),
         });
         let mut phys = ViewSlot::new(base);
         phys.last_use = u64::MAX;
         st.views.push(phys);
         st.map_raw(base, ram.start, ram.start, ram.size, true)?;
+        st.count_op(0);
         Ok(st)
     }
 
@@ -282,10 +303,99 @@ impl HsptState {
         if p == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        self.mappings += 1;
-        self.peak_mappings = self.peak_mappings.max(self.mappings);
         self.pages_mapped += (len / 0x1000) as u64;
         Ok(())
+    }
+
+    /// Accounts for one mmap into view `i` (a mapping or an unmapping of part of it): at most 2 more
+    /// host mappings.
+    fn count_op(&mut self, i: usize) {
+        self.views[i].maps += 2;
+        self.mappings += 2;
+    }
+
+    /// Keeps the count honest and under the cap, with room for `room` more: when it has grown enough since
+    /// the last recount, or nears the cap, makes it exact; when the exact count is past 3/4 of the cap
+    /// (so that a count hovering just under it does not recount on every call), flushes every view.
+    /// Without /proc the bound decides, at the cap. Then records the peak.
+    fn settle(&mut self, room: u64) {
+        if self.mappings + room >= self.next_recount || self.mappings + room >= self.max_mappings {
+            let exact = self.recount_mappings();
+            let limit = if exact { self.max_mappings * 3 / 4 } else { self.max_mappings };
+            if self.mappings + room >= limit {
+                self.flush_all();
+                self.flush_causes.host_limit += 1;
+            }
+            self.next_recount = self.mappings + self.mappings.max(RECOUNT_EVERY);
+        }
+        self.peak_mappings = self.peak_mappings.max(self.mappings);
+    }
+
+    /// Makes the mapping count exact: counts, from /proc/self/maps, the host mappings (VMAs) inside each
+    /// view's reservation, its inaccessible parts included, and sets the views' and the total count to
+    /// them. Only system calls and the preallocated buffer: safe in the fault handler. False (counts left
+    /// as they were) when /proc/self/maps cannot be read.
+    fn recount_mappings(&mut self) -> bool {
+        // SAFETY: open(2) of a NUL-terminated constant path.
+        let fd = unsafe { libc::open(c"/proc/self/maps".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
+        if fd < 0 {
+            return false;
+        }
+        for v in self.views.iter_mut() {
+            v.counted = 0;
+        }
+        // Each line starts with the mapping's start address in hex.
+        let (mut line_start, mut in_addr, mut addr, mut ok) = (true, false, 0u64, true);
+        loop {
+            let buf = &mut self.maps_buf;
+            // SAFETY: read(2) into our own buffer of that length.
+            let n = unsafe { libc::read(fd, buf.as_mut_ptr() as *mut libc::c_void, buf.len()) };
+            if n < 0 {
+                if io::Error::last_os_error().raw_os_error() == Some(libc::EINTR) {
+                    continue;
+                }
+                ok = false;
+                break;
+            }
+            if n == 0 {
+                break;
+            }
+            for k in 0..n as usize {
+                let b = self.maps_buf[k];
+                if line_start {
+                    (line_start, in_addr, addr) = (false, true, 0);
+                }
+                if in_addr {
+                    match (b as char).to_digit(16) {
+                        Some(d) => addr = addr << 4 | d as u64,
+                        None => {
+                            in_addr = false;
+                            let a = addr as usize;
+                            if let Some(v) = self.views.iter_mut().find(|v| a >= v.base as usize && a < v.base as usize + VIEW_BYTES) {
+                                v.counted += 1;
+                            }
+                        }
+                    }
+                }
+                if b == b'\n' {
+                    line_start = true;
+                }
+            }
+        }
+        // SAFETY: closing the fd opened above.
+        unsafe { libc::close(fd) };
+        if !ok {
+            return false;
+        }
+        let mut total = 0;
+        for v in self.views.iter_mut() {
+            v.maps = v.counted;
+            total += v.counted;
+        }
+        self.mappings = total;
+        self.peak_mappings = self.peak_mappings.max(total);
+        self.recounts += 1;
+        true
     }
 
     /// Replaces a range of a view with an inaccessible reservation.
@@ -313,6 +423,7 @@ impl HsptState {
         self.pages_unmapped += v.pages;
         self.mappings = self.mappings.saturating_sub(v.maps);
         v.clear_marks();
+        self.mappings += v.maps;
         self.flushes += 1;
     }
 
@@ -323,7 +434,7 @@ impl HsptState {
                 self.flush_view(i);
             }
         }
-        self.mappings = self.views.iter().map(|v| v.maps).sum::<u64>() + 1;
+        self.mappings = self.views.iter().map(|v| v.maps).sum::<u64>();
     }
 
     /// Shared organisation: the view changes hands to address space `owner`;
@@ -340,6 +451,7 @@ impl HsptState {
             return;
         }
         Self::unmap_mirror(v.base);
+        let mut ops = 1u64;
         let mut ranges = std::mem::take(&mut v.nonglobal);
         ranges.sort_unstable();
         // Merge adjacent ranges so the unmapping takes few system calls.
@@ -350,6 +462,7 @@ impl HsptState {
                 _ => {
                     if let Some((s, e)) = cur {
                         Self::unmap_raw(v.base, s as usize, (e - s as u64) as usize);
+                        ops += 1;
                     }
                     cur = Some((va, va as u64 + len as u64));
                 }
@@ -358,7 +471,13 @@ impl HsptState {
         }
         if let Some((s, e)) = cur {
             Self::unmap_raw(v.base, s as usize, (e - s as u64) as usize);
+            ops += 1;
         }
+        tracing::trace!(view = i, owner = ?owner, "HSPT: shared view changed hands, non-global pages unmapped");
+        // each unmapping may split a mapping it cuts into
+        self.views[i].maps += 2 * ops;
+        self.mappings += 2 * ops;
+        self.settle(0);
         self.flushes += 1;
         self.flush_causes.context_switch += 1;
     }
@@ -367,6 +486,7 @@ impl HsptState {
     pub fn tlb_maintenance(&mut self, op: TlbOp) {
         match op {
             TlbOp::All => {
+                tracing::trace!(mappings = self.mappings, "HSPT: TLBIALL flushes every view");
                 self.flush_all();
                 self.flush_causes.tlb += 1;
             }
@@ -375,6 +495,7 @@ impl HsptState {
                 for i in 0..self.views.len() {
                     let hit = self.views[i].key.is_some_and(|k| k.mmu && (k.asid == asid || shared));
                     if hit && self.views[i].dirty {
+                        tracing::trace!(view = i, asid, pages = self.views[i].pages, "HSPT: TLBIASID flushes a view");
                         self.flush_view(i);
                         self.flush_causes.tlb += 1;
                     }
@@ -382,9 +503,12 @@ impl HsptState {
             }
             // Global entries match any ASID, so unmapping the page everywhere is exact enough.
             TlbOp::Mva { va, .. } | TlbOp::MvaAllAsids(va) => {
+                let mut ops = 0;
                 for v in self.views.iter_mut().filter(|v| v.key.is_some_and(|k| k.mmu) && v.chunk_mapped(va)) {
                     if va < 0x10_0000 {
                         Self::unmap_mirror(v.base);
+                        v.maps += 2;
+                        ops += 1;
                     }
                     let mb = (va >> 20) as usize;
                     if v.sections[mb / 64] & (1 << (mb % 64)) != 0 {
@@ -393,12 +517,13 @@ impl HsptState {
                     } else {
                         // A large page covers 64 KiB: unmap that much (always safe).
                         Self::unmap_raw(v.base, (va & !0xffff) as usize, 0x1_0000);
-                        // A hole in a longer mapping splits it in two.
-                        v.maps += 1;
-                        self.mappings += 1;
-                        self.peak_mappings = self.peak_mappings.max(self.mappings);
                     }
+                    // A hole in a longer mapping splits it.
+                    v.maps += 2;
+                    ops += 1;
                 }
+                self.mappings += 2 * ops;
+                self.settle(0);
             }
         }
     }
@@ -429,7 +554,10 @@ impl HsptState {
         let i = if self.views.len() < limit || victim.is_none() {
             // (Over the limit only when the one view allowed is in use: group=1 and an LDRT.)
             let base = reserve()?;
+            tracing::debug!(view = self.views.len(), key = ?ckey, base = ?base, "HSPT: new shadow region");
             self.views.push(ViewSlot::new(base));
+            self.mappings += 1;
+            self.settle(0);
             self.views.len() - 1
         } else {
             let i = victim.expect("checked above");
@@ -439,6 +567,7 @@ impl HsptState {
             if let Some(old) = self.views[i].key {
                 self.index.remove(&old);
             }
+            tracing::debug!(view = i, old = ?self.views[i].key, new = ?ckey, "HSPT: shadow region recycled for another address space");
             self.flush_view(i);
             self.regions_recycled += 1;
             i
@@ -481,8 +610,7 @@ impl HsptState {
             )
         };
         if p != libc::MAP_FAILED {
-            self.mappings += 1;
-            self.views[i].maps += 1;
+            self.count_op(i);
         }
     }
 
@@ -507,18 +635,19 @@ impl HsptState {
             if self.ram_contains(tr.pa, 1) {
                 // Partly RAM (a section straddling the end of RAM): map just the page.
                 let (v4, p4) = (va & !0xfff, tr.pa & !0xfff);
+                self.settle(2);
                 self.map_checked(i, v4, p4, 0x1000, tr.writable);
+                self.count_op(i);
+                self.peak_mappings = self.peak_mappings.max(self.mappings);
                 self.views[i].mark(v4, 0x1000);
                 return Ok(None);
             }
             return Ok(Some(tr.pa));
         }
-        // Prefill may add a mapping per page of its window (at most 64).
-        let margin = (self.prefill as u64 + 2).min(self.max_mappings / 8).max(2);
-        if self.mappings + margin >= self.max_mappings {
-            self.flush_all();
-            self.flush_causes.host_limit += 1;
-        }
+        // Prefill may add a mapping per page of its window (at most 64), and the mirror of page 0 one:
+        // room for what this fill may add to the count.
+        let window = if tr.size == 0x1000 && self.prefill > 1 { (self.prefill as u64).next_power_of_two().min(64) } else { 1 };
+        self.settle(2 * (window + 1));
         if va < 0x1000 {
             let pa0 = tr.pa & !0xfff;
             self.map_mirror(i, pa0, tr.writable);
@@ -536,15 +665,16 @@ impl HsptState {
             }
         }
         self.fills += 1;
+        self.peak_mappings = self.peak_mappings.max(self.mappings);
         Ok(None)
     }
 
     fn note_mapping(&mut self, i: usize, va: u32, len: u32, global: bool) {
         let shared = self.org == SptOrganisation::Shared;
+        self.count_op(i);
         let v = &mut self.views[i];
         v.mark(va, len);
         v.pages += (len / 0x1000) as u64;
-        v.maps += 1;
         if shared && !global {
             v.nonglobal.push((va, len));
         }
@@ -597,6 +727,7 @@ impl HsptState {
         let base = self.views[i].base;
         if self.map_raw(base, va, pa, len, writable).is_err() {
             // ENOMEM (host mapping limit): drop everything and map again.
+            // (No log event: fill runs in the SIGSEGV handler; the stats count these flushes.)
             self.flush_all();
             self.flush_causes.host_limit += 1;
             let _ = self.map_raw(base, va, pa, len, writable);
@@ -678,8 +809,9 @@ mod tests {
         // SAFETY: the fill just mapped this page of the view.
         let v = unsafe { std::ptr::read(st.view_base(i).add(0x0010_3000) as *const u32) };
         assert_eq!(v, 0xfeed_f00d);
-        // The 16 pages of the window are physically consecutive: one mapping, 15 prefilled.
-        assert_eq!((st.fills, st.prefilled, st.views[i].maps), (1, 15, 1));
+        // The 16 pages of the window are physically consecutive: one mapping, 15 prefilled; the view's
+        // count is its reservation plus at most 2 for the one mmap.
+        assert_eq!((st.fills, st.prefilled, st.views[i].maps), (1, 15, 3));
         // A section fills in one go and is recorded for TLB maintenance.
         assert_eq!(st.fill(i, 0x0041_2345, true), Ok(None));
         assert!(st.views[i].sections[0] & (1 << 4) != 0);
@@ -687,10 +819,26 @@ mod tests {
         assert!(st.fill(i, 0x0080_0000, false).is_err());
         poke(&st, TTB + (0x090 << 2), 0x0900_0000 | (0b11 << 10) | 0b10);
         assert_eq!(st.fill(i, 0x0900_0010, false), Ok(Some(0x0900_0010)));
-        // TLBIALL empties the view and the mapping count.
+        // TLBIALL empties the view: its count is the bare reservation again.
         st.tlb_maintenance(TlbOp::All);
-        assert_eq!((st.views[i].maps, st.views[i].dirty), (0, false));
+        assert_eq!((st.views[i].maps, st.views[i].dirty), (1, false));
         assert_eq!(st.flush_causes.tlb, 1);
+    }
+
+    #[test]
+    fn recount_makes_the_mapping_count_exact() {
+        let (_ram, mut st) = setup();
+        st.prefill = 16;
+        let i = st.view_for(key(1, TTB, true)).unwrap();
+        assert_eq!(st.fill(i, 0x0010_3004, false), Ok(None));
+        let bound = st.mappings;
+        assert!(st.recount_mappings());
+        // The view: inaccessible below, the 16 mapped pages, inaccessible above; the physical view: RAM
+        // between two inaccessible parts (or fewer, when RAM starts or ends at the edge).
+        assert_eq!(st.views[i].maps, 3);
+        assert!((1..=3).contains(&st.views[st.phys_view].maps), "{}", st.views[st.phys_view].maps);
+        assert!(st.mappings <= bound, "the running count is an upper bound: {} > {bound}", st.mappings);
+        assert_eq!(st.mappings, st.views.iter().map(|v| v.maps).sum::<u64>());
     }
 
     #[test]

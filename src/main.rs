@@ -155,7 +155,7 @@ struct RunArgs {
     #[arg(long, short = 'S')]
     gdb_wait: bool,
     /// Translation cache (from `hspt aot` or --cache-write): blocks found in it run its code
-    /// instead of being compiled. Implies --tier auto unless --tier says otherwise; a bad or
+    /// instead of being compiled. Needs --tier auto (the default) or jit; a bad or
     /// foreign cache is refused with a warning and the run goes on with the JIT.
     #[arg(long, value_name = "FILE")]
     cache: Option<PathBuf>,
@@ -163,7 +163,7 @@ struct RunArgs {
     #[arg(long, requires = "cache")]
     cache_write: bool,
     /// At exit, write the blocks this run executed (keys, bytes, ISA state) to FILE, for
-    /// `hspt aot --profile FILE`. Implies --tier auto unless --tier says otherwise.
+    /// `hspt aot --profile FILE`. Needs --tier auto (the default) or jit.
     #[arg(long, value_name = "FILE")]
     profile_out: Option<PathBuf>,
 }

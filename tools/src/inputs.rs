@@ -279,41 +279,48 @@ pub fn elf_image(name: &str, data: &[u8]) -> Option<Image> {
 pub fn zimage(name: &str, data: &[u8], system_map: Option<&Path>) -> Result<Image, String> {
     let kernel = unpack_payload(data)?;
     let mut img = Image { name: name.to_string(), ..Default::default() };
-    let end = KERNEL_VIRT.wrapping_add(kernel.len() as u32);
-    img.seeds.push((KERNEL_VIRT, false));
-    let mut code = Vec::new();
+    let mut syms: Vec<(u32, String, String)> = Vec::new();
     if let Some(m) = system_map {
         let text = std::fs::read_to_string(m).map_err(|e| format!("{}: {e}", m.display()))?;
-        let mut sym = std::collections::HashMap::new();
         for line in text.lines() {
             let mut it = line.split_whitespace();
             let (Some(a), Some(t), Some(n)) = (it.next(), it.next(), it.next()) else { continue };
             let Ok(a) = u32::from_str_radix(a, 16) else { continue };
-            sym.insert(n.to_string(), a);
-            if matches!(t, "T" | "t" | "W" | "w") && a >= KERNEL_VIRT && a < end && a & 3 == 0 {
-                img.seeds.push((a, false));
-            }
+            syms.push((a, t.to_string(), n.to_string()));
         }
-        for (lo, hi) in [("_stext", "_etext"), ("_sinittext", "_einittext"), ("__exception_text_start", "__exception_text_end")] {
-            if let (Some(&l), Some(&h)) = (sym.get(lo), sym.get(hi)) {
-                if l < h {
-                    code.push((l, h));
-                }
+    }
+    // Where the image runs: `_text` if the System.map says (Debian's armmp: 0xC0208000, TEXT_OFFSET
+    // 0x208000), else 0xC0008000. Keys depend only on page offsets, which agree either way.
+    let base = syms.iter().find(|s| s.2 == "_text").map_or(KERNEL_VIRT, |s| s.0);
+    let end = base.wrapping_add(kernel.len() as u32);
+    img.seeds.push((base, false));
+    let mut code = Vec::new();
+    let sym: std::collections::HashMap<&str, u32> = syms.iter().map(|s| (s.2.as_str(), s.0)).collect();
+    for (a, t, _) in &syms {
+        if matches!(t.as_str(), "T" | "t" | "W" | "w") && *a >= base && *a < end && a & 3 == 0 {
+            img.seeds.push((*a, false));
+        }
+    }
+    for (lo, hi) in [("_stext", "_etext"), ("_sinittext", "_einittext"), ("__exception_text_start", "__exception_text_end")] {
+        if let (Some(&l), Some(&h)) = (sym.get(lo), sym.get(hi)) {
+            if l < h {
+                code.push((l, h));
             }
         }
     }
+    code.sort_unstable();
     // The unwind index (.ARM.exidx, CONFIG_ARM_UNWIND): one entry per function.
-    let fns = find_exidx(&kernel, KERNEL_VIRT);
+    let fns = find_exidx(&kernel, base);
     if code.is_empty() && !fns.is_empty() {
         code = clusters(&fns);
     }
     img.seeds.extend(fns.iter().map(|&a| (a, false)));
     if code.is_empty() {
         eprintln!("hspt aot: {name}: no System.map with symbols and no unwind index: only code reachable from the entry is found");
-        code.push((KERNEL_VIRT, end));
+        code.push((base, end));
     }
     img.code = code;
-    img.segs.push((KERNEL_VIRT, kernel));
+    img.segs.push((base, kernel));
     Ok(img)
 }
 

@@ -47,6 +47,8 @@ pub struct Summary {
     pub discover_s: f64,
     pub compile_s: f64,
     pub total_s: f64,
+    /// CPU time of the process (all threads).
+    pub cpu_s: f64,
     pub jobs: usize,
     pub cache_entries: usize,
     pub cache_added: usize,
@@ -59,7 +61,7 @@ impl std::fmt::Display for Summary {
         write!(
             f,
             "hspt aot: {} files ({} skipped), {} blocks ({} not compiled), {:.2} MB of ARM code -> {:.2} MB of x86-64, {:.1} s \
-             (discovery {:.1} s, compile {:.1} s on {} threads: {:.3} MB/s of ARM code); {}: {} entries ({} new), {:.1} MB",
+             (CPU {:.1} s; discovery {:.1} s, compile {:.1} s on {} threads: {:.3} MB/s of ARM code); {}: {} entries ({} new), {:.1} MB",
             self.files,
             self.skipped,
             self.blocks,
@@ -67,6 +69,7 @@ impl std::fmt::Display for Summary {
             self.guest_bytes as f64 / 1e6,
             self.code_bytes as f64 / 1e6,
             self.total_s,
+            self.cpu_s,
             self.discover_s,
             self.compile_s,
             self.jobs,
@@ -174,7 +177,20 @@ pub fn run(o: &AotOptions) -> Result<Summary, String> {
     s.cache_added = r.added;
     s.cache_bytes = std::fs::metadata(&o.output).map(|m| m.len()).unwrap_or(0);
     s.total_s = t0.elapsed().as_secs_f64();
+    s.cpu_s = cpu_seconds();
     Ok(s)
+}
+
+/// User + system CPU time of this process so far.
+fn cpu_seconds() -> f64 {
+    // SAFETY: getrusage fills the zeroed struct we pass; RUSAGE_SELF is always valid.
+    let ru = unsafe {
+        let mut ru: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+        ru
+    };
+    let t = |v: libc::timeval| v.tv_sec as f64 + v.tv_usec as f64 / 1e6;
+    t(ru.ru_utime) + t(ru.ru_stime)
 }
 
 /// Compiles blocks with any backend (tests use it with a fake one).

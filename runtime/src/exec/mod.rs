@@ -380,6 +380,7 @@ impl Vm {
             s.guest_insns = self.cpu.insns;
             s.blocks = self.cache.distinct() as u64;
             s.jit_code_bytes = self.jit.as_deref().map_or(0, |j| j.stats.code_bytes);
+            s.jit_code_live_bytes = self.jit.as_deref().map_or(0, |j| j.code_live_bytes());
             tracing::debug!(label = %s.label, rss_kib = s.rss_kib, rss_anon_kib = s.rss_anon_kib, host_maps = s.host_maps, "memory sample");
             self.stats.samples.push(s);
         }

@@ -103,6 +103,8 @@ pub struct Sample {
     /// Blocks translated so far, and bytes of JIT code installed so far.
     pub blocks: u64,
     pub jit_code_bytes: u64,
+    /// JIT code memory in use (freed code of changed guest code not counted).
+    pub jit_code_live_bytes: u64,
 }
 
 impl Sample {

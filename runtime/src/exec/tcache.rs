@@ -36,6 +36,7 @@ use super::backend::CompiledCode;
 
 /// Bumped whenever translation (arm/, ir/) or code generation (the LLVM
 /// lowering, CpuState's layout, the helper ABI) changes: old caches are then refused.
+/// 2: blocks take their exit slots as a third argument and call `ChainCtx::lookup`.
 pub const TRANSLATOR_VERSION: u32 = 2;
 /// Version of the file layout below.
 pub const FORMAT_VERSION: u32 = 1;
@@ -55,7 +56,14 @@ pub fn runtime_fingerprint() -> String {
         h.update(f.name.as_bytes());
         h.update(&[0]);
     }
-    format!("hspt-translator-{TRANSLATOR_VERSION};cpustate={};helpers={}:{:016x}", std::mem::size_of::<crate::cpu::CpuState>(), crate::arm::helpers::HELPERS.len(), h.digest())
+    format!(
+        "hspt-translator-{TRANSLATOR_VERSION};cpustate={};chainctx={};exitslot={};helpers={}:{:016x}",
+        std::mem::size_of::<crate::cpu::CpuState>(),
+        std::mem::size_of::<super::backend::ChainCtx>(),
+        std::mem::size_of::<super::backend::ExitSlot>(),
+        crate::arm::helpers::HELPERS.len(),
+        h.digest()
+    )
 }
 
 /// The fingerprint a cache made with `backend` carries (empty: it cannot cache code).

@@ -115,8 +115,8 @@ struct RunArgs {
     /// Execution tier: the interpreter alone; the LLVM JIT for every block (threshold 0 unless
     /// --jit-threshold says otherwise); or auto, the interpreter first and the JIT (on a background
     /// thread) for blocks that got hot (the default: see the README for the measurements).
-    #[arg(long, value_enum, default_value_t = Tier::Auto)]
-    tier: Tier,
+    #[arg(long, value_enum)]
+    tier: Option<Tier>,
     /// Executions of a block in the interpreter before the JIT compiles it (0: compile every block
     /// before it first runs, on the VM's thread). Default: 0 with --tier jit, 1000 with auto.
     #[arg(long, value_name = "N")]
@@ -155,7 +155,7 @@ struct RunArgs {
     #[arg(long, short = 'S')]
     gdb_wait: bool,
     /// Translation cache (from `hspt aot` or --cache-write): blocks found in it run its code
-    /// instead of being compiled. Needs --tier auto (the default) or jit; a bad or
+    /// instead of being compiled. Implies --tier auto unless --tier says otherwise; a bad or
     /// foreign cache is refused with a warning and the run goes on with the JIT.
     #[arg(long, value_name = "FILE")]
     cache: Option<PathBuf>,
@@ -163,7 +163,7 @@ struct RunArgs {
     #[arg(long, requires = "cache")]
     cache_write: bool,
     /// At exit, write the blocks this run executed (keys, bytes, ISA state) to FILE, for
-    /// `hspt aot --profile FILE`. Needs --tier auto (the default) or jit.
+    /// `hspt aot --profile FILE`. Implies --tier auto unless --tier says otherwise.
     #[arg(long, value_name = "FILE")]
     profile_out: Option<PathBuf>,
 }
@@ -358,7 +358,7 @@ fn cache_cmd(c: CacheCmd) -> ExitCode {
 
 fn run(a: RunArgs) -> ExitCode {
     let uses_cache = a.cache.is_some() || a.profile_out.is_some();
-    let tier = a.tier;
+    let tier = a.tier.unwrap_or(Tier::Auto);
     if uses_cache && tier == Tier::Interp {
         return bad_input("--cache/--profile-out need the JIT tier (--tier auto or jit)");
     }
@@ -522,6 +522,13 @@ fn run(a: RunArgs) -> ExitCode {
         "starting the guest"
     );
     let stop = vm.run();
+    tracing::debug!(
+        stop = %stop.describe(),
+        status = stop.exit_code(),
+        guest_insns = vm.stats.guest_insns,
+        wall_s = vm.stats.wall_s,
+        "the guest stopped"
+    );
     if let (Some(p), true) = (&a.cache, a.cache_write) {
         let new = vm.take_compiled();
         match hspt_runtime::exec::tcache::merge_into(p, &fingerprint, new, &mut |w| eprintln!("{w}")) {
@@ -539,13 +546,6 @@ fn run(a: RunArgs) -> ExitCode {
             eprintln!("hspt: warning: cannot write the profile {}: {e}", p.display());
         }
     }
-    tracing::debug!(
-        stop = %stop.describe(),
-        status = stop.exit_code(),
-        guest_insns = vm.stats.guest_insns,
-        wall_s = vm.stats.wall_s,
-        "the guest stopped"
-    );
     vm.stats.stop = stop.describe();
     vm.stats.mips = if vm.stats.wall_s > 0.0 { vm.stats.guest_insns as f64 / vm.stats.wall_s / 1e6 } else { 0.0 };
     if let Some(dest) = &a.stats {

@@ -27,6 +27,8 @@ const WORKER_STACK: usize = 64 << 20;
 /// at one address, threshold 0 waits for this many runs of each new version.
 const VOLATILE_AFTER: u32 = 8;
 const VOLATILE_THRESHOLD: u32 = 16;
+/// `Slot::chunk` of code that lives outside the arena (a mapped translation cache).
+const NOT_IN_ARENA: usize = usize::MAX;
 /// Most blocks compiled together in one backend call (background compilation).
 const BATCH: usize = 32;
 /// Chained block executions between two visits of the dispatcher (interrupts, timer, console).
@@ -364,8 +366,7 @@ impl Jit {
         let Some(slot) = self.slots.get_mut(id as usize) else { return };
         if slot.state == State::Compiled {
             self.by_entry.remove(&(slot.entry as u64));
-            if slot.chunk.1 > 0 {
-                // (Code from the translation cache has no chunk in the arena.)
+            if slot.chunk.0 != NOT_IN_ARENA {
                 self.arena.free(slot.chunk.0, slot.chunk.1);
             }
             self.stats.freed += 1;
@@ -434,9 +435,9 @@ impl Jit {
         }
         if slot.state == State::Cold && slot.count == 0 {
             if let Some(entry) = self.tc.as_deref_mut().and_then(|tc| tc.first_seen(cache.block(id), cache.bytes(id), cpu.cp15.sctlr & 2 != 0, id)) {
-                // Code from the translation cache (tcache.rs), mapped executable; its exit slots are ours.
+                // Code from the translation cache (tcache.rs), mapped executable.
                 let exits = self.exits.alloc(exit_slots(cache.block(id)));
-                self.slots[i] = Slot { count: 0, state: State::Compiled, entry, chunk: (0, 0), exits };
+                self.slots[i] = Slot { count: 0, state: State::Compiled, entry, chunk: (NOT_IN_ARENA, 0), exits };
                 self.by_entry.insert(entry as u64, id);
                 return self.run_compiled(cache, entry, exits, cpu, board, temps, chain);
             }
@@ -573,9 +574,9 @@ impl super::Vm {
         b.jit_exits = s.runs_compiled;
         b.jit_retries = s.retries;
         b.jit_chain_hits = s.chain_hits;
-        b.from_cache = j.tc.as_deref().map_or(0, |t| t.hits);
         b.jit_freed = s.freed;
         b.jit_code_live_bytes = j.arena.live_bytes() as u64;
+        b.from_cache = j.tc.as_deref().map_or(0, |t| t.hits);
         let mut t = s.compile_times.clone();
         if !t.is_empty() {
             t.sort_by(|a, b| a.total_cmp(b));

@@ -358,7 +358,11 @@ fn cache_cmd(c: CacheCmd) -> ExitCode {
 
 fn run(a: RunArgs) -> ExitCode {
     let uses_cache = a.cache.is_some() || a.profile_out.is_some();
-    let tier = a.tier.unwrap_or(Tier::Auto);
+    // The software MMU has no compiled-code path: it runs in the interpreter.
+    if a.mmu == Mmu::Soft && a.tier.is_some_and(|t| t != Tier::Interp) {
+        return bad_input("--mmu soft runs in the interpreter only: use --tier interp (or leave --tier out)");
+    }
+    let tier = a.tier.unwrap_or(if a.mmu == Mmu::Soft { Tier::Interp } else { Tier::Auto });
     if uses_cache && tier == Tier::Interp {
         return bad_input("--cache/--profile-out need the JIT tier (--tier auto or jit)");
     }

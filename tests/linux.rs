@@ -130,3 +130,28 @@ fn quick_workload_in_every_memory_configuration() {
     let f = failures.into_inner().unwrap();
     assert!(f.is_empty(), "{}", f.join("\n"));
 }
+
+/// The README's way to script the shell: commands piped to stdin at once, before
+/// the guest has even booted, reach the shell (the console holds them until the
+/// guest's driver receives), run, and `exit` powers off.
+#[test]
+fn a_script_piped_to_the_console_runs_in_the_shell() {
+    use std::io::Write;
+    let d = debian();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hspt"))
+        .args(["run", "-m", "512", "--timeout", "600", "--append", "console=ttyAMA0 cryptomgr.notests quiet"])
+        .arg("--kernel")
+        .arg(d.join("out/vmlinuz"))
+        .arg("--initrd")
+        .arg(d.join("out/initramfs.cpio.gz"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn hspt");
+    child.stdin.take().unwrap().write_all(b"echo hello-from-pipe $((6*7)); uname -m; exit\n").unwrap();
+    let o = child.wait_with_output().unwrap();
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{}\n{out}", String::from_utf8_lossy(&o.stderr));
+    assert!(out.contains("hello-from-pipe 42") && out.contains("armv7l"), "the piped commands did not run:\n{out}");
+}

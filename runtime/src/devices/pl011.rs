@@ -37,6 +37,12 @@ const ID: [u32; 8] = [0x11, 0x10, 0x14, 0x00, 0x0d, 0xf0, 0x05, 0xb1];
 pub struct Pl011 {
     out: Box<dyn Write>,
     rx: VecDeque<u8>,
+    /// Host input that arrived before the guest opened the port for input
+    /// (see `read` of FR): held back, since a driver empties the FIFO when it
+    /// starts receiving (Linux's pl011_startup drains it), and bytes a script
+    /// piped in at once would be lost.
+    pending: VecDeque<u8>,
+    accepting: bool,
     ibrd: u32,
     fbrd: u32,
     lcr_h: u32,
@@ -68,6 +74,8 @@ impl Pl011 {
         Pl011 {
             out,
             rx: VecDeque::new(),
+            pending: VecDeque::new(),
+            accepting: false,
             ibrd: 0,
             fbrd: 0,
             lcr_h: 0,
@@ -86,6 +94,10 @@ impl Pl011 {
 
     /// Queues bytes typed on the host console.
     pub fn push_input(&mut self, bytes: &[u8]) {
+        if !self.accepting {
+            self.pending.extend(bytes);
+            return;
+        }
         self.rx.extend(bytes);
         if !self.rx.is_empty() {
             self.ris |= INT_RX | INT_RT;
@@ -119,6 +131,13 @@ impl Device for Pl011 {
                     f |= FR_RXFE;
                 } else if self.rx.len() >= 16 {
                     f |= FR_RXFF;
+                }
+                // The guest receives from now on: it unmasked the receive
+                // interrupts and sees the FIFO empty (after its drain, if any).
+                if !self.accepting && self.imsc & (INT_RX | INT_RT) != 0 && self.rx.is_empty() {
+                    self.accepting = true;
+                    let held: Vec<u8> = self.pending.drain(..).collect();
+                    self.push_input(&held);
                 }
                 f
             }
@@ -207,8 +226,13 @@ mod tests {
         }
         assert_eq!(&*sink.0.lock().unwrap(), b"hi\n");
         assert_eq!(u.read(FR, 4) & FR_RXFE, FR_RXFE);
-        u.write(IMSC, 4, INT_RX);
+        // Input before the guest receives is held back ...
         u.push_input(b"x");
+        assert_eq!(u.read(FR, 4) & FR_RXFE, FR_RXFE);
+        assert!(!u.irq_level());
+        // ... until it unmasks the receive interrupt and finds the FIFO empty.
+        u.write(IMSC, 4, INT_RX);
+        assert_eq!(u.read(FR, 4) & FR_RXFE, FR_RXFE);
         assert!(u.irq_level());
         assert_eq!(u.read(FR, 4) & FR_RXFE, 0);
         assert_eq!(u.read(DR, 4), b'x' as u32);

@@ -11,12 +11,12 @@
 #![no_main]
 
 use std::cell::RefCell;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use hspt_llvm::LlvmBackend;
 use hspt_runtime::board::RAM_BASE;
-use hspt_runtime::cpu::{CpuState, Exception, Mode};
+use hspt_runtime::cpu::{ArchSnapshot, CpuState, Mode};
+use hspt_runtime::devices::CapturedConsole;
 use hspt_runtime::exec::jit::Harness;
 use hspt_runtime::exec::JitOptions;
 use libfuzzer_sys::fuzz_target;
@@ -27,63 +27,22 @@ const CODE_MAX: usize = 64;
 const DATA: u32 = RAM_BASE + 0x20_0000;
 const DATA_LEN: usize = 0x2000;
 
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-impl Write for Sink {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 struct Engines {
-    interp: (Harness, Sink),
-    jit: (Harness, Sink),
+    interp: (Harness, CapturedConsole),
+    jit: (Harness, CapturedConsole),
 }
 
 thread_local! {
     static ENGINES: RefCell<Option<Engines>> = const { RefCell::new(None) };
 }
 
-fn harness(jit: bool) -> (Harness, Sink) {
-    let sink = Sink::default();
+fn harness(jit: bool) -> (Harness, CapturedConsole) {
+    let sink = CapturedConsole::default();
     let opts = jit.then(|| JitOptions { backend: Arc::new(LlvmBackend::default()), threshold: 0, log: false });
     (Harness::new(RAM, Box::new(sink.clone()), opts).expect("board"), sink)
 }
 
-#[derive(Debug, PartialEq, Eq)]
-struct Snap {
-    r: [u32; 16],
-    flags: [u8; 8],
-    d: [u64; 32],
-    fpscr: u32,
-    excl: (u32, u32),
-    pending: Option<Exception>,
-    pending_return: u32,
-    fault: (u32, u32, u32, u32),
-    insns: u64,
-    undefined: u64,
-    mode: u8,
-}
-
-fn snap(c: &CpuState) -> Snap {
-    Snap {
-        r: c.r,
-        flags: [c.n, c.z, c.c, c.v, c.q, c.ge, c.it, c.t],
-        d: c.d,
-        fpscr: c.fpscr,
-        excl: (c.excl_addr, c.excl_valid),
-        pending: c.pending,
-        pending_return: c.pending_return,
-        fault: (c.cp15.dfsr, c.cp15.dfar, c.cp15.ifsr, c.cp15.ifar),
-        insns: c.insns,
-        undefined: c.undefined_insns,
-        mode: c.mode,
-    }
-}
 
 fn user_cpu(data: &[u8]) -> CpuState {
     let mut cpu = CpuState::new();
@@ -104,7 +63,7 @@ fn user_cpu(data: &[u8]) -> CpuState {
 }
 
 /// Runs the case; returns the state, the exit, the data window, the code area and new console output.
-fn run(h: &mut (Harness, Sink), thumb: bool, data: &[u8], code: &[u8]) -> (Snap, String, Vec<u8>, Vec<u8>, Vec<u8>) {
+fn run(h: &mut (Harness, CapturedConsole), thumb: bool, data: &[u8], code: &[u8]) -> (ArchSnapshot, String, Vec<u8>, Vec<u8>, Vec<u8>) {
     let (h, sink) = h;
     let pattern: Vec<u8> = (0..DATA_LEN).map(|i| (i as u8).wrapping_mul(151).wrapping_add(7)).collect();
     assert!(h.board.write_phys(DATA, &pattern));
@@ -112,7 +71,7 @@ fn run(h: &mut (Harness, Sink), thumb: bool, data: &[u8], code: &[u8]) -> (Snap,
     area[..code.len()].copy_from_slice(code);
     assert!(h.board.write_phys(CODE, &area));
     h.forget_code();
-    sink.0.lock().unwrap().clear();
+    sink.take();
     let mut cpu = user_cpu(data);
     cpu.r[15] = CODE;
     cpu.t = thumb as u8;
@@ -122,8 +81,8 @@ fn run(h: &mut (Harness, Sink), thumb: bool, data: &[u8], code: &[u8]) -> (Snap,
     assert!(h.board.read_phys(DATA, &mut window));
     let mut after = vec![0u8; area.len()];
     assert!(h.board.read_phys(CODE, &mut after));
-    let out = std::mem::take(&mut *sink.0.lock().unwrap());
-    (snap(&cpu), format!("{exit:?}"), window, after, out)
+    let out = sink.take();
+    (cpu.snapshot(), format!("{exit:?}"), window, after, out)
 }
 
 fuzz_target!(|data: &[u8]| {

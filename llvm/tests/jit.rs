@@ -4,13 +4,13 @@
 //! come from the differential tester's generator (runtime/src/arm/gen.rs), which
 //! is itself checked against QEMU, so agreement here extends that check to the JIT.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use hspt_llvm::LlvmBackend;
 use hspt_runtime::arm::gen::{self, Case, Generator, State};
 use hspt_runtime::board::{RAM_BASE, UART_BASE};
-use hspt_runtime::cpu::{CpuState, Exception, ExitReason};
+use hspt_runtime::cpu::{ArchSnapshot, CpuState, Exception, ExitReason};
+use hspt_runtime::devices::CapturedConsole;
 use hspt_runtime::exec::jit::Harness;
 use hspt_runtime::exec::JitOptions;
 
@@ -21,55 +21,14 @@ fn jit_opts() -> JitOptions {
     JitOptions { backend: Arc::new(LlvmBackend::default()), threshold: 0, log: true }
 }
 
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-impl Write for Sink {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(b);
-        Ok(b.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
-fn harness(jit: bool) -> (Harness, Sink) {
-    let sink = Sink::default();
+fn harness(jit: bool) -> (Harness, CapturedConsole) {
+    let sink = CapturedConsole::default();
     let h = Harness::new(RAM, Box::new(sink.clone()), jit.then(jit_opts)).expect("board");
     (h, sink)
 }
 
 /// Everything a block may change that the tests compare.
-#[derive(Debug, PartialEq, Eq)]
-struct Snap {
-    r: [u32; 16],
-    nzcvq_ge_it_t: [u8; 8],
-    d: [u64; 32],
-    fpscr: u32,
-    excl: (u32, u32),
-    pending: Option<Exception>,
-    pending_return: u32,
-    dfsr_dfar: (u32, u32),
-    insns: u64,
-    undefined: u64,
-    mode: u8,
-}
-
-fn snap(c: &CpuState) -> Snap {
-    Snap {
-        r: c.r,
-        nzcvq_ge_it_t: [c.n, c.z, c.c, c.v, c.q, c.ge, c.it, c.t],
-        d: c.d,
-        fpscr: c.fpscr,
-        excl: (c.excl_addr, c.excl_valid),
-        pending: c.pending,
-        pending_return: c.pending_return,
-        dfsr_dfar: (c.cp15.dfsr, c.cp15.dfar),
-        insns: c.insns,
-        undefined: c.undefined_insns,
-        mode: c.mode,
-    }
-}
 
 fn load_state(cpu: &mut CpuState, s: &State) {
     cpu.r[..15].copy_from_slice(&s.r);
@@ -98,7 +57,7 @@ fn unplace(h: &mut Harness, case: &Case) {
 }
 
 /// Runs a case; returns the final state and scratch memory.
-fn run_case(h: &mut Harness, case: &Case) -> (Snap, Option<ExitReason>, Vec<u8>) {
+fn run_case(h: &mut Harness, case: &Case) -> (ArchSnapshot, Option<ExitReason>, Vec<u8>) {
     place(h, case);
     let mut cpu = gen::user_cpu();
     load_state(&mut cpu, &case.init);
@@ -108,7 +67,7 @@ fn run_case(h: &mut Harness, case: &Case) -> (Snap, Option<ExitReason>, Vec<u8>)
     let mut scratch = vec![0; gen::SCRATCH_LEN];
     assert!(h.board.read_phys(gen::SCRATCH, &mut scratch));
     unplace(h, case);
-    (snap(&cpu), r, scratch)
+    (cpu.snapshot(), r, scratch)
 }
 
 fn count(default: usize) -> usize {
@@ -154,7 +113,7 @@ fn random_cases_agree_with_the_interpreter() {
 }
 
 /// ARM words at RAM_BASE + 0x1000, run until they end, on both engines.
-fn run_arm(words: &[u32], init: impl Fn(&mut CpuState)) -> [(Snap, Option<ExitReason>, Vec<u8>); 2] {
+fn run_arm(words: &[u32], init: impl Fn(&mut CpuState)) -> [(ArchSnapshot, Option<ExitReason>, Vec<u8>); 2] {
     let code = RAM_BASE + 0x1000;
     let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
     [false, true].map(|jit| {
@@ -166,8 +125,8 @@ fn run_arm(words: &[u32], init: impl Fn(&mut CpuState)) -> [(Snap, Option<ExitRe
         let end = code + bytes.len() as u32;
         let r = h.run(&mut cpu, (code, end), end, 10_000);
         h.board.flush();
-        let out = sink.0.lock().unwrap().clone();
-        (snap(&cpu), r, out)
+        let out = sink.bytes();
+        (cpu.snapshot(), r, out)
     })
 }
 

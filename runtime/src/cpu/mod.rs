@@ -210,6 +210,45 @@ pub struct CpuState {
     pub helpers: usize,
 }
 
+/// The architectural state two engines must agree on after running the same
+/// code (registers, flags, VFP, exclusive monitor, a pending exception and the
+/// fault registers, retired and undefined instructions, mode): what the
+/// differential tests and fuzzers compare.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ArchSnapshot {
+    pub r: [u32; 16],
+    /// N Z C V Q GE IT T.
+    pub flags: [u8; 8],
+    pub d: [u64; 32],
+    pub fpscr: u32,
+    pub excl: (u32, u32),
+    pub pending: Option<Exception>,
+    pub pending_return: u32,
+    /// DFSR, DFAR, IFSR, IFAR.
+    pub fault: (u32, u32, u32, u32),
+    pub insns: u64,
+    pub undefined: u64,
+    pub mode: u8,
+}
+
+impl CpuState {
+    pub fn snapshot(&self) -> ArchSnapshot {
+        ArchSnapshot {
+            r: self.r,
+            flags: [self.n, self.z, self.c, self.v, self.q, self.ge, self.it, self.t],
+            d: self.d,
+            fpscr: self.fpscr,
+            excl: (self.excl_addr, self.excl_valid),
+            pending: self.pending,
+            pending_return: self.pending_return,
+            fault: (self.cp15.dfsr, self.cp15.dfar, self.cp15.ifsr, self.cp15.ifar),
+            insns: self.insns,
+            undefined: self.undefined_insns,
+            mode: self.mode,
+        }
+    }
+}
+
 impl Default for CpuState {
     fn default() -> Self {
         Self::new()

@@ -203,19 +203,7 @@ impl Device for Pl011 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::{Arc, Mutex};
-
-    #[derive(Clone, Default)]
-    struct Sink(Arc<Mutex<Vec<u8>>>);
-    impl Write for Sink {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
+    use crate::devices::CapturedConsole as Sink;
 
     #[test]
     fn transmit_and_receive() {
@@ -224,7 +212,7 @@ mod tests {
         for b in b"hi\n" {
             u.write(DR, 4, *b as u32);
         }
-        assert_eq!(&*sink.0.lock().unwrap(), b"hi\n");
+        assert_eq!(sink.bytes(), b"hi\n");
         assert_eq!(u.read(FR, 4) & FR_RXFE, FR_RXFE);
         // Input before the guest receives is held back ...
         u.push_input(b"x");

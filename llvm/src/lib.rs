@@ -45,6 +45,13 @@ fn init_target() -> Result<(), String> {
     static INIT: Once = Once::new();
     static mut ERR: Option<String> = None;
     INIT.call_once(|| {
+        if let Ok(args) = std::env::var("HSPT_LLVM_ARGS") {
+            // LLVM's own command-line options, for diagnosis (e.g. "-time-passes").
+            let owned: Vec<std::ffi::CString> = std::iter::once("hspt").chain(args.split_whitespace()).filter_map(|a| std::ffi::CString::new(a).ok()).collect();
+            let ptrs: Vec<*const std::ffi::c_char> = owned.iter().map(|a| a.as_ptr()).collect();
+            // SAFETY: `ptrs` points at NUL-terminated strings that outlive the call; called once, before any compile.
+            unsafe { llvm_sys::support::LLVMParseCommandLineOptions(ptrs.len() as i32, ptrs.as_ptr(), std::ptr::null()) };
+        }
         if let Err(e) = Target::initialize_native(&InitializationConfig::default()) {
             // SAFETY: written once inside call_once, read only after it.
             unsafe { ERR = Some(e) };
@@ -70,11 +77,13 @@ fn with_machine<T>(f: impl FnOnce(&TargetMachine) -> Result<T, String>) -> Resul
             let target = Target::from_triple(&triple).map_err(|e| e.to_string())?;
             let cpu = TargetMachine::get_host_cpu_name();
             let features = TargetMachine::get_host_cpu_features();
+            let cpu_o = std::env::var("HSPT_LLVM_CPU").ok();
+            let feat_o = std::env::var("HSPT_LLVM_FEATURES").ok();
             let tm = target
                 .create_target_machine(
                     &triple,
-                    cpu.to_str().unwrap_or("x86-64"),
-                    features.to_str().unwrap_or(""),
+                    cpu_o.as_deref().unwrap_or(cpu.to_str().unwrap_or("x86-64")),
+                    feat_o.as_deref().unwrap_or(features.to_str().unwrap_or("")),
                     match std::env::var("HSPT_LLVM_CODEGEN").as_deref() {
                         Ok("0") => OptimizationLevel::None,
                         Ok("1") => OptimizationLevel::Less,
@@ -127,14 +136,18 @@ impl Backend for LlvmBackend {
 
     fn compile(&self, block: &Block) -> Result<CompiledCode, String> {
         with_machine(|tm| {
+            let t0 = std::time::Instant::now();
             let ctx = Context::create();
             let module = ctx.create_module("block");
             module.set_triple(&tm.get_triple());
             module.set_data_layout(&tm.get_target_data().get_data_layout());
             lower::check_helpers(block)?;
             lower::Lower::build(&ctx, &module, block).map_err(|e| format!("lowering: {e}"))?;
+            let t1 = std::time::Instant::now();
             module.verify().map_err(|e| format!("invalid LLVM IR: {e}"))?;
+            let t2 = std::time::Instant::now();
             module.run_passes(self.pipeline, tm, PassBuilderOptions::create()).map_err(|e| e.to_string())?;
+            let t3 = std::time::Instant::now();
             if self.dump {
                 eprintln!("; block 0x{:08x}\n{}", block.pc, module.print_to_string().to_string());
             }
@@ -144,7 +157,13 @@ impl Backend for LlvmBackend {
                 }
             }
             let buf = tm.write_to_memory_buffer(&module, FileType::Object).map_err(|e| e.to_string())?;
-            link::link(buf.as_slice(), lower::FN_NAME)
+            let t4 = std::time::Instant::now();
+            let r = link::link(buf.as_slice(), lower::FN_NAME);
+            let t5 = std::time::Instant::now();
+            if std::env::var_os("HSPT_LLVM_TIMING").is_some() {
+                eprintln!("TIMING lower {:?} verify {:?} passes {:?} codegen {:?} link {:?} insns {}", t1-t0, t2-t1, t3-t2, t4-t3, t5-t4, block.insns.len());
+            }
+            r
         })
     }
 

@@ -190,6 +190,10 @@ pub(crate) struct Jit {
     chained: bool,
     /// Chaining allowed (HSPT_JIT_NOCHAIN=1 turns it off, for diagnosis).
     chaining: bool,
+    /// Most blocks per compile batch (HSPT_JIT_BATCH overrides `BATCH`).
+    batch: usize,
+    /// `perf`'s map of JIT code (/tmp/perf-PID.map), when HSPT_PERF_MAP is set.
+    perf_map: Option<std::fs::File>,
     pub stats: JitStats,
     /// The translation cache's hooks (`tcache.rs`), when a run uses one or records.
     pub(crate) tc: Option<Box<super::tcache::Hook>>,
@@ -228,6 +232,9 @@ impl Jit {
             token: (0, 0),
             chained: false,
             chaining: std::env::var_os("HSPT_JIT_NOCHAIN").is_none(),
+            batch: std::env::var("HSPT_JIT_BATCH").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(BATCH),
+            perf_map: std::env::var_os("HSPT_PERF_MAP")
+                .and_then(|_| std::fs::File::create(format!("/tmp/perf-{}.map", std::process::id())).ok()),
             stats: JitStats::default(),
             tc: None,
         })
@@ -299,6 +306,10 @@ impl Jit {
                     slot.chunk = (start, len);
                     slot.exits = self.exits.alloc(exit_slots(block));
                     self.by_entry.insert(entry as u64, id);
+                    if let Some(f) = self.perf_map.as_mut() {
+                        use std::io::Write;
+                        let _ = writeln!(f, "{entry:x} {:x} guest_{:08x}{}", code.code.len(), block.pc, if block.thumb { "_t" } else { "" });
+                    }
                     if let Some(tc) = self.tc.as_deref_mut() {
                         tc.compiled(id, block.len, &code);
                     }
@@ -384,7 +395,7 @@ impl Jit {
     /// the list of merely warm blocks grows.
     fn send_hottest(&mut self, cache: &BlockCache) {
         let slots = &self.slots;
-        let n = self.candidates.len().min(BATCH);
+        let n = self.candidates.len().min(self.batch);
         if self.candidates.len() > n {
             self.candidates.select_nth_unstable_by_key(n - 1, |&id| std::cmp::Reverse(slots[id as usize].count));
         }

@@ -3,8 +3,12 @@
 //! each run a separate process, and writes a markdown table, JSON with every figure and an SVG plot.
 //!
 //! A run that fails (bad exit status, timeout, missing result line) is recorded as failed with its reason;
-//! it never stops the bench. Configurations that cannot run here (aot-warm until the AOT cache exists,
-//! QEMU when it is not installed) are shown as n/a.
+//! it never stops the bench. Configurations that cannot run here (QEMU when it is not installed, aot-warm
+//! when its training run or `hspt aot` failed) are shown as n/a.
+//!
+//! The translation-cache configurations (issue 6) are prepared before the measured runs: `aot-warm` from a
+//! training run that records a profile (`--profile-out`) and `hspt aot --profile` of it; `jit-writeback`
+//! from a cold training run with `--cache-write`. The measured runs then only read their cache.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -139,17 +143,30 @@ struct Config {
     args: Vec<String>,
     /// Why the configuration cannot run here (shown as n/a).
     unavailable: Option<String>,
+    /// What has to be made before its runs (a translation cache).
+    prep: Prep,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Prep {
+    None,
+    /// A profile from a training run, compiled by `hspt aot --profile`, used with `--cache`.
+    Aot,
+    /// A cold training run that writes its JIT code back (`--cache-write`), then used with `--cache`.
+    WriteBack,
 }
 
 impl Config {
     fn hspt(name: &str, args: &[&str]) -> Config {
-        Config { name: name.into(), kind: Kind::Hspt, args: args.iter().map(|s| s.to_string()).collect(), unavailable: None }
+        Config { name: name.into(), kind: Kind::Hspt, args: args.iter().map(|s| s.to_string()).collect(), unavailable: None, prep: Prep::None }
     }
     fn applies_to(&self, w: Workload) -> bool {
         match self.kind {
             // The memory organisations matter where there are many address spaces (boot, multi) or many
             // pages (memrand); elsewhere they would only double the bench's time.
             Kind::Hspt if self.name.starts_with("spt-") => matches!(w, Workload::Boot | Workload::Multi | Workload::Memrand),
+            // A warm start is a Linux matter (boot and the programs after it).
+            Kind::Hspt if self.prep != Prep::None => w.is_debian(),
             Kind::Native => w != Workload::Boot,
             _ => true,
         }
@@ -162,12 +179,11 @@ fn all_hspt_configs() -> Vec<Config> {
     let mut v = vec![
         Config::hspt("interp", &["--tier", "interp"]),
         Config::hspt("jit", &["--tier", "jit"]),
-        Config {
-            name: "aot-warm".into(),
-            kind: Kind::Hspt,
-            args: vec![],
-            unavailable: Some("the AOT translation cache is not implemented yet".into()),
-        },
+        // The default tiering, cold (no translation cache), and warm from one of the two kinds of cache.
+        Config::hspt("auto", &["--tier", "auto"]),
+        // Their --cache FILE is added once the cache is made (see `prepare_cache`).
+        Config { prep: Prep::Aot, ..Config::hspt("aot-warm", &["--tier", "auto"]) },
+        Config { prep: Prep::WriteBack, ..Config::hspt("jit-writeback", &["--tier", "auto"]) },
         Config::hspt("mmu-soft", &["--tier", "interp", "--mmu", "soft"]),
         Config::hspt("spt-shared", &["--tier", "interp", "--spt", "shared"]),
         Config::hspt("spt-private", &["--tier", "interp", "--spt", "private"]),
@@ -178,6 +194,7 @@ fn all_hspt_configs() -> Vec<Config> {
             kind: Kind::Hspt,
             args: vec!["--tier".into(), "interp".into(), "--spt".into(), format!("group={n}")],
             unavailable: None,
+            prep: Prep::None,
         });
     }
     // The default organisation under the default tiering (interpreter, then the JIT for hot blocks): what a
@@ -560,6 +577,63 @@ fn run_hspt_session(env: &Env, ws: &[Workload], c: &Config, run: u32) -> Vec<(Wo
         .collect()
 }
 
+/// Makes the translation cache of configuration `c` (aot-warm or jit-writeback) for workloads `ws` by
+/// training runs (one guest for all of them with --one-guest, else one per workload), and for aot-warm
+/// `hspt aot --profile` of what they ran. Returns the options that make a run use it, and what was done.
+fn prepare_cache(env: &Env, c: &Config, ws: &[Workload], one_guest: bool) -> Result<(Vec<String>, String), String> {
+    let cache = env.scratch.join(format!("{}.cache", c.name));
+    let _ = std::fs::remove_file(&cache);
+    let started = Instant::now();
+    let mut profiles = Vec::new();
+    let mut trainings: Vec<(String, Config)> = Vec::new();
+    let groups: Vec<Vec<Workload>> = if one_guest { vec![ws.to_vec()] } else { ws.iter().map(|&w| vec![w]).collect() };
+    for (i, g) in groups.iter().enumerate() {
+        let mut t = Config { name: format!("{}-training{i}", c.name), prep: Prep::None, ..c.clone() };
+        match c.prep {
+            Prep::Aot => {
+                let p = env.scratch.join(format!("{}-{i}.profile", c.name));
+                let _ = std::fs::remove_file(&p);
+                t.args.extend(["--profile-out".to_string(), p.display().to_string()]);
+                profiles.push(p);
+            }
+            Prep::WriteBack => t.args.extend(["--cache".to_string(), cache.display().to_string(), "--cache-write".to_string()]),
+            Prep::None => {}
+        }
+        trainings.push((g.iter().map(|w| w.name()).collect::<Vec<_>>().join(","), t));
+    }
+    for ((names, t), g) in trainings.iter().zip(&groups) {
+        let results = if one_guest {
+            run_hspt_session(env, g, t, 0)
+        } else {
+            g.iter().map(|&w| (w, run_hspt(env, w, t, 0))).collect()
+        };
+        if let Some((w, f)) = results.iter().find_map(|(w, r)| r.failure.as_ref().map(|f| (w, f))) {
+            return Err(format!("its training run ({names}) failed on {}: {}", w.name(), truncate(f, 160)));
+        }
+    }
+    let trained = started.elapsed().as_secs_f64();
+    let mut note = format!("training run(s) {trained:.1} s");
+    if c.prep == Prep::Aot {
+        let mut cmd = Command::new(&env.hspt);
+        cmd.args(["aot", "-q", "-o"]).arg(&cache);
+        for p in &profiles {
+            cmd.arg("--profile").arg(p);
+        }
+        let t = Instant::now();
+        let out = cmd.output().map_err(|e| format!("cannot start hspt aot: {e}"))?;
+        let wall = t.elapsed().as_secs_f64();
+        let err = String::from_utf8_lossy(&out.stderr);
+        if !out.status.success() {
+            return Err(format!("hspt aot failed: {}", truncate(err.trim(), 200)));
+        }
+        let summary = err.lines().rev().find(|l| l.starts_with("hspt aot:")).unwrap_or("").trim_start_matches("hspt aot: ");
+        note.push_str(&format!("; `hspt aot --profile` {wall:.1} s wall: {summary}"));
+    }
+    let size = std::fs::metadata(&cache).map_err(|e| format!("no cache was written ({}: {e})", cache.display()))?.len();
+    note.push_str(&format!("; cache {:.1} MB", size as f64 / 1e6));
+    Ok((vec!["--cache".into(), cache.display().to_string()], note))
+}
+
 /// None when a bare-metal guest passed its self-check and powered off.
 fn baremetal_failure(cap: &Captured, timeout: f64, elf: &Path) -> Option<String> {
     let name = elf.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -860,6 +934,8 @@ struct Bench {
     quick: bool,
     /// hspt configurations ran the Debian workloads in one guest per run (--one-guest).
     one_guest: bool,
+    /// How the translation caches were made (configuration name, what was done).
+    cache_notes: Vec<(String, String)>,
 }
 
 impl Bench {
@@ -953,6 +1029,7 @@ impl Bench {
             let _ = writeln!(s, "- {}: {what}", c.name);
         }
         s.push_str(&self.memory_section());
+        s.push_str(&self.cache_section());
         if !notes.is_empty() {
             s.push_str("\nFailures:\n\n");
             for (i, n) in notes.iter().enumerate() {
@@ -1002,6 +1079,61 @@ impl Bench {
             (!v.is_empty()).then(|| v.iter().sum())
         };
         Self::median_of(self.ok_runs(wi, ci).iter().filter_map(per_run).collect())
+    }
+
+    /// Cold JIT against the warm starts (issue 6): per Debian workload, time, time to /init, and the blocks
+    /// JIT-compiled as a share of the distinct blocks the run executed.
+    fn cache_section(&self) -> String {
+        let mut s = String::new();
+        let names = ["auto", "aot-warm", "jit-writeback"];
+        let cols: Vec<usize> = names.iter().filter_map(|n| self.configs.iter().position(|c| c.name == *n)).collect();
+        if !cols.iter().any(|&ci| self.configs[ci].prep != Prep::None) {
+            return s;
+        }
+        let _ = writeln!(
+            s,
+            "\n## Translation cache\n\n\
+             A cold start under the default tiering (`auto`: no cache) against a warm start from `hspt aot --profile` (`aot-warm`) and from the JIT's own \
+             code written back by a cold run (`jit-writeback`). Medians over the runs: the workload's time (as in \
+             the table), the host time from the start to /init's first line, the whole run's wall time, and the \
+             blocks the JIT compiled during the run against the distinct blocks it executed (--stats).\n"
+        );
+        s.push_str("| workload | configuration | time | to /init | whole run | JIT-compiled / distinct blocks | from the cache |\n");
+        s.push_str("| --- | --- | ---: | ---: | ---: | ---: | ---: |\n");
+        for (wi, w) in self.workloads.iter().enumerate() {
+            for &ci in &cols {
+                let runs = self.ok_runs(wi, ci);
+                if runs.is_empty() {
+                    continue;
+                }
+                let secs = |v: Option<f64>| v.map(|v| format!("{v:.2} s")).unwrap_or_else(|| "–".into());
+                let init = Self::median_of(runs.iter().filter_map(|r| r.init_s).collect());
+                let whole = Self::median_of(runs.iter().map(|r| r.host_s).collect());
+                let st = |k: &[&str]| self.median_stat(wi, ci, k);
+                let (jc, dist, hits) = (st(&["blocks", "jit_compiled"]), st(&["blocks", "distinct"]), st(&["blocks", "from_cache"]));
+                let share = match (jc, dist) {
+                    (Some(j), Some(d)) if d > 0.0 => format!("{j:.0} / {d:.0} ({:.2} %)", 100.0 * j / d),
+                    _ => "–".into(),
+                };
+                let _ = writeln!(
+                    s,
+                    "| {} | {} | {} | {} | {} | {share} | {} |",
+                    w.name(),
+                    self.configs[ci].name,
+                    secs(self.median_time(wi, ci)),
+                    secs(init),
+                    secs(whole),
+                    hits.map(|h| format!("{h:.0}")).unwrap_or_else(|| "–".into())
+                );
+            }
+        }
+        if !self.cache_notes.is_empty() {
+            s.push_str("\nHow the caches were made:\n\n");
+            for (name, note) in &self.cache_notes {
+                let _ = writeln!(s, "- {name}: {note}");
+            }
+        }
+        s
     }
 
     /// The largest peak_host_mappings of any run (failed ones too: the limit holds in every run).
@@ -1221,6 +1353,7 @@ impl Bench {
                 "hspt_args": c.args,
                 "unavailable": c.unavailable,
             })).collect::<Vec<_>>(),
+            "translation_caches": self.cache_notes.iter().map(|(n, what)| json!({"config": n, "made": what})).collect::<Vec<_>>(),
             "cells": cells,
         })
     }
@@ -1385,10 +1518,11 @@ pub fn main(a: BenchArgs) -> ExitCode {
             kind: Kind::Qemu,
             args: vec![],
             unavailable: qemu_version.is_none().then(|| "qemu-system-arm is not installed".to_string()),
+            prep: Prep::None,
         });
     }
     if against.contains(&Against::Native) {
-        configs.push(Config { name: "native".into(), kind: Kind::Native, args: vec![], unavailable: None });
+        configs.push(Config { name: "native".into(), kind: Kind::Native, args: vec![], unavailable: None, prep: Prep::None });
     }
     // references first: they are the columns the others are read against
     configs.sort_by_key(|c| match c.kind {
@@ -1459,6 +1593,7 @@ pub fn main(a: BenchArgs) -> ExitCode {
         hspt_version,
         quick: a.quick,
         one_guest: a.one_guest || a.suite == Suite::Spt,
+        cache_notes: Vec::new(),
     };
     // what runs, and what is n/a or left out
     let mut plan = Vec::new();
@@ -1473,6 +1608,35 @@ pub fn main(a: BenchArgs) -> ExitCode {
                 Cell::Runs(Vec::new())
             };
             bench.cells.insert((wi, ci), cell);
+        }
+    }
+    // The translation caches of aot-warm and jit-writeback, before any measured run.
+    for ci in 0..bench.configs.len() {
+        if bench.configs[ci].prep == Prep::None {
+            continue;
+        }
+        let ws: Vec<Workload> = plan.iter().filter(|&&(_, cj)| cj == ci).map(|&(wi, _)| workloads[wi]).collect();
+        if ws.is_empty() {
+            continue;
+        }
+        let name = bench.configs[ci].name.clone();
+        eprintln!("bench: making the translation cache of {name} (training runs of {}) …", ws.iter().map(|w| w.name()).collect::<Vec<_>>().join(", "));
+        match prepare_cache(&env, &bench.configs[ci], &ws, bench.one_guest) {
+            Ok((args, note)) => {
+                eprintln!("bench: {name}: {note}");
+                bench.configs[ci].args.extend(args);
+                bench.cache_notes.push((name, note));
+            }
+            Err(why) => {
+                eprintln!("bench: {name} cannot run: {why}");
+                plan.retain(|&(_, cj)| cj != ci);
+                for (&(_, cj), cell) in bench.cells.iter_mut() {
+                    if cj == ci && matches!(cell, Cell::Runs(_)) {
+                        *cell = Cell::NotAvailable(why.clone());
+                    }
+                }
+                bench.configs[ci].unavailable = Some(why);
+            }
         }
     }
     let total = plan.len() * a.runs as usize;

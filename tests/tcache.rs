@@ -263,5 +263,17 @@ fn warm_linux_boot_prints_what_the_cold_one_printed() {
     assert_eq!(code, Some(0), "warm run: {err}");
     assert_eq!(warm, cold, "the warm run printed something else");
     assert!(from_cache(&s) > 100, "the warm run did not use the cache: {s}");
+
+    // Ahead of time: `hspt aot` of what the kernel and the initramfs ran (the profile), then a
+    // warm launch from that cache alone prints the same and compiles almost nothing itself.
+    let aot = d.join("aot.htc");
+    let o = hspt(&["aot", "-q", "-o"], &[&aot, Path::new("--profile"), &profile]);
+    assert!(o.status.success(), "hspt aot: {}", String::from_utf8_lossy(&o.stderr));
+    let (code, warm, err, s) = boot(&["--cache", aot.to_str().unwrap()]);
+    assert_eq!(code, Some(0), "AOT-warm run: {err}");
+    assert_eq!(warm, cold, "the AOT-warm run printed something else");
+    let compiled = s["blocks"]["jit_compiled"].as_u64().unwrap();
+    let distinct = s["blocks"]["distinct"].as_u64().unwrap();
+    assert!(compiled * 20 < distinct, "the AOT-warm launch JIT-compiled {compiled} of {distinct} blocks (5 % or more)");
     let _ = std::fs::remove_dir_all(&d);
 }

@@ -562,6 +562,18 @@ impl Translator {
     pub fn end_block_sys(&mut self) {
         self.end_block(ExitReason::SysChange)
     }
+    /// Ends the block after this instruction: through the dispatcher (`SysChange`) if `need` is
+    /// nonzero, else as a plain branch to the next instruction, which compiled code may chain to
+    /// (Linux masks and unmasks interrupts all the time; most of those writes change nothing the
+    /// dispatcher has to act on).
+    pub fn end_block_sys_if(&mut self, need: Tmp) {
+        self.push(Op::SkipUnless { c: need, n: 0 });
+        let at = self.ops.len() - 1;
+        self.end_block(ExitReason::SysChange);
+        let n = (self.ops.len() - at - 1) as u16;
+        self.ops[at] = Op::SkipUnless { c: need, n };
+        self.end_block(ExitReason::Branch);
+    }
     /// Ends the block after this instruction with `reason`; PC = next instruction.
     pub fn end_block(&mut self, reason: ExitReason) {
         let n = self.pc_rel(self.next_pc());

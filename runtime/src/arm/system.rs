@@ -54,10 +54,12 @@ extern "C" fn read_spsr(cpu: &mut CpuState, _: u64, _: u64, _: u64) -> u64 {
 pub static H_READ_SPSR: Helper = Helper { name: "mrs_spsr", f: read_spsr, may_raise: true };
 
 extern "C" fn write_cpsr(cpu: &mut CpuState, value: u64, bytemask: u64, _: u64) -> u64 {
+    let before = (cpu.mode, cpu.eaif);
     cpu.write_cpsr_by_instr(value as u32, bytemask as u32, false);
-    0
+    cpu.psr_write_needs_dispatcher(before)
 }
-/// MSR CPSR_<fields>, value: CPSRWriteByInstr(value, bytemask, FALSE).
+/// MSR CPSR_<fields>, value: CPSRWriteByInstr(value, bytemask, FALSE). Returns whether the
+/// dispatcher must run next (`CpuState::psr_write_needs_dispatcher`).
 pub static H_WRITE_CPSR: Helper = Helper { name: "msr_cpsr", f: write_cpsr, may_raise: false };
 
 extern "C" fn write_spsr(cpu: &mut CpuState, value: u64, bytemask: u64, _: u64) -> u64 {
@@ -154,8 +156,9 @@ extern "C" fn cps(cpu: &mut CpuState, a: u64, _: u64, _: u64) -> u64 {
     if a & CPS_CHANGEMODE != 0 {
         v = (v & !0x1f) | ((a >> 8) & 0x1f);
     }
+    let before = (cpu.mode, cpu.eaif);
     cpu.write_cpsr_by_instr(v, 0xf, false);
-    0
+    cpu.psr_write_needs_dispatcher(before)
 }
 /// CPS{IE,ID} / CPS #mode (see the argument bits above).
 pub static H_CPS: Helper = Helper { name: "cps", f: cps, may_raise: false };
@@ -338,8 +341,8 @@ fn msr(t: &mut Translator, spsr: bool, mask: u32, v: Tmp) -> Res {
             t.set_flag(Flag::Ge, ge);
         }
     } else {
-        t.call(&H_WRITE_CPSR, v, m, z);
-        t.end_block_sys();
+        let need = t.call(&H_WRITE_CPSR, v, m, z);
+        t.end_block_sys_if(need);
     }
     Ok(())
 }
@@ -410,8 +413,8 @@ fn cps_op(t: &mut Translator, imod: u32, m: bool, aif: u32, mode: u32) -> Res {
     }
     let k = t.konst(a);
     let z = zero(t);
-    t.call(&H_CPS, k, z, z);
-    t.end_block_sys();
+    let need = t.call(&H_CPS, k, z, z);
+    t.end_block_sys_if(need);
     Ok(())
 }
 

@@ -185,6 +185,13 @@ impl Board {
     }
 
     /// HSPT statistics for `--stats`.
+    /// Counts the times a shadow view started serving another translation regime (recycled, or a shared
+    /// view that changed address space): code reached through a view's base may differ from then on.
+    pub fn views_repurposed(&self) -> u64 {
+        let s = self.st();
+        s.regions_recycled + s.owner_switches
+    }
+
     pub fn hspt_stats(&self) -> (u64, u64, u64, u64, u64) {
         let s = self.st();
         (s.fills, s.guest_aborts, s.flushes, s.regions_recycled, s.peak_mappings)

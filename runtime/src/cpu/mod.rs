@@ -170,7 +170,10 @@ pub struct CpuState {
     pub eaif: u8,
     /// CPSR.M as a raw 5-bit value (always a valid `Mode`).
     pub mode: u8,
-    pub _pad0: [u8; 2],
+    /// The interrupt controller's IRQ output as the dispatcher last saw it (1: asserted): lets an
+    /// MSR/CPS that unmasks IRQs go on without the dispatcher when nothing is pending.
+    pub irq_line: u8,
+    pub _pad0: u8,
     /// Host address added to a guest address for a direct access (the current
     /// view's shadow region); 0 when the software path must be used.
     pub mem_base: u64,
@@ -270,7 +273,8 @@ impl CpuState {
             t: 0,
             eaif: EAIF_A | EAIF_I | EAIF_F,
             mode: Mode::Svc as u8,
-            _pad0: [0; 2],
+            irq_line: 0,
+            _pad0: 0,
             mem_base: 0,
             d: [0; 32],
             fpscr: 0,
@@ -324,6 +328,20 @@ impl CpuState {
     /// Monitor or Hyp mode and no big-endian support: writes of those modes leave
     /// the mode unchanged (UNPREDICTABLE) and CPSR.E stays 0. An invalid mode is
     /// UNPREDICTABLE too: the mode is left unchanged.
+    /// After an MSR or CPS changed the CPSR from `before` (`mode`, `eaif`): 1 if the dispatcher must
+    /// look before the next instruction runs (the mode changed: banked registers and the memory view;
+    /// the endianness changed; or a mask was lifted from an interrupt that is pending (IRQ, by
+    /// `irq_line`) or might be (FIQ and asynchronous aborts are not tracked)), else 0: the guest runs on.
+    pub fn psr_write_needs_dispatcher(&self, before: (u8, u8)) -> u64 {
+        let (mode, eaif) = before;
+        let lifted = eaif & !self.eaif;
+        let need = self.mode != mode
+            || (eaif ^ self.eaif) & 0x8 != 0
+            || lifted & 0x5 != 0
+            || (lifted & 0x2 != 0 && self.irq_line != 0);
+        need as u64
+    }
+
     pub fn write_cpsr_by_instr(&mut self, value: u32, bytemask: u32, exception_return: bool) {
         let privileged = self.current_mode().is_privileged();
         let mut mask = 0u32;

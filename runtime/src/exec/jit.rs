@@ -158,6 +158,7 @@ pub struct JitStats {
     pub chain_hits: u64,
     /// Compiled blocks whose code was freed (their guest code changed).
     pub freed: u64,
+    pub exits: super::stats::ExitCounts,
 }
 
 pub(crate) struct Jit {
@@ -424,7 +425,7 @@ impl Jit {
                 tc.reset_ids();
             }
         }
-        let token = (cache.generation(), board.hspt_stats().3);
+        let token = (cache.generation(), board.views_repurposed());
         if token != self.token {
             self.token = token;
             self.flush_chains();
@@ -504,6 +505,15 @@ impl Jit {
         self.chained = spent != 0;
         self.ctx.hits += spent;
         self.stats.chain_hits = self.ctx.hits;
+        let x = &mut self.stats.exits;
+        match code {
+            0 if chain && self.ctx.budget <= 0 => x.chain_budget += 1,
+            0 => x.branch_unchained += 1,
+            1 => x.sys_change += 1,
+            2 => x.exception += 1,
+            EXIT_RETRY => x.retry += 1,
+            _ => x.other += 1,
+        }
         match code {
             0 => ExitReason::Branch,
             1 => ExitReason::SysChange,
@@ -584,6 +594,7 @@ impl super::Vm {
         b.interp_runs = s.runs_interpreted;
         b.jit_exits = s.runs_compiled;
         b.jit_retries = s.retries;
+        b.jit_exits_by_reason = s.exits;
         b.jit_chain_hits = s.chain_hits;
         b.jit_freed = s.freed;
         b.jit_code_live_bytes = j.arena.live_bytes() as u64;

@@ -216,7 +216,9 @@ impl Vm {
                 }
             }
             // Interrupts are taken at block boundaries (not during a gdb single step, as QEMU).
-            if self.board.gic.irq_line() && self.cpu.eaif & EAIF_I == 0 && !self.gdb_stepping() {
+            let irq = self.board.gic.irq_line();
+            self.cpu.irq_line = irq as u8;
+            if irq && self.cpu.eaif & EAIF_I == 0 && !self.gdb_stepping() {
                 let ret = self.cpu.r[15];
                 self.cpu.take_exception(Exception::Irq, ret);
                 self.stats.interrupts += 1;
@@ -461,7 +463,12 @@ impl Vm {
 
     fn sys_change(&mut self) {
         let fx = std::mem::take(&mut self.cpu.sys_effects);
-        if fx & (SYS_ICACHE | SYS_TLB | SYS_MMU) != 0 {
+        // Chain links are keyed by virtual PC and view base. A change of translation regime (SYS_MMU:
+        // TTBRs, ASID, DACR, SCTLR) selects another view, whose base keys other links; a view that
+        // starts serving another regime (recycled, a shared view changing hands) makes the JIT forget
+        // its links itself (`Jit::run`'s token). The software MMU has no per-regime base: it forgets.
+        let soft = self.board.mmu_mode() == crate::board::MmuMode::Soft;
+        if fx & (SYS_ICACHE | SYS_TLB) != 0 || (fx & SYS_MMU != 0 && soft) {
             jit::flush_chains(&mut self.jit);
         }
         if fx & SYS_ICACHE != 0 {

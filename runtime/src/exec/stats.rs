@@ -24,12 +24,26 @@ pub struct BlockStats {
     /// handed one instruction to the interpreter (device access, abort).
     pub jit_exits: u64,
     pub jit_retries: u64,
+    /// `jit_exits` by why compiled code returned: a branch whose target was not found by chaining, the
+    /// chain budget spent (the dispatcher's turn: interrupts, devices), a system-state change (CPS, MSR,
+    /// CP15 writes, exception returns), an exception (SVC, abort, undefined), and the rest (WFI, HVC...).
+    pub jit_exits_by_reason: ExitCounts,
     /// Compiled blocks entered straight from another (chaining) instead of the dispatcher.
     pub jit_chain_hits: u64,
     /// Compiled blocks freed because their guest code changed, and the code
     /// memory in use at the end.
     pub jit_freed: u64,
     pub jit_code_live_bytes: u64,
+}
+
+#[derive(Default, Debug, Clone, Copy, Serialize)]
+pub struct ExitCounts {
+    pub branch_unchained: u64,
+    pub chain_budget: u64,
+    pub sys_change: u64,
+    pub exception: u64,
+    pub retry: u64,
+    pub other: u64,
 }
 
 #[derive(Default, Debug, Serialize)]

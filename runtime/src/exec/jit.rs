@@ -191,6 +191,10 @@ pub(crate) struct Jit {
     chained: bool,
     /// Chaining allowed (HSPT_JIT_NOCHAIN=1 turns it off, for diagnosis).
     chaining: bool,
+    /// Per virtual page (PC >> 12): the chain generation in which compiled code on it was entered from
+    /// the dispatcher, i.e. could become a chain target (every link starts as a chain-table entry made
+    /// there). A page whose mark is not the current generation has no links into it.
+    link_pages: Vec<u32>,
     /// Most blocks per compile batch (HSPT_JIT_BATCH overrides `BATCH`).
     batch: usize,
     /// `perf`'s map of JIT code (/tmp/perf-PID.map), when HSPT_PERF_MAP is set.
@@ -233,6 +237,7 @@ impl Jit {
             token: (0, 0),
             chained: false,
             chaining: std::env::var_os("HSPT_JIT_NOCHAIN").is_none(),
+            link_pages: Vec::new(),
             batch: std::env::var("HSPT_JIT_BATCH").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(BATCH),
             perf_map: std::env::var_os("HSPT_PERF_MAP")
                 .and_then(|_| std::fs::File::create(format!("/tmp/perf-{}.map", std::process::id())).ok()),
@@ -487,6 +492,10 @@ impl Jit {
         self.stats.runs_compiled += 1;
         let pc0 = cpu.r[15];
         if chain {
+            if self.link_pages.is_empty() {
+                self.link_pages = vec![0; 1 << 20];
+            }
+            self.link_pages[(pc0 >> 12) as usize] = self.gen as u32;
             let e = &mut self.table[chain_index(pc0)];
             *e = ChainEntry { key: chain_key(pc0, cpu.t, cpu.it, self.ctx.key_gen), base: cpu.mem_base, code: entry as u64, slots: exits as u64 };
             self.ctx.budget = CHAIN_BUDGET;
@@ -723,6 +732,12 @@ impl Harness {
 #[inline]
 pub(crate) fn chained(jit: &Option<Box<Jit>>) -> bool {
     jit.as_deref().is_some_and(|j| j.chained)
+}
+
+/// Whether chain links may lead into code on the virtual page of `va` (else a change of that page's
+/// mapping leaves every link valid).
+pub(crate) fn links_into_page(jit: &Option<Box<Jit>>, va: u32) -> bool {
+    jit.as_deref().is_some_and(|j| j.link_pages.get((va >> 12) as usize).is_some_and(|&g| g == j.gen as u32))
 }
 
 /// Frees the compiled code of block `id`, which went stale.

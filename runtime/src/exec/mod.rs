@@ -467,8 +467,15 @@ impl Vm {
         // TTBRs, ASID, DACR, SCTLR) selects another view, whose base keys other links; a view that
         // starts serving another regime (recycled, a shared view changing hands) makes the JIT forget
         // its links itself (`Jit::run`'s token). The software MMU has no per-regime base: it forgets.
+        // TLB maintenance of single pages (most of it: Linux invalidates a page at a time as it unmaps
+        // or remaps data) only matters to links into code on those pages.
         let soft = self.board.mmu_mode() == crate::board::MmuMode::Soft;
-        if fx & (SYS_ICACHE | SYS_TLB) != 0 || (fx & SYS_MMU != 0 && soft) {
+        let tlb_cuts_links = fx & SYS_TLB != 0
+            && match self.cpu.tlb_op {
+                Some(crate::sys::TlbOp::Mva { va, .. }) | Some(crate::sys::TlbOp::MvaAllAsids(va)) => jit::links_into_page(&self.jit, va),
+                _ => true,
+            };
+        if fx & SYS_ICACHE != 0 || tlb_cuts_links || (fx & SYS_MMU != 0 && soft) {
             jit::flush_chains(&mut self.jit);
         }
         if fx & SYS_ICACHE != 0 {

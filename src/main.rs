@@ -358,11 +358,7 @@ fn cache_cmd(c: CacheCmd) -> ExitCode {
 
 fn run(a: RunArgs) -> ExitCode {
     let uses_cache = a.cache.is_some() || a.profile_out.is_some();
-    // The software MMU has no compiled-code path: it runs in the interpreter.
-    if a.mmu == Mmu::Soft && a.tier.is_some_and(|t| t != Tier::Interp) {
-        return bad_input("--mmu soft runs in the interpreter only: use --tier interp (or leave --tier out)");
-    }
-    let tier = a.tier.unwrap_or(if a.mmu == Mmu::Soft { Tier::Interp } else { Tier::Auto });
+    let tier = a.tier.unwrap_or(Tier::Auto);
     if uses_cache && tier == Tier::Interp {
         return bad_input("--cache/--profile-out need the JIT tier (--tier auto or jit)");
     }
@@ -481,7 +477,9 @@ fn run(a: RunArgs) -> ExitCode {
     let mut fingerprint = String::new();
     if tier != Tier::Interp {
         let threshold = a.jit_threshold.unwrap_or(if tier == Tier::Jit { 0 } else { AUTO_JIT_THRESHOLD });
-        let backend = std::sync::Arc::new(hspt_llvm::LlvmBackend::default());
+        // Under the software MMU compiled code reaches memory through its TLB (a
+        // backend in soft mode, with its own translation-cache fingerprint).
+        let backend = std::sync::Arc::new(hspt_llvm::LlvmBackend::for_mmu(a.mmu == Mmu::Soft));
         fingerprint = hspt_runtime::exec::tcache::fingerprint(&*backend);
         let log = std::env::var_os("HSPT_LOG_JIT").is_some();
         if let Err(e) = vm.set_jit(JitOptions { backend, threshold, log }) {

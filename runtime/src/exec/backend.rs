@@ -58,6 +58,12 @@ pub trait Backend: Send + Sync {
     fn fingerprint(&self) -> String {
         String::new()
     }
+    /// The code reaches guest memory through the software TLB (`--mmu soft`,
+    /// mem/softmmu.rs) instead of at `mem_base + addr`. The VM runs compiled code
+    /// only when this matches its board's MMU mode.
+    fn soft_mmu(&self) -> bool {
+        false
+    }
 }
 
 /// The byte `CpuState::pending` holds for `p` (compiled code tests

@@ -37,7 +37,8 @@ use super::backend::CompiledCode;
 /// Bumped whenever translation (arm/, ir/) or code generation (the LLVM
 /// lowering, CpuState's layout, the helper ABI) changes: old caches are then refused.
 /// 2: blocks take their exit slots as a third argument and call `ChainCtx::lookup`.
-pub const TRANSLATOR_VERSION: u32 = 2;
+/// 3: the soft-TLB miss helper joins the helper table; CpuState::soft_tlb/soft_ctx.
+pub const TRANSLATOR_VERSION: u32 = 3;
 /// Version of the file layout below.
 pub const FORMAT_VERSION: u32 = 1;
 pub const MAGIC: [u8; 8] = *b"HSPTTC\r\n";

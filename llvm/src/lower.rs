@@ -59,9 +59,10 @@ pub struct Lower<'a, 'ctx> {
     thumb_known: Option<bool>,
     /// Soft-MMU mode: guest accesses go through the software TLB (softmmu.rs).
     soft: bool,
-    /// `CpuState::soft_tlb` and `soft_ctx` (soft mode; loaded at entry).
+    /// `CpuState::soft_tlb`, `soft_ctx` and `soft_mask` (soft mode; loaded at entry).
     soft_tlb: IntValue<'ctx>,
     soft_ctx: IntValue<'ctx>,
+    soft_mask: IntValue<'ctx>,
 }
 
 fn r_off(r: usize) -> u64 {
@@ -116,6 +117,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             soft,
             soft_tlb: ctx.i64_type().const_zero(),
             soft_ctx: ctx.i64_type().const_zero(),
+            soft_mask: ctx.i64_type().const_zero(),
         };
         // Allocas for every temporary written, in the entry block.
         for op in &block.ops {
@@ -130,6 +132,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         if soft {
             l.soft_tlb = l.load(l.i64, offset_of!(CpuState, soft_tlb) as u64)?;
             l.soft_ctx = l.load(l.i64, offset_of!(CpuState, soft_ctx) as u64)?;
+            l.soft_mask = l.load(l.i64, offset_of!(CpuState, soft_mask) as u64)?;
         }
         // Who is running, for an EXIT_RETRY (backend.rs "chaining").
         let me = l.b.build_ptr_to_int(func.as_global_value().as_pointer_value(), l.i64, "")?;
@@ -594,17 +597,17 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     }
 
     /// Soft-MMU mode: the host address of a guest access through the software
-    /// TLB (softmmu.rs), QEMU-style: the entry at (va >> 12) & (ENTRIES - 1) hits
+    /// TLB (softmmu.rs), QEMU-style: the entry at (va >> 12) & soft_mask hits
     /// if its read (write) tag is `soft_ctx | va >> 12` and the access stays in
     /// the page; then host = va + addend. On a miss the fill helper walks the
     /// guest tables and fills the entry, or says the interpreter must make the
     /// access (device, fault, page crossing): the block leaves with EXIT_RETRY.
     fn soft_host_addr(&mut self, a: IntValue<'ctx>, size: MemSize, write: bool) -> R<PointerValue<'ctx>> {
-        use hspt_runtime::mem::softmmu::{TlbEntry, ENTRIES, H_SOFT_FILL};
+        use hspt_runtime::mem::softmmu::{TlbEntry, H_SOFT_FILL};
         let n = size.bytes();
         let a64 = self.b.build_int_z_extend(a, self.i64, "")?;
         let vpage = self.b.build_right_shift(a64, self.c64(12), false, "")?;
-        let idx = self.b.build_and(vpage, self.c64(ENTRIES as u64 - 1), "")?;
+        let idx = self.b.build_and(vpage, self.soft_mask, "")?;
         let off = self.b.build_int_mul(idx, self.c64(std::mem::size_of::<TlbEntry>() as u64), "")?;
         let entry = self.b.build_int_add(self.soft_tlb, off, "")?;
         let entry = self.b.build_int_to_ptr(entry, self.ptr, "")?;

@@ -102,11 +102,20 @@ impl Board {
     pub fn configure_memory(&mut self, mode: MmuMode, org: SptOrganisation, prefill: u32) {
         self.soft = mode == MmuMode::Soft;
         let st = self.st_mut();
-        st.soft = (mode == MmuMode::Soft).then(|| SoftTlb::new(st.phys_base() as u64));
+        st.soft = (mode == MmuMode::Soft).then(|| SoftTlb::new(st.phys_base() as u64, softmmu::DEFAULT_ENTRIES));
         // The software TLB tags entries with the view index, which must name one
         // address space: views are private then (and nothing is mapped in them).
         st.org = if mode == MmuMode::Soft { SptOrganisation::Private } else { org };
         st.prefill = prefill;
+    }
+
+    /// Software MMU: sets the TLB's number of entries (a power of two; see
+    /// `softmmu::DEFAULT_ENTRIES`). Call after `configure_memory`, before running.
+    pub fn set_soft_tlb_entries(&mut self, n: usize) {
+        let st = self.st_mut();
+        if st.soft.is_some() {
+            st.soft = Some(SoftTlb::new(st.phys_base() as u64, n));
+        }
     }
 
     pub fn mmu_mode(&self) -> MmuMode {
@@ -168,6 +177,7 @@ impl Board {
         if let Some(t) = self.st().soft.as_ref() {
             // What compiled code's inline TLB lookup needs (softmmu.rs).
             cpu.soft_tlb = t.entries_addr();
+            cpu.soft_mask = t.mask();
             cpu.soft_ctx = softmmu::ctx_bits(i);
         }
         Ok(())
@@ -189,7 +199,7 @@ impl Board {
     /// Applies guest TLB maintenance to the shadow regions.
     pub fn tlb_maintenance(&mut self, op: TlbOp) {
         if let Some(t) = self.st_mut().soft.as_mut() {
-            t.flush();
+            t.maintenance(op);
             self.itlb.fill((0, 0));
             return;
         }

@@ -213,6 +213,8 @@ pub struct CpuState {
     /// of the view index; 0 under HSPT), kept up to date by `Board::select`.
     pub soft_tlb: u64,
     pub soft_ctx: u64,
+    /// The soft TLB's index mask (its entries - 1).
+    pub soft_mask: u64,
 }
 
 /// The architectural state two engines must agree on after running the same
@@ -297,6 +299,7 @@ impl CpuState {
             helpers: crate::arm::helpers::HELPERS.as_ptr() as usize,
             soft_tlb: 0,
             soft_ctx: 0,
+            soft_mask: 0,
         }
     }
 

@@ -3,8 +3,9 @@
 //! exists so HSPT's benefit can be measured inside one binary on the same guest.
 //!
 //! The TLB has the layout compiled code reads (llvm/src/lower.rs, soft mode):
-//! a flat array of `ENTRIES` [`TlbEntry`]s at `CpuState::soft_tlb`, indexed by
-//! `(va >> 12) & (ENTRIES - 1)`. An entry's tags are `CpuState::soft_ctx | va >> 12`
+//! a flat array of [`TlbEntry`]s at `CpuState::soft_tlb`, a power of two of them
+//! (`DEFAULT_ENTRIES` unless `--soft-tlb` says otherwise), indexed by
+//! `(va >> 12) & CpuState::soft_mask`. An entry's tags are `CpuState::soft_ctx | va >> 12`
 //! (see [`tag`]): the context (the view index + 1, which names the address space
 //! and the permission context, in the high half) and the virtual page; 0 is never
 //! a tag. `addend` is the host address of the physical page minus the virtual
@@ -16,10 +17,13 @@ use crate::cpu::CpuState;
 use crate::ir::Helper;
 use crate::mem::walk::{self, Access, WalkRegs};
 
-/// Entries of the direct-mapped TLB (a power of two). QEMU starts at 256 per MMU
-/// mode and grows its TLB up to thousands of entries under pressure; a fixed
-/// 1024 entries (4 MiB of reach) is in between.
-pub const ENTRIES: usize = 1024;
+/// Entries of the direct-mapped TLB by default (a power of two). QEMU starts at
+/// 256 per MMU mode and resizes its TLB by use (up to 2^20 entries for a 32-bit
+/// guest); a fixed 1024 entries (4 MiB of reach) is the default here, and
+/// `--soft-tlb N` sets another size.
+pub const DEFAULT_ENTRIES: usize = 1024;
+/// Most entries `--soft-tlb` accepts (QEMU's largest TLB for a 32-bit guest).
+pub const MAX_ENTRIES: usize = 1 << 20;
 
 /// One TLB entry, as compiled code reads it (`#[repr(C)]`, 32 bytes).
 #[repr(C)]
@@ -46,15 +50,12 @@ pub fn tag(ctx: usize, va: u32) -> u64 {
     ctx_bits(ctx) | (va >> 12) as u64
 }
 
-/// The entry index of `va`.
-#[inline]
-pub fn index(va: u32) -> usize {
-    (va >> 12) as usize & (ENTRIES - 1)
-}
 
 /// A software TLB: virtual page -> host address of the physical page, per context.
 pub struct SoftTlb {
     entries: Box<[TlbEntry]>,
+    /// entries.len() - 1.
+    mask: usize,
     /// Host address of guest physical address 0 (the physical view).
     phys_base: u64,
     pub hits: u64,
@@ -62,9 +63,22 @@ pub struct SoftTlb {
 }
 
 impl SoftTlb {
-    /// A TLB whose entries point into the physical view at `phys_base`.
-    pub fn new(phys_base: u64) -> SoftTlb {
-        SoftTlb { entries: vec![TlbEntry::default(); ENTRIES].into_boxed_slice(), phys_base, hits: 0, misses: 0 }
+    /// A TLB of `entries` entries (a power of two, at least 1) pointing into the
+    /// physical view at `phys_base`.
+    pub fn new(phys_base: u64, entries: usize) -> SoftTlb {
+        let n = entries.clamp(1, MAX_ENTRIES).next_power_of_two();
+        SoftTlb { entries: vec![TlbEntry::default(); n].into_boxed_slice(), mask: n - 1, phys_base, hits: 0, misses: 0 }
+    }
+
+    /// The index mask compiled code applies to `va >> 12`: `CpuState::soft_mask`.
+    pub fn mask(&self) -> u64 {
+        self.mask as u64
+    }
+
+    /// The entry index of `va`.
+    #[inline]
+    pub fn index(&self, va: u32) -> usize {
+        (va >> 12) as usize & self.mask
     }
 
     /// Address of the entry array (it never moves): `CpuState::soft_tlb`.
@@ -75,7 +89,7 @@ impl SoftTlb {
     /// Looks `va` up for context `ctx`; returns the physical address on a hit.
     #[inline]
     pub fn lookup(&mut self, ctx: usize, va: u32, write: bool) -> Option<u32> {
-        let e = &self.entries[index(va)];
+        let e = &self.entries[self.index(va)];
         let want = if write { e.tag_write } else { e.tag_read };
         if want == tag(ctx, va) {
             self.hits += 1;
@@ -91,15 +105,30 @@ impl SoftTlb {
     pub fn insert(&mut self, ctx: usize, va: u32, pa: u32, writable: bool) {
         let t = tag(ctx, va);
         let addend = self.phys_base.wrapping_add((pa & !0xfff) as u64).wrapping_sub((va & !0xfff) as u64);
-        let e = &mut self.entries[index(va)];
+        let i = self.index(va);
+        let e = &mut self.entries[i];
         // Keep the write permission a refill of the same translation learnt before.
         let keep_write = e.tag_write == t && e.addend == addend;
         *e = TlbEntry { tag_read: t, tag_write: if writable || keep_write { t } else { 0 }, addend, _pad: 0 };
     }
 
-    /// TLB maintenance: forget everything.
+    /// Forget everything.
     pub fn flush(&mut self) {
         self.entries.fill(TlbEntry::default());
+    }
+
+    /// Guest TLB maintenance. By MVA: the one entry `va` can occupy is cleared,
+    /// whatever its context (an entry holds one page of one context, so this
+    /// covers every address space; global pages included). By ASID, or all: everything.
+    pub fn maintenance(&mut self, op: crate::sys::TlbOp) {
+        use crate::sys::TlbOp;
+        match op {
+            TlbOp::Mva { va, .. } | TlbOp::MvaAllAsids(va) => {
+                let i = self.index(va);
+                self.entries[i] = TlbEntry::default();
+            }
+            TlbOp::Asid(_) | TlbOp::All => self.flush(),
+        }
     }
 }
 
@@ -155,7 +184,7 @@ mod tests {
 
     #[test]
     fn hits_after_insert_and_respects_write_permission_and_context() {
-        let mut t = SoftTlb::new(0x7000_0000_0000);
+        let mut t = SoftTlb::new(0x7000_0000_0000, DEFAULT_ENTRIES);
         assert_eq!(t.lookup(1, 0x1234, false), None);
         t.insert(1, 0x1234, 0x4000_5234, false);
         assert_eq!(t.lookup(1, 0x1ff0, false), Some(0x4000_5ff0));
@@ -178,23 +207,30 @@ mod tests {
         assert_eq!(std::mem::offset_of!(TlbEntry, tag_read), 0);
         assert_eq!(std::mem::offset_of!(TlbEntry, tag_write), 8);
         assert_eq!(std::mem::offset_of!(TlbEntry, addend), 16);
-        assert!(ENTRIES.is_power_of_two());
         let phys = 0x7f00_0000_0000u64;
-        let mut t = SoftTlb::new(phys);
+        let mut t = SoftTlb::new(phys, 1000);
+        assert_eq!(t.mask(), 1023, "rounded up to a power of two");
         let va = 0xc012_3456u32;
         t.insert(3, va, 0x4567_8000, true);
-        let e = t.entries[(va as usize >> 12) & (ENTRIES - 1)];
+        let e = t.entries[(va as usize >> 12) & 1023];
         assert_eq!(e.tag_read, ctx_bits(3) | (va >> 12) as u64);
         assert_eq!(e.tag_write, e.tag_read);
         assert_eq!((va as u64).wrapping_add(e.addend), phys + 0x4567_8456);
         assert_ne!(tag(0, 0), 0, "no tag is 0 (the invalid value)");
-        assert_eq!(index(va), (va as usize >> 12) & (ENTRIES - 1));
+        assert_eq!(t.index(va), (va as usize >> 12) & 1023);
+        // TLBIMVA clears that page's entry only (any context); TLBIASID everything.
+        t.insert(0, 0x1000, 0x4000_1000, true);
+        t.maintenance(crate::sys::TlbOp::Mva { va: va & !0xfff, asid: 7 });
+        assert_eq!(t.lookup(3, va, false), None);
+        assert_eq!(t.lookup(0, 0x1000, false), Some(0x4000_1000));
+        t.maintenance(crate::sys::TlbOp::Asid(1));
+        assert_eq!(t.lookup(0, 0x1000, false), None);
     }
 
     #[test]
     fn fill_identity_with_mmu_off_and_refuses_devices_and_page_crossings() {
         let phys = 0x7f00_0000_0000u64;
-        let mut t = SoftTlb::new(phys);
+        let mut t = SoftTlb::new(phys, 16);
         let mut cpu = CpuState::new();
         cpu.soft_ctx = ctx_bits(0);
         let ram = |pa: u32, n: u32| pa >= 0x4000_0000 && pa as u64 + n as u64 <= 0x4100_0000;

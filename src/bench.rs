@@ -97,8 +97,9 @@ pub struct BenchArgs {
     against: Option<Vec<Against>>,
     /// hspt configurations to run (default: all): interp, jit, aot-warm, mmu-soft, spt-shared,
     /// spt-private, spt-group1, spt-group2, spt-group4, spt-group8, spt-group16 (all --tier interp), and
-    /// under --tier auto mmu-soft-auto, spt-private-auto, spt-shared-auto, spt-group8-auto. The spt-* ones and
-    /// mmu-soft-auto run the boot, memrand and multi workloads only.
+    /// under --tier auto mmu-soft-auto, mmu-soft-auto-tlb64k (--soft-tlb 65536), spt-private-auto,
+    /// spt-shared-auto, spt-group8-auto. The spt-* and mmu-soft-auto* ones run the boot, memrand and multi
+    /// workloads only.
     #[arg(long, value_delimiter = ',')]
     configs: Vec<String>,
     /// A preset: `spt` sets the workloads, configurations and references of the memory-organisation bench
@@ -150,7 +151,7 @@ impl Config {
         match self.kind {
             // The memory organisations matter where there are many address spaces (boot, multi) or many
             // pages (memrand); elsewhere they would only double the bench's time.
-            Kind::Hspt if self.name.starts_with("spt-") || self.name == "mmu-soft-auto" => matches!(w, Workload::Boot | Workload::Multi | Workload::Memrand),
+            Kind::Hspt if self.name.starts_with("spt-") || self.name.starts_with("mmu-soft-auto") => matches!(w, Workload::Boot | Workload::Multi | Workload::Memrand),
             Kind::Native => w != Workload::Boot,
             _ => true,
         }
@@ -184,6 +185,8 @@ fn all_hspt_configs() -> Vec<Config> {
     // The same under the default tiering (interpreter, then the JIT for hot blocks): what a user gets. The
     // software MMU's compiled code looks its TLB up inline (as QEMU's does), so the comparison holds there too.
     v.push(Config::hspt("mmu-soft-auto", &["--tier", "auto", "--mmu", "soft"]));
+    // ... and with a TLB of 65536 entries (256 MiB of reach: QEMU's TLB grows towards that under pressure).
+    v.push(Config::hspt("mmu-soft-auto-tlb64k", &["--tier", "auto", "--mmu", "soft", "--soft-tlb", "65536"]));
     v.push(Config::hspt("spt-private-auto", &["--tier", "auto", "--spt", "private"]));
     v.push(Config::hspt("spt-shared-auto", &["--tier", "auto", "--spt", "shared"]));
     v.push(Config::hspt("spt-group8-auto", &["--tier", "auto", "--spt", "group=8"]));
@@ -193,7 +196,7 @@ fn all_hspt_configs() -> Vec<Config> {
 /// `--suite spt` (issue 4): every memory organisation and the software MMU under the same tier, on the
 /// workloads where memory virtualisation matters.
 const SPT_SUITE_WORKLOADS: [Workload; 3] = [Workload::Boot, Workload::Memrand, Workload::Multi];
-const SPT_SUITE_CONFIGS: [&str; 12] = [
+const SPT_SUITE_CONFIGS: [&str; 13] = [
     "mmu-soft",
     "spt-private",
     "spt-shared",
@@ -203,6 +206,7 @@ const SPT_SUITE_CONFIGS: [&str; 12] = [
     "spt-group8",
     "spt-group16",
     "mmu-soft-auto",
+    "mmu-soft-auto-tlb64k",
     "spt-private-auto",
     "spt-shared-auto",
     "spt-group8-auto",
@@ -213,7 +217,7 @@ pub enum Suite {
     /// Every workload and configuration (the default).
     All,
     /// The memory organisations: boot, memrand and multi under mmu-soft, spt-private, spt-shared,
-    /// spt-group1/2/4/8/16 (all --tier interp) and mmu-soft-auto, spt-private-auto, spt-shared-auto,
+    /// spt-group1/2/4/8/16 (all --tier interp) and mmu-soft-auto, mmu-soft-auto-tlb64k, spt-private-auto, spt-shared-auto,
     /// spt-group8-auto (--tier auto); no qemu/native unless --against.
     Spt,
 }

@@ -124,6 +124,10 @@ struct RunArgs {
     /// Memory virtualisation: HSPT shadow regions or a software MMU.
     #[arg(long, value_enum, default_value_t = Mmu::Hspt)]
     mmu: Mmu,
+    /// Entries of the software MMU's direct-mapped TLB (--mmu soft; a power of two, 1 to 1048576).
+    #[arg(long, value_name = "N", default_value_t = hspt_runtime::mem::softmmu::DEFAULT_ENTRIES,
+          value_parser = parse_soft_tlb)]
+    soft_tlb: usize,
     /// Organisation of HSPT shadow regions: shared, private, or group=N (N regions, recycled LRU).
     #[arg(long, default_value = "private", value_parser = parse_spt)]
     spt: hspt_runtime::mem::hspt::SptOrganisation,
@@ -356,13 +360,17 @@ fn cache_cmd(c: CacheCmd) -> ExitCode {
     }
 }
 
+fn parse_soft_tlb(v: &str) -> Result<usize, String> {
+    let n: usize = v.parse().map_err(|e| format!("{e}"))?;
+    if n == 0 || !n.is_power_of_two() || n > hspt_runtime::mem::softmmu::MAX_ENTRIES {
+        return Err(format!("{n}: a power of two from 1 to {}", hspt_runtime::mem::softmmu::MAX_ENTRIES));
+    }
+    Ok(n)
+}
+
 fn run(a: RunArgs) -> ExitCode {
     let uses_cache = a.cache.is_some() || a.profile_out.is_some();
-    // The software MMU has no compiled-code path: it runs in the interpreter.
-    if a.mmu == Mmu::Soft && a.tier.is_some_and(|t| t != Tier::Interp) {
-        return bad_input("--mmu soft runs in the interpreter only: use --tier interp (or leave --tier out)");
-    }
-    let tier = a.tier.unwrap_or(if a.mmu == Mmu::Soft { Tier::Interp } else { Tier::Auto });
+    let tier = a.tier.unwrap_or(Tier::Auto);
     if uses_cache && tier == Tier::Interp {
         return bad_input("--cache/--profile-out need the JIT tier (--tier auto or jit)");
     }
@@ -472,6 +480,7 @@ fn run(a: RunArgs) -> ExitCode {
     let (_raw_mode, input) = if console_input { let (g, p) = console::start(); (Some(g), Some(p)) } else { (None, None) };
     let mode = if a.mmu == Mmu::Soft { hspt_runtime::board::MmuMode::Soft } else { hspt_runtime::board::MmuMode::Hspt };
     board.configure_memory(mode, a.spt, a.prefill);
+    board.set_soft_tlb_entries(a.soft_tlb);
     if let Some(m) = a.max_host_mappings {
         board.limit_host_mappings(m);
     }
@@ -481,7 +490,9 @@ fn run(a: RunArgs) -> ExitCode {
     let mut fingerprint = String::new();
     if tier != Tier::Interp {
         let threshold = a.jit_threshold.unwrap_or(if tier == Tier::Jit { 0 } else { AUTO_JIT_THRESHOLD });
-        let backend = std::sync::Arc::new(hspt_llvm::LlvmBackend::default());
+        // Under the software MMU compiled code reaches memory through its TLB (a
+        // backend in soft mode, with its own translation-cache fingerprint).
+        let backend = std::sync::Arc::new(hspt_llvm::LlvmBackend::for_mmu(a.mmu == Mmu::Soft));
         fingerprint = hspt_runtime::exec::tcache::fingerprint(&*backend);
         let log = std::env::var_os("HSPT_LOG_JIT").is_some();
         if let Err(e) = vm.set_jit(JitOptions { backend, threshold, log }) {

@@ -50,12 +50,14 @@ fn bare_metal_guests_pass_and_match_qemu() {
     // Every guest in the default configuration; all but the long CPU benchmark also
     // with the other memory organisations and the software MMU (issue 4).
     // The JIT tier (issue 5): every block compiled before it first runs, and the
-    // interpreter-then-JIT tiering with background compilation.
-    let configs: [&[&str]; 6] = [
+    // interpreter-then-JIT tiering with background compilation. The software MMU
+    // under the interpreter and under the JIT (its compiled TLB lookup).
+    let configs: [&[&str]; 7] = [
         &[],
         &["--spt", "shared"],
         &["--spt", "group=2"],
-        &["--mmu", "soft"],
+        &["--mmu", "soft", "--tier", "interp"],
+        &["--mmu", "soft", "--tier", "jit"],
         &["--tier", "jit"],
         &["--tier", "auto", "--jit-threshold", "2"],
     ];

@@ -71,7 +71,7 @@ fn debian_kernel_runs_the_smoke_workload_like_qemu() {
 }
 
 /// The quick workload (processes, pipes, lua, sqlite) in every memory configuration:
-/// HSPT private/shared/group and the software MMU, each compared with QEMU (issue 4).
+/// HSPT private/shared/group and the software MMU (interpreted and compiled), each compared with QEMU (issue 4).
 #[test]
 fn quick_workload_in_every_memory_configuration() {
     let d = debian();
@@ -87,13 +87,15 @@ fn quick_workload_in_every_memory_configuration() {
         .expect("spawn run-qemu.sh");
     let theirs = workload_output(&String::from_utf8_lossy(&q.stdout));
     assert!(theirs.contains("HSPT-WORKLOAD-END quick.sh status=0"), "QEMU reference run failed:\n{theirs}");
-    // And the JIT tier (issue 5): interpreter first, hot blocks compiled in the background.
-    let configs: [&[&str]; 7] = [
+    // And the JIT tier (issue 5): interpreter first, hot blocks compiled in the background
+    // (the default tier); the software MMU under the interpreter and under the JIT.
+    let configs: [&[&str]; 8] = [
         &["--spt", "private"],
         &["--spt", "shared"],
         &["--spt", "group=3"],
         &["--spt", "group=1"],
-        &["--mmu", "soft"],
+        &["--mmu", "soft", "--tier", "interp"],
+        &["--mmu", "soft", "--tier", "auto"],
         &["--prefill", "0"],
         &["--tier", "auto", "--jit-threshold", "50"],
     ];

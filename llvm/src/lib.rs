@@ -24,6 +24,9 @@ pub struct LlvmBackend {
     pub pipeline: &'static str,
     /// Print each block's LLVM IR after optimisation (HSPT_DUMP_LLVM=1).
     pub dump: bool,
+    /// Code for the software MMU (`--mmu soft`): guest accesses through the soft
+    /// TLB instead of at `mem_base + addr` (lower.rs `soft_host_addr`).
+    pub soft_mmu: bool,
 }
 
 /// The pass pipeline: what pays on blocks of straight-line guest code (promote the
@@ -37,7 +40,7 @@ impl Default for LlvmBackend {
             Ok(p) if !p.is_empty() => Box::leak(p.into_boxed_str()),
             _ => DEFAULT_PIPELINE,
         };
-        LlvmBackend { pipeline, dump: std::env::var_os("HSPT_DUMP_LLVM").is_some() }
+        LlvmBackend { pipeline, dump: std::env::var_os("HSPT_DUMP_LLVM").is_some(), soft_mmu: false }
     }
 }
 
@@ -105,12 +108,17 @@ fn with_machine<T>(f: impl FnOnce(&TargetMachine) -> Result<T, String>) -> Resul
 }
 
 impl LlvmBackend {
+    /// The default backend, for the software MMU (`soft`) or HSPT.
+    pub fn for_mmu(soft: bool) -> Self {
+        LlvmBackend { soft_mmu: soft, ..Self::default() }
+    }
+
     /// The optimised LLVM IR of `block`, as text (for tests and HSPT_DUMP_LLVM).
     pub fn llvm_ir(&self, block: &Block) -> Result<String, String> {
         with_machine(|tm| {
             let ctx = Context::create();
             let module = ctx.create_module("block");
-            lower::Lower::build(&ctx, &module, block).map_err(|e| e.to_string())?;
+            lower::Lower::build(&ctx, &module, block, self.soft_mmu).map_err(|e| e.to_string())?;
             module.verify().map_err(|e| e.to_string())?;
             module.run_passes(self.pipeline, tm, PassBuilderOptions::create()).map_err(|e| e.to_string())?;
             Ok(module.print_to_string().to_string())
@@ -124,14 +132,20 @@ impl Backend for LlvmBackend {
     }
 
     fn fingerprint(&self) -> String {
-        // What the code depends on besides the IR: target, pass pipeline, host CPU and features.
+        // What the code depends on besides the IR: target, pass pipeline, host CPU and
+        // features, and the MMU mode the code is for (never mixed in one cache).
         format!(
-            "llvm;{};{};{};{}",
+            "llvm;{};{};{};{}{}",
             TargetMachine::get_default_triple().as_str().to_string_lossy(),
             self.pipeline,
             TargetMachine::get_host_cpu_name().to_string_lossy(),
             TargetMachine::get_host_cpu_features().to_string_lossy(),
+            if self.soft_mmu { ";mmu=soft" } else { "" },
         )
+    }
+
+    fn soft_mmu(&self) -> bool {
+        self.soft_mmu
     }
 
     fn compile(&self, block: &Block) -> Result<CompiledCode, String> {
@@ -142,7 +156,7 @@ impl Backend for LlvmBackend {
             module.set_triple(&tm.get_triple());
             module.set_data_layout(&tm.get_target_data().get_data_layout());
             lower::check_helpers(block)?;
-            lower::Lower::build(&ctx, &module, block).map_err(|e| format!("lowering: {e}"))?;
+            lower::Lower::build(&ctx, &module, block, self.soft_mmu).map_err(|e| format!("lowering: {e}"))?;
             let t1 = std::time::Instant::now();
             module.verify().map_err(|e| format!("invalid LLVM IR: {e}"))?;
             let t2 = std::time::Instant::now();
@@ -184,7 +198,7 @@ impl Backend for LlvmBackend {
             for (i, block) in blocks.iter().enumerate() {
                 lower::check_helpers(block)?;
                 let name = format!("{}_{i}", lower::FN_NAME);
-                let f = lower::Lower::build_named(&ctx, &module, block, &name).map_err(|e| format!("lowering: {e}"))?;
+                let f = lower::Lower::build_named(&ctx, &module, block, &name, self.soft_mmu).map_err(|e| format!("lowering: {e}"))?;
                 f.set_section(Some(&format!(".text.{name}")));
                 names.push(name);
             }

@@ -57,6 +57,12 @@ pub struct Lower<'a, 'ctx> {
     loop_bb: Option<BasicBlock<'ctx>>,
     /// Thumb state while it is known at compile time (until a helper call).
     thumb_known: Option<bool>,
+    /// Soft-MMU mode: guest accesses go through the software TLB (softmmu.rs).
+    soft: bool,
+    /// `CpuState::soft_tlb`, `soft_ctx` and `soft_mask` (soft mode; loaded at entry).
+    soft_tlb: IntValue<'ctx>,
+    soft_ctx: IntValue<'ctx>,
+    soft_mask: IntValue<'ctx>,
 }
 
 fn r_off(r: usize) -> u64 {
@@ -65,12 +71,13 @@ fn r_off(r: usize) -> u64 {
 
 impl<'a, 'ctx> Lower<'a, 'ctx> {
     /// Builds the function for `block` in `module`.
-    pub fn build(ctx: &'ctx Context, module: &'a Module<'ctx>, block: &'a Block) -> R<FunctionValue<'ctx>> {
-        Self::build_named(ctx, module, block, FN_NAME)
+    pub fn build(ctx: &'ctx Context, module: &'a Module<'ctx>, block: &'a Block, soft: bool) -> R<FunctionValue<'ctx>> {
+        Self::build_named(ctx, module, block, FN_NAME, soft)
     }
 
     /// Builds the function for `block` in `module` under the symbol `name`.
-    pub fn build_named(ctx: &'ctx Context, module: &'a Module<'ctx>, block: &'a Block, name: &str) -> R<FunctionValue<'ctx>> {
+    /// `soft`: reach guest memory through the software TLB (`--mmu soft`).
+    pub fn build_named(ctx: &'ctx Context, module: &'a Module<'ctx>, block: &'a Block, name: &str, soft: bool) -> R<FunctionValue<'ctx>> {
         let i32t = ctx.i32_type();
         let ptr = ctx.ptr_type(AddressSpace::default());
         let fty = i32t.fn_type(&[ptr.into(), ptr.into(), ptr.into()], false);
@@ -107,6 +114,10 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             retry_bb: None,
             loop_bb: None,
             thumb_known: Some(block.thumb),
+            soft,
+            soft_tlb: ctx.i64_type().const_zero(),
+            soft_ctx: ctx.i64_type().const_zero(),
+            soft_mask: ctx.i64_type().const_zero(),
         };
         // Allocas for every temporary written, in the entry block.
         for op in &block.ops {
@@ -118,6 +129,11 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         }
         l.pc0 = l.load(l.i32, r_off(15))?;
         l.mem_base = l.load(l.i64, offset_of!(CpuState, mem_base) as u64)?;
+        if soft {
+            l.soft_tlb = l.load(l.i64, offset_of!(CpuState, soft_tlb) as u64)?;
+            l.soft_ctx = l.load(l.i64, offset_of!(CpuState, soft_ctx) as u64)?;
+            l.soft_mask = l.load(l.i64, offset_of!(CpuState, soft_mask) as u64)?;
+        }
         // Who is running, for an EXIT_RETRY (backend.rs "chaining").
         let me = l.b.build_ptr_to_int(func.as_global_value().as_pointer_value(), l.i64, "")?;
         l.store_ctx(offset_of!(ChainCtx, cur_code) as u64, me)?;
@@ -580,9 +596,70 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         Ok(())
     }
 
-    fn guest_load(&self, a: IntValue<'ctx>, size: MemSize) -> R<IntValue<'ctx>> {
-        self.state_barrier()?;
-        let p = self.host_addr(a)?;
+    /// Soft-MMU mode: the host address of a guest access through the software
+    /// TLB (softmmu.rs), QEMU-style: the entry at (va >> 12) & soft_mask hits
+    /// if its read (write) tag is `soft_ctx | va >> 12` and the access stays in
+    /// the page; then host = va + addend. On a miss the fill helper walks the
+    /// guest tables and fills the entry, or says the interpreter must make the
+    /// access (device, fault, page crossing): the block leaves with EXIT_RETRY.
+    fn soft_host_addr(&mut self, a: IntValue<'ctx>, size: MemSize, write: bool) -> R<PointerValue<'ctx>> {
+        use hspt_runtime::mem::softmmu::{TlbEntry, H_SOFT_FILL};
+        let n = size.bytes();
+        let a64 = self.b.build_int_z_extend(a, self.i64, "")?;
+        let vpage = self.b.build_right_shift(a64, self.c64(12), false, "")?;
+        let idx = self.b.build_and(vpage, self.soft_mask, "")?;
+        let off = self.b.build_int_mul(idx, self.c64(std::mem::size_of::<TlbEntry>() as u64), "")?;
+        let entry = self.b.build_int_add(self.soft_tlb, off, "")?;
+        let entry = self.b.build_int_to_ptr(entry, self.ptr, "")?;
+        let tag_off = if write { offset_of!(TlbEntry, tag_write) } else { offset_of!(TlbEntry, tag_read) } as u64;
+        // SAFETY (LLVM IR semantics): fields of one entry of the TLB array.
+        let tag_p = unsafe { self.b.build_in_bounds_gep(self.i8, entry, &[self.c64(tag_off)], "")? };
+        // SAFETY (LLVM IR semantics): as above.
+        let add_p = unsafe { self.b.build_in_bounds_gep(self.i8, entry, &[self.c64(offset_of!(TlbEntry, addend) as u64)], "")? };
+        let etag = self.b.build_load(self.i64, tag_p, "")?.into_int_value();
+        let want = self.b.build_or(self.soft_ctx, vpage, "")?;
+        let mut hit = self.icmp(IntPredicate::EQ, etag, want)?;
+        if n > 1 {
+            let low = self.b.build_and(a, self.c32(0xfff), "")?;
+            let inside = self.icmp(IntPredicate::ULE, low, self.c32(0x1000 - n))?;
+            hit = self.b.build_and(hit, inside, "")?;
+        }
+        let fast = self.new_bb("tlb_hit");
+        let slow = self.new_bb("tlb_miss");
+        self.b.build_conditional_branch(hit, fast, slow)?;
+        self.b.position_at_end(slow);
+        let filled = self.call_helper(&H_SOFT_FILL, [a64, self.c64(n as u64), self.c64(write as u64)])?;
+        let ok = self.icmp(IntPredicate::NE, filled, self.c64(0))?;
+        let retry = self.retry_bb()?;
+        self.b.build_conditional_branch(ok, fast, retry)?;
+        self.b.position_at_end(fast);
+        let addend = self.b.build_load(self.i64, add_p, "")?.into_int_value();
+        let h = self.b.build_int_add(a64, addend, "")?;
+        self.b.build_int_to_ptr(h, self.ptr, "")
+    }
+
+    /// Calls `h` through the helper table (no host address in the code).
+    fn call_helper(&self, h: &Helper, args: [IntValue<'ctx>; 3]) -> R<IntValue<'ctx>> {
+        let fty = self.i64.fn_type(&[self.ptr.into(), self.i64.into(), self.i64.into(), self.i64.into()], false);
+        let idx = hspt_runtime::arm::helpers::index(h).expect("helper in the helper table");
+        let table = self.b.build_int_to_ptr(self.load(self.i64, offset_of!(CpuState, helpers) as u64)?, self.ptr, "")?;
+        // SAFETY (LLVM IR semantics, not Rust): `idx` is in bounds of HELPERS.
+        let slot = unsafe { self.b.build_in_bounds_gep(self.ptr, table, &[self.c64(idx as u64)], "")? };
+        let desc = self.b.build_load(self.ptr, slot, "")?.into_pointer_value();
+        // SAFETY (LLVM IR semantics): the `f` field of a `Helper`.
+        let fslot = unsafe { self.b.build_in_bounds_gep(self.i8, desc, &[self.c64(offset_of!(Helper, f) as u64)], "")? };
+        let fp = self.b.build_load(self.ptr, fslot, "")?.into_pointer_value();
+        let call = self.b.build_indirect_call(fty, fp, &[self.cpu.into(), args[0].into(), args[1].into(), args[2].into()], "")?;
+        Ok(basic(call.try_as_basic_value()).into_int_value())
+    }
+
+    fn guest_load(&mut self, a: IntValue<'ctx>, size: MemSize) -> R<IntValue<'ctx>> {
+        let p = if self.soft {
+            self.soft_host_addr(a, size, false)?
+        } else {
+            self.state_barrier()?;
+            self.host_addr(a)?
+        };
         let v = self.b.build_load(self.mem_ty(size), p, "")?.into_int_value();
         let inst = v.as_instruction().expect("load instruction");
         let _ = inst.set_volatile(true);
@@ -590,9 +667,13 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         self.extend(v, size)
     }
 
-    fn guest_store(&self, a: IntValue<'ctx>, v64: IntValue<'ctx>, size: MemSize) -> R<()> {
-        self.state_barrier()?;
-        let p = self.host_addr(a)?;
+    fn guest_store(&mut self, a: IntValue<'ctx>, v64: IntValue<'ctx>, size: MemSize) -> R<()> {
+        let p = if self.soft {
+            self.soft_host_addr(a, size, true)?
+        } else {
+            self.state_barrier()?;
+            self.host_addr(a)?
+        };
         let v = if size == MemSize::U64 { v64 } else { self.b.build_int_truncate(v64, self.mem_ty(size), "")? };
         let st = self.b.build_store(p, v)?;
         let _ = st.set_volatile(true);
@@ -972,23 +1053,8 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 let pc = self.insn_pc(insn)?;
                 self.store(r_off(15), pc)?;
                 let args = [self.t64(a)?, self.t64(b)?, self.t64(c)?];
-                let fty = self.i64.fn_type(&[self.ptr.into(), self.i64.into(), self.i64.into(), self.i64.into()], false);
-                // Through the helper table (no host address in the code).
-                let idx = hspt_runtime::arm::helpers::index(h).expect("helpers checked by check_helpers");
-                let table = self.b.build_int_to_ptr(self.load(self.i64, offset_of!(CpuState, helpers) as u64)?, self.ptr, "")?;
-                // SAFETY (LLVM IR semantics, not Rust): `idx` is in bounds of HELPERS.
-                let slot = unsafe { self.b.build_in_bounds_gep(self.ptr, table, &[self.c64(idx as u64)], "")? };
-                let desc = self.b.build_load(self.ptr, slot, "")?.into_pointer_value();
-                // SAFETY (LLVM IR semantics): the `f` field of a `Helper`.
-                let fslot = unsafe { self.b.build_in_bounds_gep(self.i8, desc, &[self.c64(offset_of!(Helper, f) as u64)], "")? };
-                let fp = self.b.build_load(self.ptr, fslot, "")?.into_pointer_value();
-                let call = self.b.build_indirect_call(
-                    fty,
-                    fp,
-                    &[self.cpu.into(), args[0].into(), args[1].into(), args[2].into()],
-                    "",
-                )?;
-                let r = basic(call.try_as_basic_value()).into_int_value();
+                // Through the helper table (no host address in the code; checked by check_helpers).
+                let r = self.call_helper(h, args)?;
                 self.set64(d, r)?;
                 // Helpers may change anything, the instruction set state included.
                 self.thumb_known = None;

@@ -11,7 +11,7 @@ use super::{dp, ldst, media, system, vfp};
 use crate::ir::Helper;
 
 /// Every helper the translator emits, in ABI order.
-pub static HELPERS: [&Helper; 61] = [
+pub static HELPERS: [&Helper; 62] = [
     &dp::H_EXCEPTION_RETURN,
     &system::H_READ_CPSR,
     &system::H_READ_SPSR,
@@ -73,6 +73,8 @@ pub static HELPERS: [&Helper; 61] = [
     &vfp::H_F32_TO_F16,
     &vfp::H_VMRS,
     &vfp::H_VMSR,
+    // Not emitted by the IR: the soft-TLB miss of compiled code in soft-MMU mode.
+    &crate::mem::softmmu::H_SOFT_FILL,
 ];
 
 /// The index of `h` in `HELPERS`.

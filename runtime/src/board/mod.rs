@@ -13,7 +13,7 @@ use crate::ir::MemSize;
 use crate::mem::access::{self, STATUS_MMIO};
 use crate::mem::fault::ActiveGuard;
 use crate::mem::hspt::{self, HsptState, SptOrganisation};
-use crate::mem::softmmu::SoftTlb;
+use crate::mem::softmmu::{self, SoftTlb};
 use crate::mem::walk::{self, Access, WalkRegs};
 use crate::mem::{fsr, GuestMemory, GuestRam, MemFault};
 use crate::sys::TlbOp;
@@ -43,8 +43,8 @@ pub struct Board {
     pub uart: Pl011,
     pub gic: Gic,
     pub rtc: Pl031,
-    /// `Some` when running with the software MMU instead of HSPT.
-    soft: Option<SoftTlb>,
+    /// Running with the software MMU (its TLB is `HsptState::soft`) instead of HSPT.
+    soft: bool,
 }
 
 /// How guest virtual memory is reached.
@@ -86,7 +86,7 @@ impl Board {
             uart: Pl011::new(console),
             gic: Gic::new(),
             rtc: Pl031::new(),
-            soft: None,
+            soft: false,
         })
     }
 
@@ -100,16 +100,26 @@ impl Board {
     }
 
     pub fn configure_memory(&mut self, mode: MmuMode, org: SptOrganisation, prefill: u32) {
-        self.soft = (mode == MmuMode::Soft).then(SoftTlb::default);
+        self.soft = mode == MmuMode::Soft;
         let st = self.st_mut();
+        st.soft = (mode == MmuMode::Soft).then(|| SoftTlb::new(st.phys_base() as u64, softmmu::DEFAULT_ENTRIES));
         // The software TLB tags entries with the view index, which must name one
         // address space: views are private then (and nothing is mapped in them).
         st.org = if mode == MmuMode::Soft { SptOrganisation::Private } else { org };
         st.prefill = prefill;
     }
 
+    /// Software MMU: sets the TLB's number of entries (a power of two; see
+    /// `softmmu::DEFAULT_ENTRIES`). Call after `configure_memory`, before running.
+    pub fn set_soft_tlb_entries(&mut self, n: usize) {
+        let st = self.st_mut();
+        if st.soft.is_some() {
+            st.soft = Some(SoftTlb::new(st.phys_base() as u64, n));
+        }
+    }
+
     pub fn mmu_mode(&self) -> MmuMode {
-        if self.soft.is_some() {
+        if self.soft {
             MmuMode::Soft
         } else {
             MmuMode::Hspt
@@ -118,7 +128,7 @@ impl Board {
 
     /// Software-MMU statistics (hits, misses).
     pub fn softmmu_stats(&self) -> (u64, u64) {
-        self.soft.as_ref().map_or((0, 0), |t| (t.hits, t.misses))
+        self.st().soft.as_ref().map_or((0, 0), |t| (t.hits, t.misses))
     }
 
     /// HSPT statistics beyond `hspt_stats`: (prefilled, pages mapped, pages unmapped, flush causes, organisation).
@@ -161,22 +171,35 @@ impl Board {
         }
         self.cur_view = i;
         self.cur_base = self.st().view_base(i);
+        // Also in soft mode: compiled code's chaining tells views apart by it.
         cpu.mem_base = self.cur_base as u64;
-        let rec = self.st().regions_recycled;
-        if rec != self.recycled_seen {
-            self.recycled_seen = rec;
-            self.itlb.fill((0, 0));
-            if let Some(t) = self.soft.as_mut() {
-                t.flush();
-            }
+        self.check_recycled();
+        if let Some(t) = self.st().soft.as_ref() {
+            // What compiled code's inline TLB lookup needs (softmmu.rs).
+            cpu.soft_tlb = t.entries_addr();
+            cpu.soft_mask = t.mask();
+            cpu.soft_ctx = softmmu::ctx_bits(i);
         }
         Ok(())
     }
 
+    /// A view was recycled for another key since we last looked: per-view caches
+    /// (the instruction TLB, the software TLB, tagged by view index) are stale.
+    fn check_recycled(&mut self) {
+        let rec = self.st().regions_recycled;
+        if rec != self.recycled_seen {
+            self.recycled_seen = rec;
+            self.itlb.fill((0, 0));
+            if let Some(t) = self.st_mut().soft.as_mut() {
+                t.flush();
+            }
+        }
+    }
+
     /// Applies guest TLB maintenance to the shadow regions.
     pub fn tlb_maintenance(&mut self, op: TlbOp) {
-        if let Some(t) = self.soft.as_mut() {
-            t.flush();
+        if let Some(t) = self.st_mut().soft.as_mut() {
+            t.maintenance(op);
             self.itlb.fill((0, 0));
             return;
         }
@@ -352,16 +375,18 @@ impl Board {
             self.cur_view
         } else {
             let key = hspt::key_for(cpu, true);
-            self.st_mut().view_for(key).unwrap_or(self.cur_view)
+            let i = self.st_mut().view_for(key).unwrap_or(self.cur_view);
+            self.check_recycled();
+            i
         };
-        if let Some(pa) = self.soft.as_mut().and_then(|t| t.lookup(ctx, va, write)) {
+        if let Some(pa) = self.st_mut().soft.as_mut().and_then(|t| t.lookup(ctx, va, write)) {
             return Ok(pa);
         }
         let acc = if write { Access::Write } else { Access::Read };
         let st = self.st();
         let tr = walk::walk(&Self::walk_regs(cpu), va, acc, privileged, |pa| st.read_pt(pa))?;
         if self.ram.contains(tr.pa & !0xfff, 0x1000) {
-            if let Some(t) = self.soft.as_mut() {
+            if let Some(t) = self.st_mut().soft.as_mut() {
                 t.insert(ctx, va, tr.pa, tr.writable);
             }
         }
@@ -414,7 +439,7 @@ impl Drop for Board {
 impl GuestMemory for Board {
     #[inline]
     fn load(&mut self, cpu: &mut CpuState, addr: u32, size: MemSize, user: bool) -> Result<u64, MemFault> {
-        if self.soft.is_some() {
+        if self.soft {
             return self.soft_load(cpu, addr, size.bytes(), user);
         }
         let base = self.base_for(cpu, user);
@@ -434,7 +459,7 @@ impl GuestMemory for Board {
 
     #[inline]
     fn store(&mut self, cpu: &mut CpuState, addr: u32, size: MemSize, val: u64, user: bool) -> Result<(), MemFault> {
-        if self.soft.is_some() {
+        if self.soft {
             return self.soft_store(cpu, addr, size.bytes(), val, user);
         }
         let base = self.base_for(cpu, user);

@@ -211,6 +211,13 @@ pub struct CpuState {
     pub cp15: Cp15,
     /// Address of `arm::helpers::HELPERS`: compiled code calls helpers through it.
     pub helpers: usize,
+    /// Software MMU (`--mmu soft`, mem/softmmu.rs): the address of the TLB's entry
+    /// array (0 under HSPT) and the current context's tag bits (`softmmu::ctx_bits`
+    /// of the view index; 0 under HSPT), kept up to date by `Board::select`.
+    pub soft_tlb: u64,
+    pub soft_ctx: u64,
+    /// The soft TLB's index mask (its entries - 1).
+    pub soft_mask: u64,
 }
 
 /// The architectural state two engines must agree on after running the same
@@ -294,6 +301,9 @@ impl CpuState {
             ats: None,
             cp15: Cp15::new(),
             helpers: crate::arm::helpers::HELPERS.as_ptr() as usize,
+            soft_tlb: 0,
+            soft_ctx: 0,
+            soft_mask: 0,
         }
     }
 

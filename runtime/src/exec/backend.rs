@@ -10,7 +10,10 @@
 //! - Guest state lives in `CpuState`; every IR write of guest state is stored
 //!   there in program order. Before each guest memory access (and helper call)
 //!   the block stores `cpu.r[15]` = the address of the instruction making it.
-//! - A guest access is one host load or store at `cpu.mem_base + zext(addr)`.
+//! - A guest access is one host load or store at `cpu.mem_base + zext(addr)`
+//!   (under the software MMU, `Backend::soft_mmu`: at `addr + addend` of a hit in
+//!   the soft TLB, mem/softmmu.rs; a miss calls its fill helper, and an access the
+//!   TLB cannot serve returns `EXIT_RETRY`).
 //!   If it misses, the HSPT fault handler fills the page and resumes; if it
 //!   cannot (device memory or a guest abort), it makes the block return
 //!   `EXIT_RETRY` (see `jit_entry`). Accesses the code shape cannot make directly
@@ -57,6 +60,12 @@ pub trait Backend: Send + Sync {
     /// whose fingerprint differs. Empty: the code cannot be cached.
     fn fingerprint(&self) -> String {
         String::new()
+    }
+    /// The code reaches guest memory through the software TLB (`--mmu soft`,
+    /// mem/softmmu.rs) instead of at `mem_base + addr`. The VM runs compiled code
+    /// only when this matches its board's MMU mode.
+    fn soft_mmu(&self) -> bool {
+        false
     }
 }
 

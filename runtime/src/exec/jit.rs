@@ -163,6 +163,8 @@ pub struct JitStats {
 
 pub(crate) struct Jit {
     backend: Arc<dyn Backend>,
+    /// The backend's code reaches memory through the software TLB (`Backend::soft_mmu`).
+    soft_mmu: bool,
     threshold: u32,
     log: bool,
     arena: CodeArena,
@@ -207,6 +209,7 @@ pub(crate) struct Jit {
 impl Jit {
     pub fn new(opts: JitOptions) -> std::io::Result<Jit> {
         Ok(Jit {
+            soft_mmu: opts.backend.soft_mmu(),
             backend: opts.backend,
             threshold: opts.threshold,
             log: opts.log,
@@ -445,8 +448,9 @@ impl Jit {
             self.slots.resize(i + 1, Slot::default());
         }
         let slot = self.slots[i];
-        if cpu.mem_base == 0 {
-            // No direct-access view (the software MMU): compiled code cannot run.
+        if cpu.mem_base == 0 || self.soft_mmu != (cpu.soft_tlb != 0) {
+            // No direct-access view, or code made for the other MMU mode (HSPT's
+            // code under the software MMU or the reverse): it cannot run.
             self.stats.runs_interpreted += 1;
             return run_block(cpu, board, cache.block(id), temps);
         }

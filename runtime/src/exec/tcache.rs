@@ -37,8 +37,9 @@ use super::backend::CompiledCode;
 /// Bumped whenever translation (arm/, ir/) or code generation (the LLVM
 /// lowering, CpuState's layout, the helper ABI) changes: old caches are then refused.
 /// 2: blocks take their exit slots as a third argument and call `ChainCtx::lookup`.
-/// 3: MSR CPSR / CPS end their block as a plain branch unless the dispatcher must look.
-pub const TRANSLATOR_VERSION: u32 = 3;
+/// 3: the soft-TLB miss helper joins the helper table; CpuState::soft_tlb/soft_ctx.
+/// 4: MSR CPSR / CPS end their block as a plain branch unless the dispatcher must look.
+pub const TRANSLATOR_VERSION: u32 = 4;
 /// Version of the file layout below.
 pub const FORMAT_VERSION: u32 = 1;
 pub const MAGIC: [u8; 8] = *b"HSPTTC\r\n";

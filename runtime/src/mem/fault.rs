@@ -80,6 +80,20 @@ impl Drop for ActiveGuard {
     }
 }
 
+/// Runs `f` on the state active on this thread (`ActiveGuard`), if any: how the
+/// runtime helpers compiled code calls reach the VM's memory state (the soft-TLB
+/// miss helper, `softmmu::H_SOFT_FILL`).
+pub fn with_active<R>(f: impl FnOnce(&mut HsptState) -> R) -> Option<R> {
+    let st = ACTIVE.with(|c| c.get());
+    if st.is_null() {
+        return None;
+    }
+    // SAFETY: ActiveGuard's contract: the state is valid while registered and not
+    // borrowed while guest code (compiled code, which called us) runs; the Board
+    // methods that borrow it are not running (compiled code runs inside none).
+    Some(f(unsafe { &mut *st }))
+}
+
 /// Writes a host-bug report without allocating (async-signal-safe).
 fn report_host_fault(addr: usize, pc: usize) {
     let mut buf = [0u8; 128];

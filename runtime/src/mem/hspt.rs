@@ -194,6 +194,9 @@ pub struct HsptState {
     pub recounts: u64,
     /// Buffer for reading /proc/self/maps (allocated here: the recount runs in the fault handler).
     maps_buf: Box<[u8; 16384]>,
+    /// The software TLB (`--mmu soft`); here so that compiled code's miss helper
+    /// reaches it the way the fault handler reaches this state.
+    pub soft: Option<crate::mem::softmmu::SoftTlb>,
 }
 
 /// The running count of host mappings is an upper bound between recounts: every mmap into a view counts 2
@@ -259,6 +262,7 @@ impl HsptState {
             next_recount: RECOUNT_EVERY,
             recounts: 0,
             maps_buf: Box::new([0; 16384]),
+            soft: None,
         });
         let mut phys = ViewSlot::new(base);
         phys.last_use = u64::MAX;
@@ -270,6 +274,14 @@ impl HsptState {
 
     pub fn phys_base(&self) -> *mut u8 {
         self.phys_base
+    }
+
+    /// The soft-TLB miss of compiled code (`softmmu::fill`); false without a soft TLB.
+    pub fn soft_fill(&mut self, cpu: &crate::cpu::CpuState, va: u32, bytes: u32, write: bool) -> bool {
+        let Some(mut tlb) = self.soft.take() else { return false };
+        let ok = crate::mem::softmmu::fill(&mut tlb, cpu, |pa| self.read_pt(pa), |pa, n| self.ram_contains(pa, n), va, bytes, write);
+        self.soft = Some(tlb);
+        ok
     }
 
     pub(super) fn ram_contains(&self, pa: u32, len: u32) -> bool {

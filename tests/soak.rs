@@ -59,11 +59,20 @@ fn twenty_workload_iterations_keep_host_memory_and_mappings_flat() {
         assert!(b <= a + a / 10 + slack, "{key} grew from {a} after iteration 5 to {b} after iteration 20");
     }
     // JIT code memory in use (code of guest code that changed is freed and reused) grows while
-    // blocks warm up past the compile threshold, run after run of the same work (≈ 140 KB an
-    // iteration at first); it must converge: over the last five iterations, at most 10 % more
-    // (+ 256 KiB), where a leak would keep adding at the early rate.
-    let (a, b) = (get(last - 5, "jit_code_live_bytes"), get(last, "jit_code_live_bytes"));
-    assert!(b <= a + a / 10 + (256 << 10), "JIT code in use grew from {a} bytes after iteration 15 to {b} after iteration 20");
+    // blocks warm up past the compile threshold, run after run of the same work: on an idle host
+    // the compile thread is busy through all 20 iterations (60,000 distinct blocks, a few
+    // thousand hot), so it need not level off here. What must hold is that it only grows by code
+    // compiled in the meantime: over the last five iterations, at most twice (the arena's size
+    // classes round up) the bytes newly installed, + 256 KiB; code that is no longer used but not
+    // given back would show as growth beyond that.
+    let live = |i: usize| get(i, "jit_code_live_bytes");
+    let installed = |i: usize| get(i, "jit_code_bytes");
+    let (a, b) = (live(last - 5), live(last));
+    let new_code = installed(last) - installed(last - 5);
+    assert!(
+        b <= a + 2 * new_code + (256 << 10),
+        "JIT code in use grew from {a} bytes after iteration 15 to {b} after iteration 20, with only {new_code} bytes compiled in between"
+    );
     // And the same work reached the same memory in each iteration: no sample after the
     // warm-up is far above the warm one (a leak shows as a steady climb).
     let peak = (warm..=last).map(|i| get(i, "rss_anon_kib")).max().unwrap();

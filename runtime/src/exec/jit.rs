@@ -64,6 +64,8 @@ struct Slot {
     chunk: (usize, usize),
     /// Its exit slots (in `ExitPool`).
     exits: usize,
+    /// The chain generation in which it was entered from the dispatcher (and listed in `Jit::linked`).
+    linked_gen: u32,
 }
 
 /// Memory for the blocks' exit slots: chunks that never move (compiled code
@@ -197,6 +199,9 @@ pub(crate) struct Jit {
     /// the dispatcher, i.e. could become a chain target (every link starts as a chain-table entry made
     /// there). A page whose mark is not the current generation has no links into it.
     link_pages: Vec<u32>,
+    /// The blocks entered from the dispatcher in the current chain generation: the only possible chain
+    /// targets (see `icache_maintenance`).
+    linked: Vec<BlockId>,
     /// Most blocks per compile batch (HSPT_JIT_BATCH overrides `BATCH`).
     batch: usize,
     /// `perf`'s map of JIT code (/tmp/perf-PID.map), when HSPT_PERF_MAP is set.
@@ -241,6 +246,7 @@ impl Jit {
             chained: false,
             chaining: std::env::var_os("HSPT_JIT_NOCHAIN").is_none(),
             link_pages: Vec::new(),
+            linked: Vec::new(),
             batch: std::env::var("HSPT_JIT_BATCH").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(BATCH),
             perf_map: std::env::var_os("HSPT_PERF_MAP")
                 .and_then(|_| std::fs::File::create(format!("/tmp/perf-{}.map", std::process::id())).ok()),
@@ -257,11 +263,17 @@ impl Jit {
 
     /// Forgets every chain link (guest code or mappings may have changed).
     pub fn flush_chains(&mut self) {
+        self.linked.clear();
         self.gen += 1;
         if self.gen >= 1 << (64 - CHAIN_GEN_SHIFT) {
             self.table.fill(ChainEntry::default());
             self.exits.clear_all();
             self.gen = 1;
+            // Generations start again: no old mark may pass for a new one.
+            for s in &mut self.slots {
+                s.linked_gen = 0;
+            }
+            self.link_pages.fill(0);
         }
         self.ctx.key_gen = self.gen << CHAIN_GEN_SHIFT;
     }
@@ -372,6 +384,27 @@ impl Jit {
         }
     }
 
+    /// Instruction-cache maintenance: chain links may only lead into blocks entered from the dispatcher
+    /// in this generation (`linked`); if none of those has changed in guest memory, every link still
+    /// leads to the code of the bytes there, and they stay (Linux invalidates the whole instruction
+    /// cache each time it maps an executable page; the code already running rarely changed). Else, or
+    /// when there are too many to check, every link goes.
+    fn icache_maintenance(&mut self, cache: &BlockCache, board: &Board) {
+        const MAX_CHECKED: usize = 4096;
+        let unchanged = self.linked.len() <= MAX_CHECKED
+            && self.linked.iter().all(|&id| {
+                let want = cache.bytes(id);
+                let mut now = [0u8; 256];
+                !want.is_empty()
+                    && want.len() <= now.len()
+                    && board.read_phys(cache.block(id).pc, &mut now[..want.len()])
+                    && now[..want.len()] == *want
+            });
+        if !unchanged {
+            self.flush_chains();
+        }
+    }
+
     /// JIT code memory in use.
     pub(crate) fn code_live_bytes(&self) -> u64 {
         self.arena.live_bytes() as u64
@@ -458,13 +491,13 @@ impl Jit {
             if let Some(entry) = self.tc.as_deref_mut().and_then(|tc| tc.first_seen(cache.block(id), cache.bytes(id), cpu.cp15.sctlr & 2 != 0, id)) {
                 // Code from the translation cache (tcache.rs), mapped executable.
                 let exits = self.exits.alloc(exit_slots(cache.block(id)));
-                self.slots[i] = Slot { count: 0, state: State::Compiled, entry, chunk: (NOT_IN_ARENA, 0), exits };
+                self.slots[i] = Slot { count: 0, state: State::Compiled, entry, chunk: (NOT_IN_ARENA, 0), exits, linked_gen: 0 };
                 self.by_entry.insert(entry as u64, id);
-                return self.run_compiled(cache, entry, exits, cpu, board, temps, chain);
+                return self.run_compiled(cache, id, entry, exits, cpu, board, temps, chain);
             }
         }
         match slot.state {
-            State::Compiled => return self.run_compiled(cache, slot.entry, slot.exits, cpu, board, temps, chain),
+            State::Compiled => return self.run_compiled(cache, id, slot.entry, slot.exits, cpu, board, temps, chain),
             State::Cold if slot.count >= self.threshold && (self.threshold > 0 || self.eager(cache.block(id).pc, slot.count)) => {
                 let block = cache.block(id);
                 if self.threshold == 0 {
@@ -472,7 +505,7 @@ impl Jit {
                     let r = self.backend.compile(block);
                     self.install(id, r, t.elapsed().as_secs_f64(), block);
                     if let Slot { state: State::Compiled, entry, exits, .. } = self.slots[i] {
-                        return self.run_compiled(cache, entry, exits, cpu, board, temps, chain);
+                        return self.run_compiled(cache, id, entry, exits, cpu, board, temps, chain);
                     }
                 } else {
                     // Hot: a candidate; the hottest candidates go to the compile
@@ -492,7 +525,7 @@ impl Jit {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn run_compiled(&mut self, cache: &BlockCache, entry: usize, exits: usize, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps, chain: bool) -> ExitReason {
+    fn run_compiled(&mut self, cache: &BlockCache, id: BlockId, entry: usize, exits: usize, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps, chain: bool) -> ExitReason {
         self.stats.runs_compiled += 1;
         let pc0 = cpu.r[15];
         if chain {
@@ -500,6 +533,11 @@ impl Jit {
                 self.link_pages = vec![0; 1 << 20];
             }
             self.link_pages[(pc0 >> 12) as usize] = self.gen as u32;
+            let s = &mut self.slots[id as usize];
+            if s.linked_gen != self.gen as u32 {
+                s.linked_gen = self.gen as u32;
+                self.linked.push(id);
+            }
             let e = &mut self.table[chain_index(pc0)];
             *e = ChainEntry { key: chain_key(pc0, cpu.t, cpu.it, self.ctx.key_gen), base: cpu.mem_base, code: entry as u64, slots: exits as u64 };
             self.ctx.budget = CHAIN_BUDGET;
@@ -742,6 +780,13 @@ pub(crate) fn chained(jit: &Option<Box<Jit>>) -> bool {
 /// mapping leaves every link valid).
 pub(crate) fn links_into_page(jit: &Option<Box<Jit>>, va: u32) -> bool {
     jit.as_deref().is_some_and(|j| j.link_pages.get((va >> 12) as usize).is_some_and(|&g| g == j.gen as u32))
+}
+
+/// Instruction-cache maintenance happened (see `Jit::icache_maintenance`).
+pub(crate) fn icache_maintenance(jit: &mut Option<Box<Jit>>, cache: &BlockCache, board: &Board) {
+    if let Some(j) = jit.as_deref_mut() {
+        j.icache_maintenance(cache, board);
+    }
 }
 
 /// Frees the compiled code of block `id`, which went stale.

@@ -475,8 +475,10 @@ impl Vm {
                 Some(crate::sys::TlbOp::Mva { va, .. }) | Some(crate::sys::TlbOp::MvaAllAsids(va)) => jit::links_into_page(&self.jit, va),
                 _ => true,
             };
-        if fx & SYS_ICACHE != 0 || tlb_cuts_links || (fx & SYS_MMU != 0 && soft) {
+        if tlb_cuts_links || (fx & SYS_MMU != 0 && soft) {
             jit::flush_chains(&mut self.jit);
+        } else if fx & SYS_ICACHE != 0 {
+            jit::icache_maintenance(&mut self.jit, &self.cache, &self.board);
         }
         if fx & SYS_ICACHE != 0 {
             self.cache.new_epoch();

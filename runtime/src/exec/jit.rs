@@ -577,22 +577,49 @@ impl Jit {
                 self.stats.retries += 1;
                 // The block that stopped may be a later one of the chain.
                 let id = *self.by_entry.get(&self.ctx.cur_code).expect("EXIT_RETRY from an installed block");
-                retry_one(cache.block(id), self.ctx.cur_pc0, cpu, board, temps)
+                retry_one(cache.block(id), cache.bytes(id), self.ctx.cur_pc0, cpu, board, temps)
             }
             other => panic!("compiled block 0x{pc0:08x} returned an unknown exit code {other:#x}"),
         }
     }
 }
 
-/// Finishes an `EXIT_RETRY` of block `b` entered at `pc0`: the instructions
-/// before the one at `cpu.r[15]` completed; that one runs in the interpreter.
-pub(crate) fn retry_one(b: &Block, pc0: u32, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps) -> ExitReason {
+/// Instruction fetches from the bytes a block was translated from (guest code at `pc0`), other
+/// accesses from the board: the instruction a retry runs is the one the block was made of, even if
+/// the block's own stores have rewritten it since (as the interpreter, which runs the block as
+/// translated, would run it).
+struct AsTranslated<'a> {
+    board: &'a mut Board,
+    pc0: u32,
+    bytes: &'a [u8],
+}
+
+impl crate::mem::GuestMemory for AsTranslated<'_> {
+    fn load(&mut self, cpu: &mut CpuState, addr: u32, size: crate::ir::MemSize, user: bool) -> Result<u64, crate::mem::MemFault> {
+        self.board.load(cpu, addr, size, user)
+    }
+    fn store(&mut self, cpu: &mut CpuState, addr: u32, size: crate::ir::MemSize, val: u64, user: bool) -> Result<(), crate::mem::MemFault> {
+        self.board.store(cpu, addr, size, val, user)
+    }
+    fn fetch(&mut self, cpu: &mut CpuState, addr: u32, size: u32) -> Result<u32, crate::mem::MemFault> {
+        let off = addr.wrapping_sub(self.pc0) as usize;
+        match self.bytes.get(off..off + size as usize) {
+            Some(b) => Ok(b.iter().rev().fold(0u32, |v, &x| v << 8 | x as u32)),
+            None => self.board.fetch(cpu, addr, size),
+        }
+    }
+}
+
+/// Finishes an `EXIT_RETRY` of block `b` (translated from `bytes`) entered at `pc0`: the
+/// instructions before the one at `cpu.r[15]` completed; that one runs in the interpreter.
+pub(crate) fn retry_one(b: &Block, bytes: &[u8], pc0: u32, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps) -> ExitReason {
     let off = cpu.r[15].wrapping_sub(pc0);
     let idx = b.insns.iter().position(|i| i.off == off).expect("EXIT_RETRY at an instruction of the block");
     cpu.insns += idx as u64;
     cpu.it = b.insns[idx].it;
     let (pc, thumb, it) = (cpu.r[15], cpu.t != 0, cpu.it);
-    match arm::translate_block_limited(board, cpu, pc, thumb, it, 1) {
+    let mut mem = AsTranslated { board, pc0, bytes };
+    match arm::translate_block_limited(&mut mem, cpu, pc, thumb, it, 1) {
         Ok(one) => run_block(cpu, board, &one, temps),
         Err(fault) => {
             // The page was executable a moment ago; if it no longer is, this is the Prefetch Abort.
@@ -742,7 +769,12 @@ impl Harness {
                     match arm::translate_block(&mut mem, cpu, pc, thumb, it) {
                         Ok(mut b) => {
                             b.pc = pa;
-                            self.cache.insert(b, Vec::new())
+                            // The bytes it was made from, as the VM keeps them (a retry decodes from them).
+                            let mut bytes = vec![0u8; b.len as usize];
+                            if !self.board.read_phys(pa, &mut bytes) {
+                                bytes.clear();
+                            }
+                            self.cache.insert(b, bytes)
                         }
                         Err(f) => return Some(self.prefetch_abort(cpu, f)),
                     }

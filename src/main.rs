@@ -124,10 +124,10 @@ struct RunArgs {
     /// Memory virtualisation: HSPT shadow regions or a software MMU.
     #[arg(long, value_enum, default_value_t = Mmu::Hspt)]
     mmu: Mmu,
-    /// Entries of the software MMU's direct-mapped TLB (--mmu soft; a power of two, 1 to 1048576).
-    #[arg(long, value_name = "N", default_value_t = hspt_runtime::mem::softmmu::DEFAULT_ENTRIES,
-          value_parser = parse_soft_tlb)]
-    soft_tlb: usize,
+    /// Entries of the software MMU's direct-mapped TLB (--mmu soft; a power of two, 1 to 1048576;
+    /// default 1024).
+    #[arg(long, value_name = "N", value_parser = parse_soft_tlb)]
+    soft_tlb: Option<usize>,
     /// Organisation of HSPT shadow regions: shared, private, or group=N (N regions, recycled LRU).
     #[arg(long, default_value = "private", value_parser = parse_spt)]
     spt: hspt_runtime::mem::hspt::SptOrganisation,
@@ -371,6 +371,9 @@ fn parse_soft_tlb(v: &str) -> Result<usize, String> {
 fn run(a: RunArgs) -> ExitCode {
     let uses_cache = a.cache.is_some() || a.profile_out.is_some();
     let tier = a.tier.unwrap_or(Tier::Auto);
+    if a.soft_tlb.is_some() && a.mmu != Mmu::Soft {
+        return bad_input("--soft-tlb sizes the software MMU's TLB: it needs --mmu soft");
+    }
     if uses_cache && tier == Tier::Interp {
         return bad_input("--cache/--profile-out need the JIT tier (--tier auto or jit)");
     }
@@ -480,7 +483,9 @@ fn run(a: RunArgs) -> ExitCode {
     let (_raw_mode, input) = if console_input { let (g, p) = console::start(); (Some(g), Some(p)) } else { (None, None) };
     let mode = if a.mmu == Mmu::Soft { hspt_runtime::board::MmuMode::Soft } else { hspt_runtime::board::MmuMode::Hspt };
     board.configure_memory(mode, a.spt, a.prefill);
-    board.set_soft_tlb_entries(a.soft_tlb);
+    if let Some(n) = a.soft_tlb {
+        board.set_soft_tlb_entries(n);
+    }
     if let Some(m) = a.max_host_mappings {
         board.limit_host_mappings(m);
     }

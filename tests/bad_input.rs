@@ -115,6 +115,8 @@ fn malformed_and_foreign_images_are_refused() {
     let ok = write(&d, "ok.elf", &good);
     expect_error(&hspt(&["run", "-m", "0", "--kernel", &ok]), 2, "-m 0");
     expect_error(&hspt(&["run", "-m", "100000", "--kernel", &ok]), 2, "MiB");
+    // An option for the software MMU is not silently dropped under HSPT.
+    expect_error(&hspt(&["run", "--soft-tlb", "64", "--kernel", &ok]), 2, "needs --mmu soft");
     std::fs::remove_dir_all(&d).ok();
 }
 

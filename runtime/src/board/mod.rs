@@ -207,7 +207,6 @@ impl Board {
         self.itlb.fill((0, 0));
     }
 
-    /// HSPT statistics for `--stats`.
     /// Counts the times a shadow view started serving another translation regime (recycled, or a shared
     /// view that changed address space): code reached through a view's base may differ from then on.
     pub fn views_repurposed(&self) -> u64 {
@@ -215,6 +214,7 @@ impl Board {
         s.regions_recycled + s.owner_switches
     }
 
+    /// HSPT statistics for `--stats`.
     pub fn hspt_stats(&self) -> (u64, u64, u64, u64, u64) {
         let s = self.st();
         (s.fills, s.guest_aborts, s.flushes, s.regions_recycled, s.peak_mappings)
@@ -324,11 +324,6 @@ impl Board {
         }
     }
 
-    fn walk_regs(cpu: &CpuState) -> WalkRegs {
-        let c = &cpu.cp15;
-        WalkRegs { ttbr0: c.ttbr0, ttbr1: c.ttbr1, ttbcr: c.ttbcr, dacr: c.dacr }
-    }
-
     /// Translates an instruction address (Arm ARM B3.12: prefetch permission checks).
     pub fn translate_fetch(&mut self, cpu: &CpuState, va: u32) -> Result<u32, MemFault> {
         if !cpu.cp15.sctlr_m() {
@@ -342,7 +337,7 @@ impl Board {
         }
         let privileged = cpu.current_mode() != crate::cpu::Mode::Usr;
         let st = self.st();
-        let tr = walk::walk(&Self::walk_regs(cpu), va, Access::Fetch, privileged, |pa| st.read_pt(pa))?;
+        let tr = walk::walk(&WalkRegs::of(cpu), va, Access::Fetch, privileged, |pa| st.read_pt(pa))?;
         self.itlb[slot] = (tag, tr.pa >> 12);
         Ok(tr.pa)
     }
@@ -356,7 +351,7 @@ impl Board {
             Ok(req.va)
         } else {
             let st = self.st();
-            walk::walk(&Self::walk_regs(cpu), req.va, acc, !req.user, |pa| st.read_pt(pa)).map(|t| t.pa).map_err(|f| f.fsr)
+            walk::walk(&WalkRegs::of(cpu), req.va, acc, !req.user, |pa| st.read_pt(pa)).map(|t| t.pa).map_err(|f| f.fsr)
         };
         cpu.cp15.complete_ats(res);
     }
@@ -384,7 +379,7 @@ impl Board {
         }
         let acc = if write { Access::Write } else { Access::Read };
         let st = self.st();
-        let tr = walk::walk(&Self::walk_regs(cpu), va, acc, privileged, |pa| st.read_pt(pa))?;
+        let tr = walk::walk(&WalkRegs::of(cpu), va, acc, privileged, |pa| st.read_pt(pa))?;
         if self.ram.contains(tr.pa & !0xfff, 0x1000) {
             if let Some(t) = self.st_mut().soft.as_mut() {
                 t.insert(ctx, va, tr.pa, tr.writable);

@@ -584,17 +584,23 @@ impl Jit {
     }
 }
 
-/// Instruction fetches from the bytes a block was translated from (guest code at `pc0`), other
-/// accesses from the board: the instruction a retry runs is the one the block was made of, even if
-/// the block's own stores have rewritten it since (as the interpreter, which runs the block as
-/// translated, would run it).
-struct AsTranslated<'a> {
+/// Board memory whose instruction fetches come from elsewhere: the bytes a block was translated
+/// from (a retry runs the instruction the block was made of, even if the block's own stores have
+/// rewritten it since, as the interpreter, which runs the block as translated, would), or only a
+/// range (so that a test's blocks end exactly at the end of its code).
+struct CodeFrom<'a> {
     board: &'a mut Board,
-    pc0: u32,
-    bytes: &'a [u8],
+    code: Code<'a>,
 }
 
-impl crate::mem::GuestMemory for AsTranslated<'_> {
+enum Code<'a> {
+    /// Guest code at `pc0` is `bytes`; fetches elsewhere go to the board.
+    Bytes { pc0: u32, bytes: &'a [u8] },
+    /// Fetches only inside [start, end).
+    Fenced(u32, u32),
+}
+
+impl crate::mem::GuestMemory for CodeFrom<'_> {
     fn load(&mut self, cpu: &mut CpuState, addr: u32, size: crate::ir::MemSize, user: bool) -> Result<u64, crate::mem::MemFault> {
         self.board.load(cpu, addr, size, user)
     }
@@ -602,11 +608,20 @@ impl crate::mem::GuestMemory for AsTranslated<'_> {
         self.board.store(cpu, addr, size, val, user)
     }
     fn fetch(&mut self, cpu: &mut CpuState, addr: u32, size: u32) -> Result<u32, crate::mem::MemFault> {
-        let off = addr.wrapping_sub(self.pc0) as usize;
-        match self.bytes.get(off..off + size as usize) {
-            Some(b) => Ok(b.iter().rev().fold(0u32, |v, &x| v << 8 | x as u32)),
-            None => self.board.fetch(cpu, addr, size),
+        match self.code {
+            Code::Bytes { pc0, bytes } => {
+                let off = addr.wrapping_sub(pc0) as usize;
+                if let Some(b) = bytes.get(off..off + size as usize) {
+                    return Ok(b.iter().rev().fold(0u32, |v, &x| v << 8 | x as u32));
+                }
+            }
+            Code::Fenced(start, end) => {
+                if addr < start || addr.wrapping_add(size) > end {
+                    return Err(crate::mem::MemFault::new(crate::mem::fsr::TRANSLATION_PAGE, addr));
+                }
+            }
         }
+        self.board.fetch(cpu, addr, size)
     }
 }
 
@@ -618,7 +633,7 @@ pub(crate) fn retry_one(b: &Block, bytes: &[u8], pc0: u32, cpu: &mut CpuState, b
     cpu.insns += idx as u64;
     cpu.it = b.insns[idx].it;
     let (pc, thumb, it) = (cpu.r[15], cpu.t != 0, cpu.it);
-    let mut mem = AsTranslated { board, pc0, bytes };
+    let mut mem = CodeFrom { board, code: Code::Bytes { pc0, bytes } };
     match arm::translate_block_limited(&mut mem, cpu, pc, thumb, it, 1) {
         Ok(one) => run_block(cpu, board, &one, temps),
         Err(fault) => {
@@ -697,28 +712,6 @@ pub struct Harness {
     _active: crate::mem::fault::ActiveGuard,
 }
 
-/// Board memory whose instruction fetches are limited to a range, so that blocks
-/// end exactly at the end of a test's code.
-struct Fenced<'a> {
-    board: &'a mut Board,
-    fetch: (u32, u32),
-}
-
-impl crate::mem::GuestMemory for Fenced<'_> {
-    fn load(&mut self, cpu: &mut CpuState, addr: u32, size: crate::ir::MemSize, user: bool) -> Result<u64, crate::mem::MemFault> {
-        self.board.load(cpu, addr, size, user)
-    }
-    fn store(&mut self, cpu: &mut CpuState, addr: u32, size: crate::ir::MemSize, val: u64, user: bool) -> Result<(), crate::mem::MemFault> {
-        self.board.store(cpu, addr, size, val, user)
-    }
-    fn fetch(&mut self, cpu: &mut CpuState, addr: u32, size: u32) -> Result<u32, crate::mem::MemFault> {
-        if addr < self.fetch.0 || addr.wrapping_add(size) > self.fetch.1 {
-            return Err(crate::mem::MemFault::new(crate::mem::fsr::TRANSLATION_PAGE, addr));
-        }
-        self.board.fetch(cpu, addr, size)
-    }
-}
-
 impl Harness {
     /// A board with `ram_bytes` of RAM (console output to `console`), and the
     /// compiled tier if `jit` is given. Use it on the thread that created it.
@@ -765,7 +758,7 @@ impl Harness {
             let id = match self.cache.get(pa, thumb, it) {
                 Some(id) => id,
                 None => {
-                    let mut mem = Fenced { board: &mut self.board, fetch };
+                    let mut mem = CodeFrom { board: &mut self.board, code: Code::Fenced(fetch.0, fetch.1) };
                     match arm::translate_block(&mut mem, cpu, pc, thumb, it) {
                         Ok(mut b) => {
                             b.pc = pa;

@@ -154,8 +154,7 @@ pub fn fill(
     let (pa, writable) = if !cpu.cp15.sctlr_m() {
         (va, true)
     } else {
-        let c = &cpu.cp15;
-        let regs = WalkRegs { ttbr0: c.ttbr0, ttbr1: c.ttbr1, ttbcr: c.ttbcr, dacr: c.dacr };
+        let regs = WalkRegs::of(cpu);
         let acc = if write { Access::Write } else { Access::Read };
         match walk::walk(&regs, va, acc, cpu.current_mode() != crate::cpu::Mode::Usr, read_pt) {
             Ok(tr) => (tr.pa, tr.writable),

@@ -15,6 +15,14 @@ pub struct WalkRegs {
     pub dacr: u32,
 }
 
+impl WalkRegs {
+    /// The CPU's current translation registers.
+    pub fn of(cpu: &crate::cpu::CpuState) -> WalkRegs {
+        let c = &cpu.cp15;
+        WalkRegs { ttbr0: c.ttbr0, ttbr1: c.ttbr1, ttbcr: c.ttbcr, dacr: c.dacr }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Access {
     Read,

@@ -14,6 +14,22 @@ use hspt_runtime::exec::{Config, JitOptions, Stop, Vm};
 
 /// Exit status for bad input (unreadable or malformed images, bad options).
 const EXIT_BAD_INPUT: u8 = 2;
+/// Interpreted executions before `--tier auto` gives a block quick code.
+const AUTO_QUICK_THRESHOLD: u32 = 16;
+
+#[derive(Clone, Copy, Debug)]
+enum QuickThreshold {
+    Off,
+    Runs(u32),
+}
+
+fn parse_quick_threshold(s: &str) -> Result<QuickThreshold, String> {
+    if s == "off" {
+        return Ok(QuickThreshold::Off);
+    }
+    s.parse::<u32>().map(QuickThreshold::Runs).map_err(|_| format!("`{s}`: a number of executions or `off`"))
+}
+
 /// Interpreted executions before `--tier auto` compiles a block.
 const AUTO_JIT_THRESHOLD: u32 = 1000;
 /// Exit status for a host-side failure (out of memory, mmap failure...).
@@ -83,6 +99,8 @@ enum CacheCmd {
 #[derive(Clone, Copy, ValueEnum, PartialEq, Eq, Debug)]
 enum Tier {
     Interp,
+    /// The quick code generator alone, for every block before it first runs.
+    Quick,
     Jit,
     Auto,
 }
@@ -112,15 +130,21 @@ struct RunArgs {
     /// Guest RAM in MiB.
     #[arg(short = 'm', long = "memory", default_value_t = 128)]
     memory: u64,
-    /// Execution tier: the interpreter alone; the LLVM JIT for every block (threshold 0 unless
-    /// --jit-threshold says otherwise); or auto, the interpreter first and the JIT (on a background
-    /// thread) for blocks that got hot (the default: see the README for the measurements).
+    /// Execution tier: the interpreter alone; quick code (a template code generator, no LLVM) for
+    /// every block; the LLVM JIT for every block (threshold 0 unless --jit-threshold says
+    /// otherwise); or auto, the interpreter first, quick code for blocks that ran a few times
+    /// (--quick-threshold) and the LLVM JIT (on a background thread) for blocks that got hot (the
+    /// default: see the README for the measurements).
     #[arg(long, value_enum)]
     tier: Option<Tier>,
     /// Executions of a block in the interpreter before the JIT compiles it (0: compile every block
     /// before it first runs, on the VM's thread). Default: 0 with --tier jit, 1000 with auto.
     #[arg(long, value_name = "N")]
     jit_threshold: Option<u32>,
+    /// Executions of a block in the interpreter before it gets quick code (--tier auto; default
+    /// 16; 0: before its first run). `off`: no quick tier.
+    #[arg(long, value_name = "N|off", value_parser = parse_quick_threshold)]
+    quick_threshold: Option<QuickThreshold>,
     /// Memory virtualisation: HSPT shadow regions or a software MMU.
     #[arg(long, value_enum, default_value_t = Mmu::Hspt)]
     mmu: Mmu,
@@ -380,6 +404,9 @@ fn run(a: RunArgs) -> ExitCode {
     if tier == Tier::Interp && a.jit_threshold.is_some() {
         return bad_input("--jit-threshold needs --tier jit or auto");
     }
+    if tier != Tier::Auto && a.quick_threshold.is_some() {
+        return bad_input("--quick-threshold sets when --tier auto makes quick code: it needs --tier auto");
+    }
     if a.memory == 0 {
         return bad_input("-m 0: the guest needs some RAM");
     }
@@ -494,13 +521,25 @@ fn run(a: RunArgs) -> ExitCode {
     vm.reset(loaded.entry, loaded.thumb, loaded.regs);
     let mut fingerprint = String::new();
     if tier != Tier::Interp {
-        let threshold = a.jit_threshold.unwrap_or(if tier == Tier::Jit { 0 } else { AUTO_JIT_THRESHOLD });
+        let threshold = match tier {
+            // No LLVM code at all.
+            Tier::Quick => u32::MAX,
+            Tier::Jit => a.jit_threshold.unwrap_or(0),
+            _ => a.jit_threshold.unwrap_or(AUTO_JIT_THRESHOLD),
+        };
+        let quick = match (tier, a.quick_threshold) {
+            (Tier::Quick, _) => Some(0),
+            (Tier::Auto, Some(QuickThreshold::Off)) => None,
+            (Tier::Auto, Some(QuickThreshold::Runs(n))) => Some(n),
+            (Tier::Auto, None) => Some(AUTO_QUICK_THRESHOLD),
+            _ => None,
+        };
         // Under the software MMU compiled code reaches memory through its TLB (a
         // backend in soft mode, with its own translation-cache fingerprint).
         let backend = std::sync::Arc::new(hspt_llvm::LlvmBackend::for_mmu(a.mmu == Mmu::Soft));
         fingerprint = hspt_runtime::exec::tcache::fingerprint(&*backend);
         let log = std::env::var_os("HSPT_LOG_JIT").is_some();
-        if let Err(e) = vm.set_jit(JitOptions { backend, threshold, log }) {
+        if let Err(e) = vm.set_jit(JitOptions { backend, threshold, log, quick }) {
             eprintln!("hspt: cannot reserve memory for JIT code: {e}");
             return ExitCode::from(EXIT_HOST_ERROR);
         }

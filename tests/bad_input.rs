@@ -117,6 +117,8 @@ fn malformed_and_foreign_images_are_refused() {
     expect_error(&hspt(&["run", "-m", "100000", "--kernel", &ok]), 2, "MiB");
     // An option for the software MMU is not silently dropped under HSPT.
     expect_error(&hspt(&["run", "--soft-tlb", "64", "--kernel", &ok]), 2, "needs --mmu soft");
+    // Nor the quick tier's threshold outside --tier auto.
+    expect_error(&hspt(&["run", "--tier", "jit", "--quick-threshold", "4", "--kernel", &ok]), 2, "needs --tier auto");
     std::fs::remove_dir_all(&d).ok();
 }
 

@@ -52,7 +52,8 @@ fn bare_metal_guests_pass_and_match_qemu() {
     // The JIT tier (issue 5): every block compiled before it first runs, and the
     // interpreter-then-JIT tiering with background compilation. The software MMU
     // under the interpreter and under the JIT (its compiled TLB lookup).
-    let configs: [&[&str]; 7] = [
+    // Quick code alone (every block before its first run), and all three tiers with low thresholds.
+    let configs: [&[&str]; 9] = [
         &[],
         &["--spt", "shared"],
         &["--spt", "group=2"],
@@ -60,6 +61,8 @@ fn bare_metal_guests_pass_and_match_qemu() {
         &["--mmu", "soft", "--tier", "jit"],
         &["--tier", "jit"],
         &["--tier", "auto", "--jit-threshold", "2"],
+        &["--tier", "quick"],
+        &["--tier", "auto", "--quick-threshold", "0", "--jit-threshold", "3"],
     ];
     let mut jobs = Vec::new();
     for g in &guests {

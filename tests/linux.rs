@@ -89,7 +89,7 @@ fn quick_workload_in_every_memory_configuration() {
     assert!(theirs.contains("HSPT-WORKLOAD-END quick.sh status=0"), "QEMU reference run failed:\n{theirs}");
     // And the JIT tier (issue 5): interpreter first, hot blocks compiled in the background
     // (the default tier); the software MMU under the interpreter and under the JIT.
-    let configs: [&[&str]; 8] = [
+    let configs: [&[&str]; 9] = [
         &["--spt", "private"],
         &["--spt", "shared"],
         &["--spt", "group=3"],
@@ -98,6 +98,7 @@ fn quick_workload_in_every_memory_configuration() {
         &["--mmu", "soft", "--tier", "auto"],
         &["--prefill", "0"],
         &["--tier", "auto", "--jit-threshold", "50"],
+        &["--tier", "quick"],
     ];
     let failures = std::sync::Mutex::new(Vec::new());
     let next = std::sync::atomic::AtomicUsize::new(0);

@@ -1,6 +1,6 @@
 //! Execution: an arbitrary instruction stream (ARM or Thumb) with arbitrary
-//! registers runs on a board through the interpreter, and again through the LLVM
-//! JIT (every block compiled before it runs); the final CPU state, the data
+//! registers runs on a board through the interpreter, again through the LLVM
+//! JIT and again through quick code (every block compiled before it runs); the final CPU state, the data
 //! window, the code area and the console output must agree when both runs end
 //! within their budget (not in an endless loop). The interpreter is
 //! the reference (it is differential-tested against QEMU in runtime/tests).
@@ -31,15 +31,22 @@ const DATA_LEN: usize = 0x2000;
 struct Engines {
     interp: (Harness, CapturedConsole),
     jit: (Harness, CapturedConsole),
+    quick: (Harness, CapturedConsole),
 }
 
 thread_local! {
     static ENGINES: RefCell<Option<Engines>> = const { RefCell::new(None) };
 }
 
-fn harness(jit: bool) -> (Harness, CapturedConsole) {
+/// 0: the interpreter, 1: the LLVM JIT, 2: quick code alone.
+fn harness(engine: u8) -> (Harness, CapturedConsole) {
     let sink = CapturedConsole::default();
-    let opts = jit.then(|| JitOptions { backend: Arc::new(LlvmBackend::default()), threshold: 0, log: false });
+    let backend = Arc::new(LlvmBackend::default());
+    let opts = match engine {
+        0 => None,
+        1 => Some(JitOptions { backend, threshold: 0, log: false, quick: None }),
+        _ => Some(JitOptions { backend, threshold: u32::MAX, log: false, quick: Some(0) }),
+    };
     (Harness::new(RAM, Box::new(sink.clone()), opts).expect("board"), sink)
 }
 
@@ -97,19 +104,23 @@ fuzz_target!(|data: &[u8]| {
     }
     ENGINES.with(|e| {
         let mut e = e.borrow_mut();
-        let e = e.get_or_insert_with(|| Engines { interp: harness(false), jit: harness(true) });
+        let e = e.get_or_insert_with(|| Engines { interp: harness(0), jit: harness(1), quick: harness(2) });
         let a = run(&mut e.interp, thumb, data, code);
         let b = run(&mut e.jit, thumb, data, code);
+        let q = run(&mut e.quick, thumb, data, code);
         // A run that used up its budget of dispatcher rounds (a loop) stopped at a
         // point that depends on the engine: compiled blocks chain into each other
         // without returning, so the JIT gets further in as many rounds. Only runs
         // that ended (at the end of the code, or on an exception) are compared.
-        if a.1 == "None" || b.1 == "None" {
+        if a.1 == "None" || b.1 == "None" || q.1 == "None" {
             return;
         }
-        if a != b {
+        for (name, b) in [("JIT", &b), ("quick code", &q)] {
+            if a == *b {
+                continue;
+            }
             panic!(
-                "interpreter and JIT disagree ({} code {:02x?}):\n  interp {:?} exit {}\n  jit    {:?} exit {}\n  data window equal: {}, code area equal: {}, console equal: {}",
+                "interpreter and {name} disagree ({} code {:02x?}):\n  interp {:?} exit {}\n  other  {:?} exit {}\n  data window equal: {}, code area equal: {}, console equal: {}",
                 if thumb { "Thumb" } else { "ARM" },
                 code,
                 a.0,

@@ -1,6 +1,6 @@
-//! The LLVM JIT against the interpreter: the same guest code runs on a board
-//! through the interpreter alone and through the compiled tier (every block
-//! compiled before its first run); the final states must agree. Random cases
+//! The compiled tiers against the interpreter: the same guest code runs on a board
+//! through the interpreter alone, through the LLVM JIT and through the quick code
+//! generator (every block compiled before its first run); the final states must agree. Random cases
 //! come from the differential tester's generator (runtime/src/arm/gen.rs), which
 //! is itself checked against QEMU, so agreement here extends that check to the JIT.
 
@@ -17,14 +17,24 @@ use hspt_runtime::exec::JitOptions;
 /// RAM up to 0x4a00_0000: covers the generator's scratch page and code area.
 const RAM: u64 = 0x0a00_0000;
 
-fn jit_opts() -> JitOptions {
-    JitOptions { backend: Arc::new(LlvmBackend::default()), threshold: 0, log: true }
+/// The engines compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Engine {
+    Interp,
+    Llvm,
+    /// Quick code alone (runtime/src/exec/quick.rs), as `--tier quick`.
+    Quick,
 }
 
-
-fn harness(jit: bool) -> (Harness, CapturedConsole) {
+fn harness(e: Engine) -> (Harness, CapturedConsole) {
     let sink = CapturedConsole::default();
-    let h = Harness::new(RAM, Box::new(sink.clone()), jit.then(jit_opts)).expect("board");
+    let backend = Arc::new(LlvmBackend::default());
+    let opts = match e {
+        Engine::Interp => None,
+        Engine::Llvm => Some(JitOptions { backend, threshold: 0, log: true, quick: None }),
+        Engine::Quick => Some(JitOptions { backend, threshold: u32::MAX, log: true, quick: Some(0) }),
+    };
+    let h = Harness::new(RAM, Box::new(sink.clone()), opts).expect("board");
     (h, sink)
 }
 
@@ -76,14 +86,23 @@ fn count(default: usize) -> usize {
 
 #[test]
 fn random_cases_agree_with_the_interpreter() {
+    random_cases(Engine::Llvm);
+}
+
+#[test]
+fn random_cases_agree_with_the_interpreter_in_quick_code() {
+    random_cases(Engine::Quick);
+}
+
+fn random_cases(engine: Engine) {
     let seed = std::env::var("HSPT_JIT_DIFF_SEED")
         .ok()
         .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
         .unwrap_or(0x4a49_5400_0000_0001);
     let n = count(1500);
     let mut g = Generator::new(seed);
-    let (mut hi, _) = harness(false);
-    let (mut hj, _) = harness(true);
+    let (mut hi, _) = harness(Engine::Interp);
+    let (mut hj, _) = harness(engine);
     let mut bad = Vec::new();
     for i in 0..n {
         let case = g.case();
@@ -102,22 +121,26 @@ fn random_cases_agree_with_the_interpreter() {
     }
     let st = hj.jit_stats().unwrap();
     eprintln!(
-        "jit difftest: seed {seed:#x}: {n} cases, {} blocks compiled ({} failed), {:.2} ms/block, {} retries",
+        "{engine:?} difftest: seed {seed:#x}: {n} cases, {} blocks compiled ({} failed), {:.2} ms/block, {} quick ({:.1} us/block), {} retries",
         st.compiled,
         st.failed,
         st.compile_s * 1e3 / st.compiled.max(1) as f64,
+        st.quick_compiled,
+        st.quick_compile_s * 1e6 / st.quick_compiled.max(1) as f64,
         st.retries
     );
     assert_eq!(st.failed, 0, "every block compiles");
+    let made = if engine == Engine::Quick { st.quick_compiled } else { st.compiled };
+    assert!(made > 0, "{engine:?}: no block was compiled");
     assert!(bad.is_empty(), "{} of {n} cases diverge:\n{}", bad.len(), bad[..bad.len().min(10)].join("\n"));
 }
 
-/// ARM words at RAM_BASE + 0x1000, run until they end, on both engines.
-fn run_arm(words: &[u32], init: impl Fn(&mut CpuState)) -> [(ArchSnapshot, Option<ExitReason>, Vec<u8>); 2] {
+/// ARM words at RAM_BASE + 0x1000, run until they end, on the interpreter, the LLVM JIT and quick code.
+fn run_arm(words: &[u32], init: impl Fn(&mut CpuState)) -> [(ArchSnapshot, Option<ExitReason>, Vec<u8>); 3] {
     let code = RAM_BASE + 0x1000;
     let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
-    [false, true].map(|jit| {
-        let (mut h, sink) = harness(jit);
+    [Engine::Interp, Engine::Llvm, Engine::Quick].map(|e| {
+        let (mut h, sink) = harness(e);
         assert!(h.board.write_phys(code, &bytes));
         let mut cpu = CpuState::new();
         init(&mut cpu);
@@ -134,12 +157,13 @@ fn run_arm(words: &[u32], init: impl Fn(&mut CpuState)) -> [(ArchSnapshot, Optio
 fn device_access_in_compiled_code_goes_through_the_interpreter() {
     // mov r2, #0x48 ('H'); str r2, [r0]; add r3, r3, #1; mov r2, #0x69; strb r2, [r0]; ldr r4, [r0, #0x18]; add r5, r4, #1
     let words = [0xe3a02048, 0xe5802000, 0xe2833001, 0xe3a02069, 0xe5c02000, 0xe5904018, 0xe2845001];
-    let [a, b] = run_arm(&words, |c| {
+    let [a, b, q] = run_arm(&words, |c| {
         c.r[0] = UART_BASE;
         c.r[3] = 7;
     });
     assert_eq!(a.2, b"Hi", "interpreter output");
     assert_eq!(a, b);
+    assert_eq!(a, q, "quick code");
     assert_eq!(b.0.r[3], 8);
 }
 
@@ -147,7 +171,7 @@ fn device_access_in_compiled_code_goes_through_the_interpreter() {
 fn guest_abort_in_compiled_code_is_precise() {
     // add r1, r1, #1; ldr r2, [r0]  (no memory there: external abort); add r3, r3, #1
     let words = [0xe2811001, 0xe5902000, 0xe2833001];
-    let [a, b] = run_arm(&words, |c| {
+    let [a, b, q] = run_arm(&words, |c| {
         c.r[0] = 0x2000_0000;
     });
     assert_eq!(a.1, Some(ExitReason::Exception));
@@ -155,26 +179,29 @@ fn guest_abort_in_compiled_code_is_precise() {
     assert_eq!(a.0.r[1], 1);
     assert_eq!(a.0.r[3], 0);
     assert_eq!(a, b);
+    assert_eq!(a, q, "quick code");
 }
 
 #[test]
 fn alignment_faults_and_exclusives() {
     // ldrex r2, [r0]; add r2, r2, #1; strex r3, r2, [r0]; ldrd r4, r5, [r1] (r1 unaligned by 2: alignment fault)
     let words = [0xe1902f9f, 0xe2822001, 0xe1803f92, 0xe1c140d0];
-    let [a, b] = run_arm(&words, |c| {
+    let [a, b, q] = run_arm(&words, |c| {
         c.r[0] = RAM_BASE + 0x8000;
         c.r[1] = RAM_BASE + 0x8002;
     });
     assert_eq!(a.0.r[3], 0, "strex succeeded");
     assert_eq!(a.0.pending, Some(Exception::DataAbort));
     assert_eq!(a, b);
+    assert_eq!(a, q, "quick code");
 }
 
 #[test]
 fn loops_and_conditional_code() {
     // mov r0, #0; mov r1, #100; loop: add r0, r0, r1; subs r1, r1, #1; bne loop; movs r2, r0, lsl #3; addcs r3, r3, #1
     let words = [0xe3a00000, 0xe3a01064, 0xe0800001, 0xe2511001, 0x1afffffc, 0xe1b02180, 0x22833001];
-    let [a, b] = run_arm(&words, |_| {});
+    let [a, b, q] = run_arm(&words, |_| {});
     assert_eq!(a.0.r[0], 5050);
     assert_eq!(a, b);
+    assert_eq!(a, q, "quick code");
 }

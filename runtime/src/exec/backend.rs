@@ -142,6 +142,11 @@ pub struct ChainCtx {
     /// block's entry and slots, or a null entry (then the block returns to the
     /// dispatcher), and spends the budget on a hit.
     pub lookup: u64,
+    /// Quick code that got hot (`quick.rs`): how many ids `hot` lists; the
+    /// dispatcher takes them to the LLVM tier. (After `lookup`: the offsets LLVM's
+    /// code uses stay as they were.)
+    pub hot_n: u32,
+    pub hot: [u32; super::quick::HOT_MAX as usize],
 }
 
 /// What `chain_lookup` returns (in RAX:RDX).

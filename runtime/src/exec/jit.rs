@@ -6,12 +6,14 @@
 //! `jit_entry::enter`; an `EXIT_RETRY` is finished by running that one
 //! instruction in the interpreter.
 
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
 use super::backend::{chain_index, chain_key, exit_slots, Backend, ChainCtx, ChainEntry, CompiledCode, ExitSlot, CHAIN_BITS, CHAIN_GEN_SHIFT, EXIT_RETRY};
 use super::cache::{BlockCache, BlockId};
 use super::jit_entry::{self, CodeArena};
+use super::quick::{self, QuickCell};
 use crate::arm;
 use crate::board::Board;
 use crate::cpu::{CpuState, Exception, ExitReason};
@@ -42,6 +44,10 @@ pub struct JitOptions {
     pub threshold: u32,
     /// Report compile failures on stderr.
     pub log: bool,
+    /// The quick tier (`quick.rs`): interpreted executions before a block gets quick code
+    /// (0: before its first run); None: no quick tier. Hot quick code goes on to the
+    /// backend after `threshold` runs in all. Not under the software MMU.
+    pub quick: Option<u32>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -66,6 +72,48 @@ struct Slot {
     exits: usize,
     /// The chain generation in which it was entered from the dispatcher (and listed in `Jit::linked`).
     linked_gen: u32,
+    /// Its quick code (`quick.rs`; 0: none): entry, chunk, exit slots, and its `QuickCell`.
+    q_entry: usize,
+    q_chunk: (usize, usize),
+    q_exits: usize,
+    cell: usize,
+    /// Quick code was tried (made, or refused).
+    q_tried: bool,
+}
+
+/// Memory for `QuickCell`s: chunks that never move (quick code holds their
+/// addresses), handed out upwards and reset with the block cache.
+struct CellPool {
+    chunks: Vec<Box<[QuickCell]>>,
+    used: usize,
+}
+
+const CELL_CHUNK: usize = 4096;
+
+impl CellPool {
+    /// A fresh cell for block `id` that counts `count` runs: (its number, its address).
+    fn alloc(&mut self, id: BlockId, count: i32) -> (usize, u64) {
+        if self.used == CELL_CHUNK * self.chunks.len() {
+            self.chunks.push((0..CELL_CHUNK).map(|_| QuickCell::default()).collect());
+        }
+        let n = self.used;
+        self.used += 1;
+        let c = self.get(n);
+        c.count.store(count, Relaxed);
+        c.id.store(id, Relaxed);
+        c.fwd_code.store(0, Relaxed);
+        c.fwd_slots.store(0, Relaxed);
+        (n, c as *const QuickCell as u64)
+    }
+
+    fn get(&self, n: usize) -> &QuickCell {
+        &self.chunks[n / CELL_CHUNK][n % CELL_CHUNK]
+    }
+
+    /// Starts again from the first cell (no quick code may run any more).
+    fn reset(&mut self) {
+        self.used = 0;
+    }
 }
 
 /// Memory for the blocks' exit slots: chunks that never move (compiled code
@@ -161,6 +209,10 @@ pub struct JitStats {
     /// Compiled blocks whose code was freed (their guest code changed).
     pub freed: u64,
     pub exits: super::stats::ExitCounts,
+    /// Blocks given quick code, its compile time and bytes.
+    pub quick_compiled: u64,
+    pub quick_compile_s: f64,
+    pub quick_code_bytes: u64,
 }
 
 pub(crate) struct Jit {
@@ -168,6 +220,9 @@ pub(crate) struct Jit {
     /// The backend's code reaches memory through the software TLB (`Backend::soft_mmu`).
     soft_mmu: bool,
     threshold: u32,
+    /// The quick tier's threshold (None: no quick tier).
+    quick: Option<u32>,
+    cells: CellPool,
     log: bool,
     arena: CodeArena,
     slots: Vec<Slot>,
@@ -215,6 +270,8 @@ impl Jit {
     pub fn new(opts: JitOptions) -> std::io::Result<Jit> {
         Ok(Jit {
             soft_mmu: opts.backend.soft_mmu(),
+            quick: opts.quick.filter(|_| !opts.backend.soft_mmu()),
+            cells: CellPool { chunks: Vec::new(), used: 0 },
             backend: opts.backend,
             threshold: opts.threshold,
             log: opts.log,
@@ -236,6 +293,8 @@ impl Jit {
                 cur_pc0: 0,
                 _pad: 0,
                 lookup: jit_entry::chain_lookup as *const () as usize as u64,
+                hot_n: 0,
+                hot: [0; super::quick::HOT_MAX as usize],
             }),
             table: vec![ChainEntry::default(); 1 << CHAIN_BITS].into_boxed_slice(),
             exits: ExitPool { chunks: Vec::new(), chunk: 0, used: 0 },
@@ -326,6 +385,12 @@ impl Jit {
                     slot.entry = entry;
                     slot.chunk = (start, len);
                     slot.exits = self.exits.alloc(exit_slots(block));
+                    if slot.q_entry != 0 {
+                        // Links into the quick code now go on to this code.
+                        let c = self.cells.get(slot.cell);
+                        c.fwd_slots.store(slot.exits as u64, Relaxed);
+                        c.fwd_code.store(entry as u64, Relaxed);
+                    }
                     self.by_entry.insert(entry as u64, id);
                     if let Some(f) = self.perf_map.as_mut() {
                         use std::io::Write;
@@ -348,6 +413,10 @@ impl Jit {
             Err(why) => {
                 slot.state = State::Failed;
                 self.stats.failed += 1;
+                if slot.q_entry != 0 {
+                    // The quick code keeps running; it will not count down to zero again.
+                    self.cells.get(slot.cell).count.store(i32::MIN / 2, Relaxed);
+                }
                 if self.log {
                     tracing::warn!("JIT: block 0x{:08x} not compiled: {why}", block.pc);
                 } else {
@@ -424,6 +493,11 @@ impl Jit {
             }
             self.stats.freed += 1;
         }
+        if slot.q_entry != 0 {
+            self.by_entry.remove(&(slot.q_entry as u64));
+            self.arena.free(slot.q_chunk.0, slot.q_chunk.1);
+            slot.q_entry = 0;
+        }
         if slot.state == State::Candidate {
             self.candidates.retain(|&c| c != id);
         }
@@ -432,14 +506,83 @@ impl Jit {
         slot.state = State::Failed;
     }
 
+    /// Gives block `id` quick code (`quick.rs`); false if it cannot have any.
+    fn install_quick(&mut self, id: BlockId, block: &Block) -> bool {
+        let i = id as usize;
+        self.slots[i].q_tried = true;
+        // Runs left before the backend's threshold (never, without a backend tier).
+        let left = if self.threshold == u32::MAX { i32::MAX } else { self.threshold.saturating_sub(self.slots[i].count).clamp(1, i32::MAX as u32) as i32 };
+        let (cell, addr) = self.cells.alloc(id, left);
+        let t = Instant::now();
+        let code = match quick::compile(block, addr) {
+            Ok(c) => c,
+            Err(why) => {
+                tracing::debug!("quick: block 0x{:08x} not compiled: {why}", block.pc);
+                return false;
+            }
+        };
+        self.stats.quick_compile_s += t.elapsed().as_secs_f64();
+        let Some((entry, start, len)) = self.arena.install(&code) else {
+            if !self.arena_full {
+                self.arena_full = true;
+                tracing::warn!("the JIT code area is full; new code stays interpreted");
+            }
+            return false;
+        };
+        let s = &mut self.slots[i];
+        s.q_entry = entry;
+        s.q_chunk = (start, len);
+        s.q_exits = self.exits.alloc(exit_slots(block));
+        s.cell = cell;
+        self.by_entry.insert(entry as u64, id);
+        self.stats.quick_compiled += 1;
+        self.stats.quick_code_bytes += code.code.len() as u64;
+        if let Some(f) = self.perf_map.as_mut() {
+            use std::io::Write;
+            let _ = writeln!(f, "{entry:x} {:x} quick_{:08x}{}", code.code.len(), block.pc, if block.thumb { "_t" } else { "" });
+        }
+        true
+    }
+
+    /// Quick code that counted down to zero listed its block in `ChainCtx::hot`:
+    /// those become candidates for the backend.
+    fn take_hot(&mut self, cache: &BlockCache) {
+        let n = (self.ctx.hot_n as usize).min(self.ctx.hot.len());
+        self.ctx.hot_n = 0;
+        if self.threshold == u32::MAX {
+            return;
+        }
+        for k in 0..n {
+            let id = self.ctx.hot[k];
+            if let Some(s) = self.slots.get_mut(id as usize) {
+                if s.state == State::Cold && s.q_entry != 0 {
+                    s.state = State::Candidate;
+                    self.candidates.push(id);
+                }
+            }
+        }
+        if self.in_flight == 0 && !self.candidates.is_empty() {
+            self.send_hottest(cache);
+        }
+    }
+
     /// Sends the hottest candidates (by executions so far) to the compile thread,
     /// as one batch: the code that matters most is compiled first, however long
     /// the list of merely warm blocks grows.
     fn send_hottest(&mut self, cache: &BlockCache) {
-        let slots = &self.slots;
+        let (slots, cells, threshold) = (&self.slots, &self.cells, self.threshold as i64);
+        // Runs so far: counted by the dispatcher, or (quick code) by the block's cell.
+        let runs = |id: BlockId| {
+            let s = &slots[id as usize];
+            if s.q_entry != 0 {
+                threshold - cells.get(s.cell).count.load(Relaxed) as i64
+            } else {
+                s.count as i64
+            }
+        };
         let n = self.candidates.len().min(self.batch);
         if self.candidates.len() > n {
-            self.candidates.select_nth_unstable_by_key(n - 1, |&id| std::cmp::Reverse(slots[id as usize].count));
+            self.candidates.select_nth_unstable_by_key(n - 1, |&id| std::cmp::Reverse(runs(id)));
         }
         let chosen: Vec<BlockId> = self.candidates.drain(..n).collect();
         let generation = self.generation;
@@ -462,6 +605,7 @@ impl Jit {
             // No id names the old code any more, and none of it runs.
             self.arena.reset();
             self.exits.reset();
+            self.cells.reset();
             if let Some(tc) = self.tc.as_deref_mut() {
                 tc.reset_ids();
             }
@@ -491,13 +635,24 @@ impl Jit {
             if let Some(entry) = self.tc.as_deref_mut().and_then(|tc| tc.first_seen(cache.block(id), cache.bytes(id), cpu.cp15.sctlr & 2 != 0, id)) {
                 // Code from the translation cache (tcache.rs), mapped executable.
                 let exits = self.exits.alloc(exit_slots(cache.block(id)));
-                self.slots[i] = Slot { count: 0, state: State::Compiled, entry, chunk: (NOT_IN_ARENA, 0), exits, linked_gen: 0 };
+                self.slots[i] = Slot { state: State::Compiled, entry, chunk: (NOT_IN_ARENA, 0), exits, ..Slot::default() };
                 self.by_entry.insert(entry as u64, id);
                 return self.run_compiled(cache, id, entry, exits, cpu, board, temps, chain);
             }
         }
         match slot.state {
             State::Compiled => return self.run_compiled(cache, id, slot.entry, slot.exits, cpu, board, temps, chain),
+            _ if slot.q_entry != 0 => return self.run_compiled(cache, id, slot.q_entry, slot.q_exits, cpu, board, temps, chain),
+            State::Cold
+                if !slot.q_tried
+                    && self.quick.is_some_and(|q| slot.count >= q && (q > 0 || self.eager(cache.block(id).pc, slot.count))) =>
+            {
+                if self.install_quick(id, cache.block(id)) {
+                    let s = self.slots[i];
+                    return self.run_compiled(cache, id, s.q_entry, s.q_exits, cpu, board, temps, chain);
+                }
+                self.slots[i].count = slot.count.saturating_add(1);
+            }
             State::Cold if slot.count >= self.threshold && (self.threshold > 0 || self.eager(cache.block(id).pc, slot.count)) => {
                 let block = cache.block(id);
                 if self.threshold == 0 {
@@ -551,6 +706,9 @@ impl Jit {
         // were every entry of the chain table and of filled exit slots; the VM
         // activated its board's fault handler for this thread.
         let code = unsafe { jit_entry::enter(cpu, &self.arena, entry, &mut self.ctx, exits as *mut ExitSlot) };
+        if self.ctx.hot_n > 0 {
+            self.take_hot(cache);
+        }
         // Every chained jump (and every loop round inside a block) spent one unit.
         let spent = (budget - self.ctx.budget).max(0) as u64;
         self.chained = spent != 0;
@@ -691,6 +849,9 @@ impl super::Vm {
         b.jit_chain_hits = s.chain_hits;
         b.jit_freed = s.freed;
         b.jit_code_live_bytes = j.arena.live_bytes() as u64;
+        b.quick_compiled = s.quick_compiled;
+        b.quick_compile_s = s.quick_compile_s;
+        b.quick_code_bytes = s.quick_code_bytes;
         b.from_cache = j.tc.as_deref().map_or(0, |t| t.hits);
         let mut t = s.compile_times.clone();
         if !t.is_empty() {

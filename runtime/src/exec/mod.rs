@@ -7,6 +7,7 @@ pub mod backend;
 mod cache;
 mod gdb;
 pub mod jit;
+pub mod quick;
 pub(crate) mod jit_entry;
 pub mod stats;
 pub mod tcache;

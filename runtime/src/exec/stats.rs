@@ -34,6 +34,10 @@ pub struct BlockStats {
     /// memory in use at the end.
     pub jit_freed: u64,
     pub jit_code_live_bytes: u64,
+    /// The quick tier: blocks given quick code, the time it took (on the VM's thread) and its bytes.
+    pub quick_compiled: u64,
+    pub quick_compile_s: f64,
+    pub quick_code_bytes: u64,
 }
 
 #[derive(Default, Debug, Clone, Copy, Serialize)]

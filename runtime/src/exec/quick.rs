@@ -1,0 +1,849 @@
+//! The quick tier: a template code generator from the block IR straight to
+//! x86-64, about a thousand times cheaper per block than LLVM. It sits between
+//! the interpreter and the LLVM tier (`jit.rs`): a block that has run a few
+//! times gets quick code at once, on the VM's thread, and runs it (chained like
+//! LLVM's) until it has run often enough to be worth LLVM's time; then the
+//! LLVM code replaces it and the quick code forwards to it.
+//!
+//! Code shape (the ABI of `backend.rs`, as LLVM's code has it):
+//! - `fn(cpu: rdi, ctx: rsi, slots: rdx) -> eax`. Pinned while it runs: rbx =
+//!   CpuState, rbp = ChainCtx, r12 = the exit slots, r13 = `mem_base`, r14 = the
+//!   block's PC at entry (PC-relative values derive from it). Temporaries live in
+//!   the stack frame, 8 bytes each, and are loaded into scratch registers per op.
+//! - Guest state is read and written in `CpuState` in program order; before each
+//!   guest access and helper call the instruction's PC is stored. A guest access
+//!   is one host load or store at r13 + the zero-extended address, so the HSPT
+//!   fault handler treats it exactly like LLVM's (fill and resume, or leave
+//!   with `EXIT_RETRY`).
+//! - Chaining through the block's exit slots and `ChainCtx::lookup`, with the
+//!   same keys and budget as LLVM's code; a branch to the block's own start loops.
+//! - Each block has a `QuickCell` (its address is in the code: quick code is
+//!   never cached): its first instructions forward to the LLVM code once that
+//!   exists, and the body counts its runs down; at zero it lists itself in
+//!   `ChainCtx::hot` for the dispatcher to send to the LLVM tier.
+//!
+//! Operations that are rare and long (division, CLZ, RBIT, the barrel shifter
+//! with carry out) call the interpreter's own functions, so they cannot differ.
+
+use std::mem::offset_of;
+use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64};
+
+use dynasmrt::x64::X64Relocation;
+use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
+
+use super::backend::{pending_byte, ChainCtx, ChainEntry, CompiledCode, EXIT_RETRY};
+use crate::cpu::{CpuState, Exception, ExitReason};
+use crate::ir::{interp, BinOp, Block, Flag, MemSize, Op, PcWrite, RaiseKind, ShiftKind, UnOp};
+
+/// Per-block state quick code reads and writes (at a fixed address, see the
+/// module doc). Atomics only for interior mutability: one thread uses it.
+#[repr(C)]
+#[derive(Debug, Default)]
+pub struct QuickCell {
+    /// Runs left before the block is hot for the LLVM tier (counts below zero after).
+    pub count: AtomicI32,
+    /// The block's id (what it lists in `ChainCtx::hot`).
+    pub id: AtomicU32,
+    /// The LLVM code that replaces this quick code (0: none yet) and its exit slots.
+    pub fwd_code: AtomicU64,
+    pub fwd_slots: AtomicU64,
+}
+
+/// Most blocks listed in `ChainCtx::hot` between two visits of the dispatcher.
+pub const HOT_MAX: u32 = 64;
+
+const MODE_USR: i8 = 0x10;
+
+type Asm = VecAssembler<X64Relocation>;
+
+fn r_off(r: usize) -> i32 {
+    (offset_of!(CpuState, r) + 4 * r) as i32
+}
+fn off_of(f: Flag) -> i32 {
+    (match f {
+        Flag::N => offset_of!(CpuState, n),
+        Flag::Z => offset_of!(CpuState, z),
+        Flag::C => offset_of!(CpuState, c),
+        Flag::V => offset_of!(CpuState, v),
+        Flag::Q => offset_of!(CpuState, q),
+        Flag::Ge => offset_of!(CpuState, ge),
+    }) as i32
+}
+const PC: i32 = (offset_of!(CpuState, r) + 60) as i32;
+const T: i32 = offset_of!(CpuState, t) as i32;
+const IT: i32 = offset_of!(CpuState, it) as i32;
+const MODE: i32 = offset_of!(CpuState, mode) as i32;
+const INSNS: i32 = offset_of!(CpuState, insns) as i32;
+const MEM_BASE: i32 = offset_of!(CpuState, mem_base) as i32;
+const PENDING: i32 = offset_of!(CpuState, pending) as i32;
+const PENDING_RET: i32 = offset_of!(CpuState, pending_return) as i32;
+const UNDEF: i32 = offset_of!(CpuState, undefined_insns) as i32;
+const EXCL_ADDR: i32 = offset_of!(CpuState, excl_addr) as i32;
+const EXCL_VALID: i32 = offset_of!(CpuState, excl_valid) as i32;
+const DREGS: i32 = offset_of!(CpuState, d) as i32;
+const BUDGET: i32 = offset_of!(ChainCtx, budget) as i32;
+const KEY_GEN: i32 = offset_of!(ChainCtx, key_gen) as i32;
+const CUR_CODE: i32 = offset_of!(ChainCtx, cur_code) as i32;
+const CUR_PC0: i32 = offset_of!(ChainCtx, cur_pc0) as i32;
+const LOOKUP: i32 = offset_of!(ChainCtx, lookup) as i32;
+const HOT_N: i32 = offset_of!(ChainCtx, hot_n) as i32;
+const HOT_IDS: i32 = offset_of!(ChainCtx, hot) as i32;
+const E_KEY: i32 = offset_of!(ChainEntry, key) as i32;
+const E_BASE: i32 = offset_of!(ChainEntry, base) as i32;
+const E_CODE: i32 = offset_of!(ChainEntry, code) as i32;
+const E_SLOTS: i32 = offset_of!(ChainEntry, slots) as i32;
+const C_COUNT: i32 = offset_of!(QuickCell, count) as i32;
+const C_FWD_CODE: i32 = offset_of!(QuickCell, fwd_code) as i32;
+const C_FWD_SLOTS: i32 = offset_of!(QuickCell, fwd_slots) as i32;
+
+// ----- the interpreter's functions, callable from quick code -----
+
+extern "C" fn q_bin(op: u64, a: u64, b: u64) -> u64 {
+    interp::bin(BINOPS[op as usize], a, b)
+}
+extern "C" fn q_un(op: u64, a: u64) -> u64 {
+    interp::un(UNOPS[op as usize], a)
+}
+/// Shift_C: the result in the low half, the carry out in bit 32.
+extern "C" fn q_shift_c(kind: u64, a: u64, amt: u64, cin: u64) -> u64 {
+    let (r, c) = interp::shift_c(SHIFTS[kind as usize], a as u32, amt as u32, cin as u32);
+    r as u64 | (c as u64) << 32
+}
+const BINOPS: [BinOp; 2] = [BinOp::UDiv, BinOp::SDiv];
+const UNOPS: [UnOp; 4] = [UnOp::Clz, UnOp::Rbit, UnOp::Rev16, UnOp::Revsh];
+const SHIFTS: [ShiftKind; 5] = [ShiftKind::Lsl, ShiftKind::Lsr, ShiftKind::Asr, ShiftKind::Ror, ShiftKind::Rrx];
+
+struct Gen<'a> {
+    a: Asm,
+    b: &'a Block,
+    /// Offset of a temporary in the frame.
+    frame: i32,
+    /// Thumb state while known at compile time (until a helper call or interworking write).
+    thumb: Option<bool>,
+    exit_no: i32,
+    ret: DynamicLabel,
+    retry: DynamicLabel,
+    entry: DynamicLabel,
+    body: DynamicLabel,
+}
+
+/// Compiles `b` to quick code using `cell` (the address of its `QuickCell`).
+pub fn compile(b: &Block, cell: u64) -> Result<CompiledCode, String> {
+    if b.ops.is_empty() || b.insns.is_empty() {
+        return Err("empty block".into());
+    }
+    if b.ntmp as usize > crate::ir::MAX_TMPS {
+        return Err("too many temporaries".into());
+    }
+    // 6 pushes + the return address leave RSP at 8 mod 16: the frame restores the call alignment.
+    let mut frame = b.ntmp as i32 * 8;
+    if frame % 16 != 8 {
+        frame += if frame % 16 == 0 { 8 } else { 16 - frame % 16 + 8 };
+    }
+    let mut a = Asm::new(0);
+    let ret = a.new_dynamic_label();
+    let retry = a.new_dynamic_label();
+    let entry = a.new_dynamic_label();
+    let body = a.new_dynamic_label();
+    let mut g = Gen { a, b, frame, thumb: Some(b.thumb), exit_no: 0, ret, retry, entry, body };
+    g.prologue(cell);
+    g.ops()?;
+    g.epilogue_parts(cell);
+    let code = g.a.finalize().map_err(|e| format!("quick code: {e:?}"))?;
+    Ok(CompiledCode { code, entry: 0, align: 16 })
+}
+
+impl Gen<'_> {
+    fn t(&self, t: u16) -> i32 {
+        t as i32 * 8
+    }
+
+    fn prologue(&mut self, cell: u64) {
+        let (entry, body, frame) = (self.entry, self.body, self.frame);
+        dynasm!(self.a
+            ; .arch x64
+            ; =>entry
+            // Replaced by LLVM code: go there (the arguments are still in place).
+            ; mov rax, QWORD cell as i64
+            ; mov rcx, QWORD [rax + C_FWD_CODE]
+            ; test rcx, rcx
+            ; jnz ->forward
+            ; push rbp
+            ; push rbx
+            ; push r12
+            ; push r13
+            ; push r14
+            ; push r15
+            ; sub rsp, frame
+            ; mov rbx, rdi
+            ; mov rbp, rsi
+            ; mov r12, rdx
+            ; mov r13, QWORD [rbx + MEM_BASE]
+            ; mov r14d, DWORD [rbx + PC]
+            ; lea rax, [=>entry]
+            ; mov QWORD [rbp + CUR_CODE], rax
+            ; mov DWORD [rbp + CUR_PC0], r14d
+            ; =>body
+            ; mov rax, QWORD cell as i64
+            ; sub DWORD [rax + C_COUNT], 1
+            ; jz ->hot
+            ; ->counted:
+        );
+    }
+
+    /// The out-of-line parts after the body: returns, forwarding, the hot list.
+    fn epilogue_parts(&mut self, cell: u64) {
+        let (ret, retry, frame) = (self.ret, self.retry, self.frame);
+        dynasm!(self.a
+            ; .arch x64
+            ; =>retry
+            ; mov eax, EXIT_RETRY as i32
+            ; =>ret
+            ; add rsp, frame
+            ; pop r15
+            ; pop r14
+            ; pop r13
+            ; pop r12
+            ; pop rbx
+            ; pop rbp
+            ; ret
+            ; ->forward:
+            ; mov rdx, QWORD [rax + C_FWD_SLOTS]
+            ; jmp rcx
+            ; ->hot:
+            ; mov ecx, DWORD [rbp + HOT_N]
+            ; cmp ecx, HOT_MAX as i32
+            ; jae ->counted
+            ; mov rax, QWORD cell as i64
+            ; mov eax, DWORD [rax + offset_of!(QuickCell, id) as i32]
+            ; mov DWORD [rbp + rcx * 4 + HOT_IDS], eax
+            ; add DWORD [rbp + HOT_N], 1
+            ; jmp ->counted
+        );
+    }
+
+    /// Leaves with exit code `code`.
+    fn ret_code(&mut self, code: u32) {
+        let ret = self.ret;
+        dynasm!(self.a ; .arch x64 ; mov eax, code as i32 ; jmp =>ret);
+    }
+
+    /// Tail-calls the code in rax with exit slots rdx.
+    fn tail(&mut self) {
+        let frame = self.frame;
+        dynasm!(self.a
+            ; .arch x64
+            ; mov rdi, rbx
+            ; mov rsi, rbp
+            ; add rsp, frame
+            ; pop r15
+            ; pop r14
+            ; pop r13
+            ; pop r12
+            ; pop rbx
+            ; pop rbp
+            ; jmp rax
+        );
+    }
+
+    fn add_insns(&mut self, n: u64) {
+        if n > 0 {
+            dynasm!(self.a ; .arch x64 ; add QWORD [rbx + INSNS], n as i32);
+        }
+    }
+
+    /// eax = the PC of instruction `insn`; stored as the guest PC.
+    fn store_insn_pc(&mut self, insn: u16) {
+        let off = self.b.insns[insn as usize].off as i32;
+        dynasm!(self.a ; .arch x64 ; lea eax, [r14 + off] ; mov DWORD [rbx + PC], eax);
+    }
+
+    /// eax = 1 if condition `cond` passes, else 0 (`condition_passed`).
+    fn cond_eax(&mut self, cond: u8) {
+        let (z, c, n, v) = (off_of(Flag::Z), off_of(Flag::C), off_of(Flag::N), off_of(Flag::V));
+        if cond >= 0xe {
+            dynasm!(self.a ; .arch x64 ; mov eax, 1);
+            return;
+        }
+        match cond >> 1 {
+            0 => dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + z], 0 ; setne al),
+            1 => dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + c], 0 ; setne al),
+            2 => dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + n], 0 ; setne al),
+            3 => dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + v], 0 ; setne al),
+            4 => dynasm!(self.a ; .arch x64
+                ; cmp BYTE [rbx + c], 0 ; setne al
+                ; cmp BYTE [rbx + z], 0 ; sete cl
+                ; and al, cl),
+            5 => dynasm!(self.a ; .arch x64
+                ; cmp BYTE [rbx + n], 0 ; setne al
+                ; cmp BYTE [rbx + v], 0 ; setne cl
+                ; cmp al, cl ; sete al),
+            _ => dynasm!(self.a ; .arch x64
+                ; cmp BYTE [rbx + n], 0 ; setne al
+                ; cmp BYTE [rbx + v], 0 ; setne cl
+                ; cmp al, cl ; sete al
+                ; cmp BYTE [rbx + z], 0 ; sete cl
+                ; and al, cl),
+        }
+        if cond & 1 != 0 {
+            dynasm!(self.a ; .arch x64 ; xor al, 1);
+        }
+        dynasm!(self.a ; .arch x64 ; movzx eax, al);
+    }
+
+    /// BranchWritePC / BXWritePC of eax (`interp::write_pc`).
+    fn write_pc(&mut self, kind: PcWrite) {
+        match kind {
+            PcWrite::Branch => match self.thumb {
+                Some(th) => {
+                    let m = if th { !1i32 } else { !3i32 };
+                    dynasm!(self.a ; .arch x64 ; and eax, m);
+                }
+                None => dynasm!(self.a ; .arch x64
+                    ; mov edx, !3i32
+                    ; mov ecx, !1i32
+                    ; cmp BYTE [rbx + T], 0
+                    ; cmovne edx, ecx
+                    ; and eax, edx),
+            },
+            PcWrite::Interwork => {
+                dynasm!(self.a ; .arch x64
+                    ; mov ecx, eax
+                    ; and ecx, 1
+                    ; mov BYTE [rbx + T], cl
+                    ; mov edx, !3i32
+                    ; mov r8d, !1i32
+                    ; test ecx, ecx
+                    ; cmovne edx, r8d
+                    ; and eax, edx);
+                self.thumb = None;
+            }
+            PcWrite::SetThumb(th) => {
+                let m = if th { !1i32 } else { !3i32 };
+                dynasm!(self.a ; .arch x64 ; mov BYTE [rbx + T], th as i8 ; and eax, m);
+                self.thumb = Some(th);
+            }
+        }
+        dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + PC], eax);
+    }
+
+    /// Chains to the next block (`backend.rs` "chaining"): through exit slot `slot`
+    /// if given, else (and on a miss) through `ChainCtx::lookup`; falls through
+    /// when there is nowhere to go.
+    fn chain(&mut self, slot: Option<i32>) {
+        let out = self.a.new_dynamic_label();
+        let go = self.a.new_dynamic_label();
+        let miss = self.a.new_dynamic_label();
+        if let Some(k) = slot {
+            let at = k * std::mem::size_of::<ChainEntry>() as i32;
+            dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + PC]);
+            match self.thumb {
+                Some(true) => dynasm!(self.a ; .arch x64 ; mov rcx, QWORD 1i64 << 32 ; or rax, rcx),
+                Some(false) => {}
+                None => dynasm!(self.a ; .arch x64
+                    ; movzx ecx, BYTE [rbx + T] ; and ecx, 1 ; shl rcx, 32 ; or rax, rcx),
+            }
+            dynasm!(self.a ; .arch x64
+                ; movzx ecx, BYTE [rbx + IT]
+                ; shl rcx, 33
+                ; or rax, rcx
+                ; or rax, QWORD [rbp + KEY_GEN]
+                ; lea rdx, [r12 + at]
+                ; cmp rax, QWORD [rdx + E_KEY]
+                ; jne =>miss
+                ; cmp r13, QWORD [rdx + E_BASE]
+                ; jne =>miss
+                ; cmp QWORD [rbp + BUDGET], 0
+                ; jle =>out
+                ; sub QWORD [rbp + BUDGET], 1
+                ; mov rax, QWORD [rdx + E_CODE]
+                ; mov rdx, QWORD [rdx + E_SLOTS]
+                ; jmp =>go
+                ; =>miss
+            );
+        } else {
+            dynasm!(self.a ; .arch x64 ; xor edx, edx);
+        }
+        dynasm!(self.a ; .arch x64
+            ; mov rdi, rbx
+            ; mov rsi, rbp
+            ; call QWORD [rbp + LOOKUP]
+            ; test rax, rax
+            ; jz =>out
+            ; =>go
+        );
+        self.tail();
+        dynasm!(self.a ; .arch x64 ; =>out);
+    }
+
+    fn exit(&mut self, reason: ExitReason) {
+        self.add_insns(self.b.insns.len() as u64);
+        if reason == ExitReason::Branch {
+            self.chain(None);
+        }
+        self.ret_code(reason as u32);
+    }
+
+    /// Loads the guest address of an access into ecx after storing the PC and
+    /// checking what the direct access cannot (alignment, LDRT/STRT from a
+    /// privileged mode): those leave with EXIT_RETRY.
+    fn pre_access(&mut self, addr: u16, insn: u16, align: Option<u32>, user: bool) {
+        self.store_insn_pc(insn);
+        let (ta, retry) = (self.t(addr), self.retry);
+        dynasm!(self.a ; .arch x64 ; mov ecx, DWORD [rsp + ta]);
+        if let Some(n) = align.filter(|&n| n > 1) {
+            dynasm!(self.a ; .arch x64 ; test ecx, (n - 1) as i32 ; jnz =>retry);
+        }
+        if user {
+            dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + MODE], MODE_USR ; jne =>retry);
+        }
+    }
+
+    /// rax = the guest load at ecx, extended as the temporary holds it.
+    fn load(&mut self, size: MemSize) {
+        match size {
+            MemSize::U8 => dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [r13 + rcx]),
+            MemSize::S8 => dynasm!(self.a ; .arch x64 ; movsx eax, BYTE [r13 + rcx]),
+            MemSize::U16 => dynasm!(self.a ; .arch x64 ; movzx eax, WORD [r13 + rcx]),
+            MemSize::S16 => dynasm!(self.a ; .arch x64 ; movsx eax, WORD [r13 + rcx]),
+            MemSize::U32 => dynasm!(self.a ; .arch x64 ; mov eax, DWORD [r13 + rcx]),
+            MemSize::U64 => dynasm!(self.a ; .arch x64 ; mov rax, QWORD [r13 + rcx]),
+        }
+    }
+
+    /// The guest store of temporary `s` at ecx.
+    fn store(&mut self, s: u16, size: MemSize) {
+        let ts = self.t(s);
+        dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsp + ts]);
+        match size {
+            MemSize::U8 | MemSize::S8 => dynasm!(self.a ; .arch x64 ; mov BYTE [r13 + rcx], al),
+            MemSize::U16 | MemSize::S16 => dynasm!(self.a ; .arch x64 ; mov WORD [r13 + rcx], ax),
+            MemSize::U32 => dynasm!(self.a ; .arch x64 ; mov DWORD [r13 + rcx], eax),
+            MemSize::U64 => dynasm!(self.a ; .arch x64 ; mov QWORD [r13 + rcx], rax),
+        }
+    }
+
+    /// Calls `f(rdi, rsi, rdx, rcx)` (arguments already loaded).
+    fn call_abs(&mut self, f: u64) {
+        dynasm!(self.a ; .arch x64 ; mov rax, QWORD f as i64 ; call rax);
+    }
+
+    /// eax/rax = `op`(rax, rcx) as `interp::bin` (operands loaded).
+    fn bin(&mut self, op: BinOp) {
+        match op {
+            BinOp::Add => dynasm!(self.a ; .arch x64 ; add eax, ecx),
+            BinOp::Sub => dynasm!(self.a ; .arch x64 ; sub eax, ecx),
+            BinOp::And => dynasm!(self.a ; .arch x64 ; and eax, ecx),
+            BinOp::Or => dynasm!(self.a ; .arch x64 ; or eax, ecx),
+            BinOp::Xor => dynasm!(self.a ; .arch x64 ; xor eax, ecx),
+            BinOp::Bic => dynasm!(self.a ; .arch x64 ; not ecx ; and eax, ecx),
+            BinOp::Mul => dynasm!(self.a ; .arch x64 ; imul eax, ecx),
+            BinOp::Lsl => dynasm!(self.a ; .arch x64
+                ; and ecx, 0xff ; xor edx, edx ; shl eax, cl ; cmp ecx, 32 ; cmovae eax, edx),
+            BinOp::Lsr => dynasm!(self.a ; .arch x64
+                ; and ecx, 0xff ; xor edx, edx ; shr eax, cl ; cmp ecx, 32 ; cmovae eax, edx),
+            BinOp::Asr => dynasm!(self.a ; .arch x64
+                ; and ecx, 0xff ; mov edx, 31 ; cmp ecx, 31 ; cmova ecx, edx ; sar eax, cl),
+            BinOp::Ror => dynasm!(self.a ; .arch x64 ; ror eax, cl),
+            BinOp::UDiv | BinOp::SDiv => {
+                let k = BINOPS.iter().position(|&o| o == op).expect("division op") as i32;
+                dynasm!(self.a ; .arch x64 ; mov rsi, rax ; mov rdx, rcx ; mov edi, k);
+                self.call_abs(q_bin as *const () as u64);
+            }
+            BinOp::Eq => dynasm!(self.a ; .arch x64 ; cmp eax, ecx ; sete al ; movzx eax, al),
+            BinOp::Ne => dynasm!(self.a ; .arch x64 ; cmp eax, ecx ; setne al ; movzx eax, al),
+            BinOp::LtU => dynasm!(self.a ; .arch x64 ; cmp eax, ecx ; setb al ; movzx eax, al),
+            BinOp::LtS => dynasm!(self.a ; .arch x64 ; cmp eax, ecx ; setl al ; movzx eax, al),
+            BinOp::Add64 => dynasm!(self.a ; .arch x64 ; add rax, rcx),
+            BinOp::Sub64 => dynasm!(self.a ; .arch x64 ; sub rax, rcx),
+            BinOp::Mul64 => dynasm!(self.a ; .arch x64 ; imul rax, rcx),
+            BinOp::Pair => dynasm!(self.a ; .arch x64 ; shl rax, 32 ; mov ecx, ecx ; or rax, rcx),
+        }
+    }
+
+    fn un(&mut self, op: UnOp) {
+        match op {
+            UnOp::Not => dynasm!(self.a ; .arch x64 ; not eax),
+            UnOp::Neg => dynasm!(self.a ; .arch x64 ; neg eax),
+            UnOp::Rev => dynasm!(self.a ; .arch x64 ; bswap eax),
+            UnOp::Sxtb => dynasm!(self.a ; .arch x64 ; movsx eax, al),
+            UnOp::Sxth => dynasm!(self.a ; .arch x64 ; movsx eax, ax),
+            UnOp::Uxtb => dynasm!(self.a ; .arch x64 ; movzx eax, al),
+            UnOp::Uxth => dynasm!(self.a ; .arch x64 ; movzx eax, ax),
+            UnOp::Lo => dynasm!(self.a ; .arch x64 ; mov eax, eax),
+            UnOp::Hi => dynasm!(self.a ; .arch x64 ; shr rax, 32),
+            UnOp::Sext32 => dynasm!(self.a ; .arch x64 ; movsxd rax, eax),
+            UnOp::Clz | UnOp::Rbit | UnOp::Rev16 | UnOp::Revsh => {
+                let k = UNOPS.iter().position(|&o| o == op).expect("unary op") as i32;
+                dynasm!(self.a ; .arch x64 ; mov rsi, rax ; mov edi, k);
+                self.call_abs(q_un as *const () as u64);
+            }
+        }
+    }
+
+    fn ops(&mut self) -> Result<(), String> {
+        let ops = &self.b.ops;
+        let n = ops.len();
+        // Labels at the targets of forward skips.
+        let mut labels: Vec<Option<DynamicLabel>> = vec![None; n + 1];
+        for (i, op) in ops.iter().enumerate() {
+            if let Op::SkipUnless { n: k, .. } | Op::SkipUnlessCond { n: k, .. } = *op {
+                let t = (i + 1 + k as usize).min(n);
+                if labels[t].is_none() {
+                    labels[t] = Some(self.a.new_dynamic_label());
+                }
+            }
+        }
+        // Whether an op so far may have changed T: then it is unknown where paths join.
+        let mut t_changed = false;
+        for (i, &op) in ops.iter().enumerate() {
+            if let Some(l) = labels[i] {
+                dynasm!(self.a ; .arch x64 ; =>l);
+                if t_changed {
+                    self.thumb = None;
+                }
+            }
+            self.op(op, &labels, i)?;
+            t_changed |= matches!(
+                op,
+                Op::Call { .. }
+                    | Op::WritePc { kind: PcWrite::Interwork | PcWrite::SetThumb(_), .. }
+                    | Op::ExitTo { kind: PcWrite::Interwork | PcWrite::SetThumb(_), .. }
+            );
+        }
+        if let Some(l) = labels[n] {
+            dynasm!(self.a ; .arch x64 ; =>l);
+            if t_changed {
+                self.thumb = None;
+            }
+        }
+        // The interpreter's fall-off-the-end behaviour (the translator always exits).
+        self.exit(ExitReason::Branch);
+        Ok(())
+    }
+
+    fn op(&mut self, op: Op, labels: &[Option<DynamicLabel>], i: usize) -> Result<(), String> {
+        match op {
+            Op::Const { d, v } => {
+                let td = self.t(d);
+                if v as i64 == v as i32 as i64 {
+                    dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], v as i32);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; mov rax, QWORD v as i64 ; mov QWORD [rsp + td], rax);
+                }
+            }
+            Op::PcRel { d, off } => {
+                let td = self.t(d);
+                dynasm!(self.a ; .arch x64 ; lea eax, [r14 + off as i32] ; mov QWORD [rsp + td], rax);
+            }
+            Op::GetReg { d, r } => {
+                let (td, ro) = (self.t(d), r_off(r as usize));
+                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + ro] ; mov QWORD [rsp + td], rax);
+            }
+            Op::SetReg { r, s } => {
+                let (ts, ro) = (self.t(s), r_off(r as usize));
+                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsp + ts] ; mov DWORD [rbx + ro], eax);
+            }
+            Op::GetFlag { d, f } => {
+                let (td, fo) = (self.t(d), off_of(f));
+                dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rbx + fo] ; mov QWORD [rsp + td], rax);
+            }
+            Op::SetFlag { f, s } => {
+                let (ts, fo) = (self.t(s), off_of(f));
+                dynasm!(self.a ; .arch x64 ; mov al, BYTE [rsp + ts]);
+                match f {
+                    Flag::Q => dynasm!(self.a ; .arch x64 ; test al, al ; setne al ; or BYTE [rbx + fo], al),
+                    Flag::Ge => dynasm!(self.a ; .arch x64 ; and al, 0xf ; mov BYTE [rbx + fo], al),
+                    _ => dynasm!(self.a ; .arch x64 ; and al, 1 ; mov BYTE [rbx + fo], al),
+                }
+            }
+            Op::SetNZ { s } => {
+                let (ts, n, z) = (self.t(s), off_of(Flag::N), off_of(Flag::Z));
+                dynasm!(self.a ; .arch x64
+                    ; mov eax, DWORD [rsp + ts] ; test eax, eax ; sets BYTE [rbx + n] ; sete BYTE [rbx + z]);
+            }
+            Op::GetNZCV { d } => {
+                let td = self.t(d);
+                dynasm!(self.a ; .arch x64 ; xor eax, eax);
+                for (f, sh) in [(Flag::N, 31i8), (Flag::Z, 30), (Flag::C, 29), (Flag::V, 28)] {
+                    let fo = off_of(f);
+                    dynasm!(self.a ; .arch x64 ; movzx ecx, BYTE [rbx + fo] ; shl ecx, sh ; or eax, ecx);
+                }
+                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+            }
+            Op::SetNZCV { s } => {
+                let ts = self.t(s);
+                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsp + ts]);
+                for (f, sh) in [(Flag::N, 31i8), (Flag::Z, 30), (Flag::C, 29), (Flag::V, 28)] {
+                    let fo = off_of(f);
+                    dynasm!(self.a ; .arch x64 ; mov ecx, eax ; shr ecx, sh ; and ecx, 1 ; mov BYTE [rbx + fo], cl);
+                }
+            }
+            Op::Cond { d, cond } => {
+                let td = self.t(d);
+                self.cond_eax(cond);
+                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+            }
+            Op::Bin { d, op, a, b } => {
+                let (td, ta, tb) = (self.t(d), self.t(a), self.t(b));
+                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsp + ta] ; mov rcx, QWORD [rsp + tb]);
+                self.bin(op);
+                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+            }
+            Op::BinImm { d, op, a, imm } => {
+                let (td, ta) = (self.t(d), self.t(a));
+                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsp + ta] ; mov ecx, imm as i32);
+                self.bin(op);
+                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+            }
+            Op::Un { d, op, a } => {
+                let (td, ta) = (self.t(d), self.t(a));
+                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsp + ta]);
+                self.un(op);
+                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+            }
+            Op::AddFlags { d, a, b, cin } => {
+                let (td, ta, tb, tc) = (self.t(d), self.t(a), self.t(b), self.t(cin));
+                let (n, z, c, v) = (off_of(Flag::N), off_of(Flag::Z), off_of(Flag::C), off_of(Flag::V));
+                dynasm!(self.a ; .arch x64
+                    ; mov eax, DWORD [rsp + ta]
+                    ; mov ecx, DWORD [rsp + tb]
+                    ; mov edx, DWORD [rsp + tc]
+                    ; bt edx, 0
+                    ; adc eax, ecx
+                    ; setc BYTE [rbx + c]
+                    ; seto BYTE [rbx + v]
+                    ; sets BYTE [rbx + n]
+                    ; sete BYTE [rbx + z]
+                    ; mov QWORD [rsp + td], rax);
+            }
+            Op::SubFlags { d, a, b } => {
+                let (td, ta, tb) = (self.t(d), self.t(a), self.t(b));
+                let (n, z, c, v) = (off_of(Flag::N), off_of(Flag::Z), off_of(Flag::C), off_of(Flag::V));
+                dynasm!(self.a ; .arch x64
+                    ; mov eax, DWORD [rsp + ta]
+                    ; sub eax, DWORD [rsp + tb]
+                    ; setae BYTE [rbx + c]
+                    ; seto BYTE [rbx + v]
+                    ; sets BYTE [rbx + n]
+                    ; sete BYTE [rbx + z]
+                    ; mov QWORD [rsp + td], rax);
+            }
+            Op::ShiftC { d, dc, kind, a, amt, cin } => {
+                let (td, tdc, ta, tm, tc) = (self.t(d), self.t(dc), self.t(a), self.t(amt), self.t(cin));
+                let k = SHIFTS.iter().position(|&s| s == kind).expect("shift kind") as i32;
+                dynasm!(self.a ; .arch x64
+                    ; mov edi, k
+                    ; mov rsi, QWORD [rsp + ta]
+                    ; mov rdx, QWORD [rsp + tm]
+                    ; mov rcx, QWORD [rsp + tc]);
+                self.call_abs(q_shift_c as *const () as u64);
+                dynasm!(self.a ; .arch x64
+                    ; mov ecx, eax
+                    ; mov QWORD [rsp + td], rcx
+                    ; shr rax, 32
+                    ; mov QWORD [rsp + tdc], rax);
+            }
+            Op::Select { d, c, a, b } => {
+                let (td, tc, ta, tb) = (self.t(d), self.t(c), self.t(a), self.t(b));
+                dynasm!(self.a ; .arch x64
+                    ; mov rax, QWORD [rsp + ta]
+                    ; mov rcx, QWORD [rsp + tb]
+                    ; cmp QWORD [rsp + tc], 0
+                    ; cmove rax, rcx
+                    ; mov QWORD [rsp + td], rax);
+            }
+            Op::MulL { d, a, b, signed } => {
+                let (td, ta, tb) = (self.t(d), self.t(a), self.t(b));
+                if signed {
+                    dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [rsp + ta] ; movsxd rcx, DWORD [rsp + tb]);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsp + ta] ; mov ecx, DWORD [rsp + tb]);
+                }
+                dynasm!(self.a ; .arch x64 ; imul rax, rcx ; mov QWORD [rsp + td], rax);
+            }
+            Op::GetS { d, r } => {
+                let (td, o) = (self.t(d), DREGS + 4 * r as i32);
+                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + o] ; mov QWORD [rsp + td], rax);
+            }
+            Op::SetS { r, s } => {
+                let (ts, o) = (self.t(s), DREGS + 4 * r as i32);
+                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsp + ts] ; mov DWORD [rbx + o], eax);
+            }
+            Op::GetD { d, r } => {
+                let (td, o) = (self.t(d), DREGS + 8 * r as i32);
+                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rbx + o] ; mov QWORD [rsp + td], rax);
+            }
+            Op::SetD { r, s } => {
+                let (ts, o) = (self.t(s), DREGS + 8 * r as i32);
+                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsp + ts] ; mov QWORD [rbx + o], rax);
+            }
+            Op::Load { d, addr, size, insn, user, align } => {
+                let al = align.then(|| if size == MemSize::U64 { 4 } else { size.bytes() });
+                self.pre_access(addr, insn, al, user);
+                self.load(size);
+                let td = self.t(d);
+                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+            }
+            Op::Store { addr, s, size, insn, user, align } => {
+                let al = align.then(|| if size == MemSize::U64 { 4 } else { size.bytes() });
+                self.pre_access(addr, insn, al, user);
+                self.store(s, size);
+            }
+            Op::LoadExcl { d, addr, size, insn } => {
+                self.pre_access(addr, insn, Some(size.bytes()), false);
+                self.load(size);
+                let (td, nb) = (self.t(d), size.bytes() as i32);
+                dynasm!(self.a ; .arch x64
+                    ; mov QWORD [rsp + td], rax
+                    ; mov DWORD [rbx + EXCL_ADDR], ecx
+                    ; mov DWORD [rbx + EXCL_VALID], nb);
+            }
+            Op::StoreExcl { d, addr, s, size, insn } => {
+                self.pre_access(addr, insn, Some(size.bytes()), false);
+                let (td, nb) = (self.t(d), size.bytes() as i32);
+                let fail = self.a.new_dynamic_label();
+                let done = self.a.new_dynamic_label();
+                dynasm!(self.a ; .arch x64
+                    ; cmp DWORD [rbx + EXCL_VALID], nb
+                    ; jne =>fail
+                    ; cmp DWORD [rbx + EXCL_ADDR], ecx
+                    ; jne =>fail);
+                self.store(s, size);
+                dynasm!(self.a ; .arch x64
+                    ; mov QWORD [rsp + td], 0
+                    ; jmp =>done
+                    ; =>fail
+                    ; mov QWORD [rsp + td], 1
+                    ; =>done
+                    ; mov DWORD [rbx + EXCL_VALID], 0);
+            }
+            Op::ClearExcl => dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + EXCL_VALID], 0),
+            Op::Call { d, h, a, b, c, insn } => {
+                self.store_insn_pc(insn);
+                let (td, ta, tb, tc) = (self.t(d), self.t(a), self.t(b), self.t(c));
+                dynasm!(self.a ; .arch x64
+                    ; mov rdi, rbx
+                    ; mov rsi, QWORD [rsp + ta]
+                    ; mov rdx, QWORD [rsp + tb]
+                    ; mov rcx, QWORD [rsp + tc]);
+                self.call_abs(h.f as *const () as u64);
+                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+                // Helpers may change anything, the instruction set state included.
+                self.thumb = None;
+                if h.may_raise {
+                    let cont = self.a.new_dynamic_label();
+                    let none = pending_byte(None) as i8;
+                    let it = self.b.insns[insn as usize].it as i8;
+                    dynasm!(self.a ; .arch x64
+                        ; cmp BYTE [rbx + PENDING], none
+                        ; je =>cont
+                        ; mov BYTE [rbx + IT], it);
+                    self.add_insns(insn as u64);
+                    self.ret_code(ExitReason::Exception as u32);
+                    dynasm!(self.a ; .arch x64 ; =>cont);
+                }
+            }
+            Op::SkipUnless { c, n } => {
+                let target = labels[(i + 1 + n as usize).min(self.b.ops.len())].ok_or("skip label")?;
+                let tc = self.t(c);
+                dynasm!(self.a ; .arch x64 ; cmp QWORD [rsp + tc], 0 ; je =>target);
+            }
+            Op::SkipUnlessCond { cond, n } => {
+                let target = labels[(i + 1 + n as usize).min(self.b.ops.len())].ok_or("skip label")?;
+                self.cond_eax(cond);
+                dynasm!(self.a ; .arch x64 ; test eax, eax ; jz =>target);
+            }
+            Op::WritePc { s, kind } => {
+                let ts = self.t(s);
+                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsp + ts]);
+                self.write_pc(kind);
+            }
+            Op::SetIt { v } => dynasm!(self.a ; .arch x64 ; mov BYTE [rbx + IT], v as i8),
+            Op::Raise { kind, insn } => {
+                let info = self.b.insns[insn as usize];
+                self.store_insn_pc(insn);
+                dynasm!(self.a ; .arch x64 ; mov BYTE [rbx + IT], info.it as i8);
+                self.add_insns(insn as u64);
+                match kind {
+                    RaiseKind::Undefined => {
+                        let p = pending_byte(Some(Exception::Undefined)) as i8;
+                        dynasm!(self.a ; .arch x64
+                            ; add QWORD [rbx + UNDEF], 1
+                            ; mov BYTE [rbx + PENDING], p
+                            ; mov DWORD [rbx + PENDING_RET], eax);
+                        self.ret_code(ExitReason::Exception as u32);
+                    }
+                    RaiseKind::Svc => {
+                        self.add_insns(1);
+                        let p = pending_byte(Some(Exception::Svc)) as i8;
+                        let it2 = crate::arm::it_advance(info.it) as i8;
+                        let sz = info.size as i32;
+                        dynasm!(self.a ; .arch x64
+                            ; mov BYTE [rbx + PENDING], p
+                            ; add eax, sz
+                            ; mov DWORD [rbx + PENDING_RET], eax
+                            ; mov BYTE [rbx + IT], it2);
+                        self.ret_code(ExitReason::Exception as u32);
+                    }
+                    RaiseKind::Hvc => self.ret_code(ExitReason::Hvc as u32),
+                    RaiseKind::Smc => self.ret_code(ExitReason::Smc as u32),
+                    RaiseKind::Bkpt => self.ret_code(ExitReason::Bkpt as u32),
+                }
+            }
+            Op::Exit { reason } => self.exit(reason),
+            Op::ExitTo { off, kind, reason } => {
+                let slot = self.exit_no;
+                if reason == ExitReason::Branch {
+                    self.exit_no += 1;
+                }
+                let self_loop = off == 0
+                    && reason == ExitReason::Branch
+                    && matches!(kind, PcWrite::Branch)
+                    && self.b.it == 0
+                    && self.thumb == Some(self.b.thumb);
+                dynasm!(self.a ; .arch x64 ; lea eax, [r14 + off as i32]);
+                self.write_pc(kind);
+                self.add_insns(self.b.insns.len() as u64);
+                if self_loop {
+                    // Loops inside the function while the chain budget lasts.
+                    let (body, out) = (self.body, self.a.new_dynamic_label());
+                    dynasm!(self.a ; .arch x64
+                        ; cmp QWORD [rbp + BUDGET], 0
+                        ; jle =>out
+                        ; sub QWORD [rbp + BUDGET], 1
+                        ; jmp =>body
+                        ; =>out);
+                    self.ret_code(ExitReason::Branch as u32);
+                } else if reason == ExitReason::Branch {
+                    self.chain(Some(slot));
+                    self.ret_code(reason as u32);
+                } else {
+                    self.ret_code(reason as u32);
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_keeps_call_alignment() {
+        let b = Block {
+            pc: 0x1000,
+            thumb: false,
+            it: 0,
+            ops: vec![Op::ExitTo { off: 4, kind: PcWrite::Branch, reason: ExitReason::Branch }],
+            insns: vec![crate::ir::InsnInfo { off: 0, size: 4, it: 0 }],
+            ntmp: 3,
+            len: 4,
+        };
+        let c = compile(&b, 0x1234_5678_9abc).expect("compiles");
+        assert!(!c.code.is_empty());
+        assert_eq!(c.entry, 0);
+    }
+}

@@ -138,6 +138,14 @@ impl ViewSlot {
         }
         self.dirty = true;
     }
+    /// Forgets the marks of the 64 KiB chunks in [va, va + len) (chunk-aligned), now unmapped.
+    fn unmark(&mut self, va: u32, len: u32) {
+        let first = (va >> 16) as usize;
+        let last = ((va as u64 + len as u64 - 1) >> 16) as usize;
+        for c in first..=last {
+            self.chunks[c / 64] &= !(1 << (c % 64));
+        }
+    }
     fn clear_marks(&mut self) {
         self.chunks.fill(0);
         self.sections = [0; 64];
@@ -523,12 +531,16 @@ impl HsptState {
                         ops += 1;
                     }
                     let mb = (va >> 20) as usize;
+                    // The chunk (or section) is wholly unmapped: later maintenance of the
+                    // other pages in it (Linux flushes a range page by page) costs nothing.
                     if v.sections[mb / 64] & (1 << (mb % 64)) != 0 {
                         Self::unmap_raw(v.base, (va & !0xf_ffff) as usize, 0x10_0000);
                         v.sections[mb / 64] &= !(1 << (mb % 64));
+                        v.unmark(va & !0xf_ffff, 0x10_0000);
                     } else {
                         // A large page covers 64 KiB: unmap that much (always safe).
                         Self::unmap_raw(v.base, (va & !0xffff) as usize, 0x1_0000);
+                        v.unmark(va & !0xffff, 0x1_0000);
                     }
                     // A hole in a longer mapping splits it.
                     v.maps += 2;

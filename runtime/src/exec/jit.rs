@@ -522,6 +522,10 @@ impl Jit {
             }
         };
         self.stats.quick_compile_s += t.elapsed().as_secs_f64();
+        if let Some(dir) = std::env::var_os("HSPT_DUMP_QUICK") {
+            // Raw code for `objdump -D -b binary -m i386:x86-64` (diagnosis).
+            let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{:08x}.bin", block.pc)), &code.code);
+        }
         let Some((entry, start, len)) = self.arena.install(&code) else {
             if !self.arena_full {
                 self.arena_full = true;

@@ -125,7 +125,35 @@ struct Gen<'a> {
     retry: DynamicLabel,
     entry: DynamicLabel,
     body: DynamicLabel,
+    /// Temporaries whose value is not in their frame slot yet (see `Pend`), and where each is.
+    pend: Vec<Pend>,
+    pending: Vec<u16>,
+    /// Uses of each temporary as an operand.
+    uses: Vec<u16>,
+    /// The temporary the previous op left in rax, and whether its slot still lacks it.
+    rax: Option<(u16, bool)>,
+    /// What this op may take from rax instead of loading it (consumed by the first `ld` into rax).
+    rax_in: Option<u16>,
 }
+
+/// Where a temporary's value is. `GetReg`, `Const` and `PcRel` emit nothing: the ops
+/// that read the temporary load the register (or the constant) themselves, until
+/// the register is written, a helper is called, or control flow splits or joins;
+/// then the value goes to its slot (`materialize`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pend {
+    Slot,
+    Reg(u8),
+    Const(u64),
+    PcRel(u32),
+}
+
+/// Scratch registers by number (x86-64 encoding).
+const RAX: u8 = 0;
+const RCX: u8 = 1;
+const RDX: u8 = 2;
+const RSI: u8 = 6;
+const R11: u8 = 11;
 
 /// Compiles `b` to quick code using `cell` (the address of its `QuickCell`).
 pub fn compile(b: &Block, cell: u64) -> Result<CompiledCode, String> {
@@ -145,7 +173,31 @@ pub fn compile(b: &Block, cell: u64) -> Result<CompiledCode, String> {
     let retry = a.new_dynamic_label();
     let entry = a.new_dynamic_label();
     let body = a.new_dynamic_label();
-    let mut g = Gen { a, b, frame, thumb: Some(b.thumb), exit_no: 0, ret, retry, entry, body };
+    let pend = vec![Pend::Slot; b.ntmp as usize];
+    let mut uses = vec![0u16; b.ntmp as usize];
+    for op in &b.ops {
+        for t in operands(op) {
+            if let Some(u) = uses.get_mut(t as usize) {
+                *u = u.saturating_add(1);
+            }
+        }
+    }
+    let mut g = Gen {
+        a,
+        b,
+        frame,
+        thumb: Some(b.thumb),
+        exit_no: 0,
+        ret,
+        retry,
+        entry,
+        body,
+        pend,
+        pending: Vec::new(),
+        uses,
+        rax: None,
+        rax_in: None,
+    };
     g.prologue(cell);
     g.ops()?;
     g.epilogue_parts(cell);
@@ -156,6 +208,90 @@ pub fn compile(b: &Block, cell: u64) -> Result<CompiledCode, String> {
 impl Gen<'_> {
     fn t(&self, t: u16) -> i32 {
         t as i32 * 8
+    }
+
+    /// Register `r` (a number, `RAX`...) = the 64-bit value of temporary `t`.
+    fn ld(&mut self, r: u8, t: u16) {
+        if r == RAX {
+            // The op's first load into rax: the previous op's result may be there already.
+            if self.rax_in.take() == Some(t) {
+                return;
+            }
+        }
+        match self.pend.get(t as usize).copied().unwrap_or(Pend::Slot) {
+            Pend::Slot => {
+                let o = self.t(t);
+                dynasm!(self.a ; .arch x64 ; mov Rq(r), QWORD [rsp + o]);
+            }
+            Pend::Reg(g) => {
+                let o = r_off(g as usize);
+                dynasm!(self.a ; .arch x64 ; mov Rd(r), DWORD [rbx + o]);
+            }
+            Pend::Const(v) => {
+                if v as i64 == v as i32 as i64 {
+                    dynasm!(self.a ; .arch x64 ; mov Rq(r), v as i32);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; mov Rq(r), QWORD v as i64);
+                }
+            }
+            Pend::PcRel(off) => dynasm!(self.a ; .arch x64 ; lea Rd(r), [r14 + off as i32]),
+        }
+    }
+
+    /// Temporary `d` = rax (a result). The store to its slot waits for the next op,
+    /// which may take the value from rax and be its only reader.
+    fn st(&mut self, d: u16) {
+        self.rax = Some((d, true));
+    }
+
+    /// Before each op (and at labels): where the previous op's result in rax goes.
+    /// `first`: the temporary the op loads into rax first, before writing rax
+    /// otherwise (`first_rax`); None at a label, where paths join.
+    fn settle_rax(&mut self, first: Option<u16>) {
+        self.rax_in = None;
+        if let Some((d, unstored)) = self.rax.take() {
+            let only_reader = first == Some(d) && self.uses.get(d as usize) == Some(&1);
+            if unstored && !only_reader {
+                let o = self.t(d);
+                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + o], rax);
+            }
+            if first == Some(d) {
+                self.rax_in = Some(d);
+            }
+        }
+    }
+
+    /// Defers temporary `d` (see `Pend`).
+    fn defer(&mut self, d: u16, p: Pend) {
+        if let Some(x) = self.pend.get_mut(d as usize) {
+            *x = p;
+            self.pending.push(d);
+        }
+    }
+
+    /// Puts the deferred temporaries that `keep` rejects into their slots (through r11: rax is kept).
+    fn materialize(&mut self, keep: impl Fn(Pend) -> bool) {
+        let list = std::mem::take(&mut self.pending);
+        let mut left = Vec::new();
+        for t in list {
+            let p = self.pend[t as usize];
+            if p == Pend::Slot {
+                continue;
+            }
+            if keep(p) {
+                left.push(t);
+                continue;
+            }
+            self.ld(R11, t);
+            let o = self.t(t);
+            dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + o], r11);
+            self.pend[t as usize] = Pend::Slot;
+        }
+        self.pending = left;
+    }
+
+    fn materialize_all(&mut self) {
+        self.materialize(|_| false);
     }
 
     fn prologue(&mut self, cell: u64) {
@@ -252,10 +388,10 @@ impl Gen<'_> {
         }
     }
 
-    /// eax = the PC of instruction `insn`; stored as the guest PC.
+    /// r11d = the PC of instruction `insn`; stored as the guest PC (rax untouched).
     fn store_insn_pc(&mut self, insn: u16) {
         let off = self.b.insns[insn as usize].off as i32;
-        dynasm!(self.a ; .arch x64 ; lea eax, [r14 + off] ; mov DWORD [rbx + PC], eax);
+        dynasm!(self.a ; .arch x64 ; lea r11d, [r14 + off] ; mov DWORD [rbx + PC], r11d);
     }
 
     /// eax = 1 if condition `cond` passes, else 0 (`condition_passed`).
@@ -389,8 +525,9 @@ impl Gen<'_> {
     /// privileged mode): those leave with EXIT_RETRY.
     fn pre_access(&mut self, addr: u16, insn: u16, align: Option<u32>, user: bool) {
         self.store_insn_pc(insn);
-        let (ta, retry) = (self.t(addr), self.retry);
-        dynasm!(self.a ; .arch x64 ; mov ecx, DWORD [rsp + ta]);
+        let retry = self.retry;
+        self.ld(RCX, addr);
+        dynasm!(self.a ; .arch x64 ; mov ecx, ecx);
         if let Some(n) = align.filter(|&n| n > 1) {
             dynasm!(self.a ; .arch x64 ; test ecx, (n - 1) as i32 ; jnz =>retry);
         }
@@ -413,8 +550,7 @@ impl Gen<'_> {
 
     /// The guest store of temporary `s` at ecx.
     fn store(&mut self, s: u16, size: MemSize) {
-        let ts = self.t(s);
-        dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsp + ts]);
+        self.ld(RAX, s);
         match size {
             MemSize::U8 | MemSize::S8 => dynasm!(self.a ; .arch x64 ; mov BYTE [r13 + rcx], al),
             MemSize::U16 | MemSize::S16 => dynasm!(self.a ; .arch x64 ; mov WORD [r13 + rcx], ax),
@@ -498,11 +634,15 @@ impl Gen<'_> {
         let mut t_changed = false;
         for (i, &op) in ops.iter().enumerate() {
             if let Some(l) = labels[i] {
+                // Paths join: every value in its slot.
+                self.settle_rax(None);
+                self.materialize_all();
                 dynasm!(self.a ; .arch x64 ; =>l);
                 if t_changed {
                     self.thumb = None;
                 }
             }
+            self.settle_rax(first_rax(&op));
             self.op(op, &labels, i)?;
             t_changed |= matches!(
                 op,
@@ -512,45 +652,46 @@ impl Gen<'_> {
             );
         }
         if let Some(l) = labels[n] {
+            self.settle_rax(None);
+            self.materialize_all();
             dynasm!(self.a ; .arch x64 ; =>l);
             if t_changed {
                 self.thumb = None;
             }
         }
         // The interpreter's fall-off-the-end behaviour (the translator always exits).
+        self.settle_rax(None);
         self.exit(ExitReason::Branch);
         Ok(())
     }
 
     fn op(&mut self, op: Op, labels: &[Option<DynamicLabel>], i: usize) -> Result<(), String> {
         match op {
-            Op::Const { d, v } => {
-                let td = self.t(d);
-                if v as i64 == v as i32 as i64 {
-                    dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], v as i32);
-                } else {
-                    dynasm!(self.a ; .arch x64 ; mov rax, QWORD v as i64 ; mov QWORD [rsp + td], rax);
-                }
-            }
-            Op::PcRel { d, off } => {
-                let td = self.t(d);
-                dynasm!(self.a ; .arch x64 ; lea eax, [r14 + off as i32] ; mov QWORD [rsp + td], rax);
-            }
+            Op::Const { d, v } => self.defer(d, Pend::Const(v)),
+            Op::PcRel { d, off } => self.defer(d, Pend::PcRel(off)),
+            // r15 is not deferred: the block stores instruction PCs there.
+            Op::GetReg { d, r } if r < 15 => self.defer(d, Pend::Reg(r)),
             Op::GetReg { d, r } => {
-                let (td, ro) = (self.t(d), r_off(r as usize));
-                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + ro] ; mov QWORD [rsp + td], rax);
+                let ro = r_off(r as usize);
+                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + ro]);
+                self.st(d);
             }
             Op::SetReg { r, s } => {
-                let (ts, ro) = (self.t(s), r_off(r as usize));
-                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsp + ts] ; mov DWORD [rbx + ro], eax);
+                // Temporaries that still stand for the register's old value take it now
+                // (with rax: before the value is loaded).
+                self.materialize(|p| p != Pend::Reg(r));
+                self.ld(RAX, s);
+                let ro = r_off(r as usize);
+                dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + ro], eax);
             }
             Op::GetFlag { d, f } => {
-                let (td, fo) = (self.t(d), off_of(f));
-                dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rbx + fo] ; mov QWORD [rsp + td], rax);
+                let fo = off_of(f);
+                dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rbx + fo]);
+                self.st(d);
             }
             Op::SetFlag { f, s } => {
-                let (ts, fo) = (self.t(s), off_of(f));
-                dynasm!(self.a ; .arch x64 ; mov al, BYTE [rsp + ts]);
+                let fo = off_of(f);
+                self.ld(RAX, s);
                 match f {
                     Flag::Q => dynasm!(self.a ; .arch x64 ; test al, al ; setne al ; or BYTE [rbx + fo], al),
                     Flag::Ge => dynasm!(self.a ; .arch x64 ; and al, 0xf ; mov BYTE [rbx + fo], al),
@@ -558,86 +699,93 @@ impl Gen<'_> {
                 }
             }
             Op::SetNZ { s } => {
-                let (ts, n, z) = (self.t(s), off_of(Flag::N), off_of(Flag::Z));
-                dynasm!(self.a ; .arch x64
-                    ; mov eax, DWORD [rsp + ts] ; test eax, eax ; sets BYTE [rbx + n] ; sete BYTE [rbx + z]);
+                let (n, z) = (off_of(Flag::N), off_of(Flag::Z));
+                self.ld(RAX, s);
+                dynasm!(self.a ; .arch x64 ; test eax, eax ; sets BYTE [rbx + n] ; sete BYTE [rbx + z]);
             }
             Op::GetNZCV { d } => {
-                let td = self.t(d);
                 dynasm!(self.a ; .arch x64 ; xor eax, eax);
                 for (f, sh) in [(Flag::N, 31i8), (Flag::Z, 30), (Flag::C, 29), (Flag::V, 28)] {
                     let fo = off_of(f);
                     dynasm!(self.a ; .arch x64 ; movzx ecx, BYTE [rbx + fo] ; shl ecx, sh ; or eax, ecx);
                 }
-                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+                self.st(d);
             }
             Op::SetNZCV { s } => {
-                let ts = self.t(s);
-                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsp + ts]);
+                self.ld(RAX, s);
                 for (f, sh) in [(Flag::N, 31i8), (Flag::Z, 30), (Flag::C, 29), (Flag::V, 28)] {
                     let fo = off_of(f);
                     dynasm!(self.a ; .arch x64 ; mov ecx, eax ; shr ecx, sh ; and ecx, 1 ; mov BYTE [rbx + fo], cl);
                 }
             }
             Op::Cond { d, cond } => {
-                let td = self.t(d);
                 self.cond_eax(cond);
-                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+                self.st(d);
             }
             Op::Bin { d, op, a, b } => {
-                let (td, ta, tb) = (self.t(d), self.t(a), self.t(b));
-                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsp + ta] ; mov rcx, QWORD [rsp + tb]);
+                self.ld(RAX, a);
+                self.ld(RCX, b);
                 self.bin(op);
-                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+                self.st(d);
             }
             Op::BinImm { d, op, a, imm } => {
-                let (td, ta) = (self.t(d), self.t(a));
-                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsp + ta] ; mov ecx, imm as i32);
-                self.bin(op);
-                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+                self.ld(RAX, a);
+                match op {
+                    BinOp::Add => dynasm!(self.a ; .arch x64 ; add eax, imm as i32),
+                    BinOp::Sub => dynasm!(self.a ; .arch x64 ; sub eax, imm as i32),
+                    BinOp::And => dynasm!(self.a ; .arch x64 ; and eax, imm as i32),
+                    BinOp::Or => dynasm!(self.a ; .arch x64 ; or eax, imm as i32),
+                    BinOp::Xor => dynasm!(self.a ; .arch x64 ; xor eax, imm as i32),
+                    BinOp::Lsl if imm < 32 => dynasm!(self.a ; .arch x64 ; shl eax, imm as i8),
+                    BinOp::Lsr if imm < 32 => dynasm!(self.a ; .arch x64 ; shr eax, imm as i8),
+                    BinOp::Asr if imm < 32 => dynasm!(self.a ; .arch x64 ; sar eax, imm as i8),
+                    BinOp::Ror => dynasm!(self.a ; .arch x64 ; ror eax, (imm & 31) as i8),
+                    _ => {
+                        dynasm!(self.a ; .arch x64 ; mov ecx, imm as i32);
+                        self.bin(op);
+                    }
+                }
+                self.st(d);
             }
             Op::Un { d, op, a } => {
-                let (td, ta) = (self.t(d), self.t(a));
-                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsp + ta]);
+                self.ld(RAX, a);
                 self.un(op);
-                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+                self.st(d);
             }
             Op::AddFlags { d, a, b, cin } => {
-                let (td, ta, tb, tc) = (self.t(d), self.t(a), self.t(b), self.t(cin));
                 let (n, z, c, v) = (off_of(Flag::N), off_of(Flag::Z), off_of(Flag::C), off_of(Flag::V));
+                self.ld(RAX, a);
+                self.ld(RCX, b);
+                self.ld(RDX, cin);
                 dynasm!(self.a ; .arch x64
-                    ; mov eax, DWORD [rsp + ta]
-                    ; mov ecx, DWORD [rsp + tb]
-                    ; mov edx, DWORD [rsp + tc]
                     ; bt edx, 0
                     ; adc eax, ecx
                     ; setc BYTE [rbx + c]
                     ; seto BYTE [rbx + v]
                     ; sets BYTE [rbx + n]
-                    ; sete BYTE [rbx + z]
-                    ; mov QWORD [rsp + td], rax);
+                    ; sete BYTE [rbx + z]);
+                self.st(d);
             }
             Op::SubFlags { d, a, b } => {
-                let (td, ta, tb) = (self.t(d), self.t(a), self.t(b));
                 let (n, z, c, v) = (off_of(Flag::N), off_of(Flag::Z), off_of(Flag::C), off_of(Flag::V));
+                self.ld(RAX, a);
+                self.ld(RCX, b);
                 dynasm!(self.a ; .arch x64
-                    ; mov eax, DWORD [rsp + ta]
-                    ; sub eax, DWORD [rsp + tb]
+                    ; sub eax, ecx
                     ; setae BYTE [rbx + c]
                     ; seto BYTE [rbx + v]
                     ; sets BYTE [rbx + n]
-                    ; sete BYTE [rbx + z]
-                    ; mov QWORD [rsp + td], rax);
+                    ; sete BYTE [rbx + z]);
+                self.st(d);
             }
             Op::ShiftC { d, dc, kind, a, amt, cin } => {
-                let (td, tdc, ta, tm, tc) = (self.t(d), self.t(dc), self.t(a), self.t(amt), self.t(cin));
                 let k = SHIFTS.iter().position(|&s| s == kind).expect("shift kind") as i32;
-                dynasm!(self.a ; .arch x64
-                    ; mov edi, k
-                    ; mov rsi, QWORD [rsp + ta]
-                    ; mov rdx, QWORD [rsp + tm]
-                    ; mov rcx, QWORD [rsp + tc]);
+                self.ld(RSI, a);
+                self.ld(RDX, amt);
+                self.ld(RCX, cin);
+                dynasm!(self.a ; .arch x64 ; mov edi, k);
                 self.call_abs(q_shift_c as *const () as u64);
+                let (td, tdc) = (self.t(d), self.t(dc));
                 dynasm!(self.a ; .arch x64
                     ; mov ecx, eax
                     ; mov QWORD [rsp + td], rcx
@@ -645,45 +793,48 @@ impl Gen<'_> {
                     ; mov QWORD [rsp + tdc], rax);
             }
             Op::Select { d, c, a, b } => {
-                let (td, tc, ta, tb) = (self.t(d), self.t(c), self.t(a), self.t(b));
-                dynasm!(self.a ; .arch x64
-                    ; mov rax, QWORD [rsp + ta]
-                    ; mov rcx, QWORD [rsp + tb]
-                    ; cmp QWORD [rsp + tc], 0
-                    ; cmove rax, rcx
-                    ; mov QWORD [rsp + td], rax);
+                self.ld(RAX, a);
+                self.ld(RCX, b);
+                self.ld(RDX, c);
+                dynasm!(self.a ; .arch x64 ; test rdx, rdx ; cmove rax, rcx);
+                self.st(d);
             }
             Op::MulL { d, a, b, signed } => {
-                let (td, ta, tb) = (self.t(d), self.t(a), self.t(b));
+                self.ld(RAX, a);
+                self.ld(RCX, b);
                 if signed {
-                    dynasm!(self.a ; .arch x64 ; movsxd rax, DWORD [rsp + ta] ; movsxd rcx, DWORD [rsp + tb]);
+                    dynasm!(self.a ; .arch x64 ; movsxd rax, eax ; movsxd rcx, ecx);
                 } else {
-                    dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsp + ta] ; mov ecx, DWORD [rsp + tb]);
+                    dynasm!(self.a ; .arch x64 ; mov eax, eax ; mov ecx, ecx);
                 }
-                dynasm!(self.a ; .arch x64 ; imul rax, rcx ; mov QWORD [rsp + td], rax);
+                dynasm!(self.a ; .arch x64 ; imul rax, rcx);
+                self.st(d);
             }
             Op::GetS { d, r } => {
-                let (td, o) = (self.t(d), DREGS + 4 * r as i32);
-                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + o] ; mov QWORD [rsp + td], rax);
+                let o = DREGS + 4 * r as i32;
+                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + o]);
+                self.st(d);
             }
             Op::SetS { r, s } => {
-                let (ts, o) = (self.t(s), DREGS + 4 * r as i32);
-                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsp + ts] ; mov DWORD [rbx + o], eax);
+                let o = DREGS + 4 * r as i32;
+                self.ld(RAX, s);
+                dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + o], eax);
             }
             Op::GetD { d, r } => {
-                let (td, o) = (self.t(d), DREGS + 8 * r as i32);
-                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rbx + o] ; mov QWORD [rsp + td], rax);
+                let o = DREGS + 8 * r as i32;
+                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rbx + o]);
+                self.st(d);
             }
             Op::SetD { r, s } => {
-                let (ts, o) = (self.t(s), DREGS + 8 * r as i32);
-                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rsp + ts] ; mov QWORD [rbx + o], rax);
+                let o = DREGS + 8 * r as i32;
+                self.ld(RAX, s);
+                dynasm!(self.a ; .arch x64 ; mov QWORD [rbx + o], rax);
             }
             Op::Load { d, addr, size, insn, user, align } => {
                 let al = align.then(|| if size == MemSize::U64 { 4 } else { size.bytes() });
                 self.pre_access(addr, insn, al, user);
                 self.load(size);
-                let td = self.t(d);
-                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+                self.st(d);
             }
             Op::Store { addr, s, size, insn, user, align } => {
                 let al = align.then(|| if size == MemSize::U64 { 4 } else { size.bytes() });
@@ -720,15 +871,15 @@ impl Gen<'_> {
             }
             Op::ClearExcl => dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + EXCL_VALID], 0),
             Op::Call { d, h, a, b, c, insn } => {
+                // The helper may change any register: deferred reads of them happen now.
+                self.materialize_all();
                 self.store_insn_pc(insn);
-                let (td, ta, tb, tc) = (self.t(d), self.t(a), self.t(b), self.t(c));
-                dynasm!(self.a ; .arch x64
-                    ; mov rdi, rbx
-                    ; mov rsi, QWORD [rsp + ta]
-                    ; mov rdx, QWORD [rsp + tb]
-                    ; mov rcx, QWORD [rsp + tc]);
+                self.ld(RSI, a);
+                self.ld(RDX, b);
+                self.ld(RCX, c);
+                dynasm!(self.a ; .arch x64 ; mov rdi, rbx);
                 self.call_abs(h.f as *const () as u64);
-                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + td], rax);
+                self.st(d);
                 // Helpers may change anything, the instruction set state included.
                 self.thumb = None;
                 if h.may_raise {
@@ -746,17 +897,19 @@ impl Gen<'_> {
             }
             Op::SkipUnless { c, n } => {
                 let target = labels[(i + 1 + n as usize).min(self.b.ops.len())].ok_or("skip label")?;
-                let tc = self.t(c);
-                dynasm!(self.a ; .arch x64 ; cmp QWORD [rsp + tc], 0 ; je =>target);
+                // Paths split: every value in its slot on both.
+                self.materialize_all();
+                self.ld(RAX, c);
+                dynasm!(self.a ; .arch x64 ; test rax, rax ; je =>target);
             }
             Op::SkipUnlessCond { cond, n } => {
                 let target = labels[(i + 1 + n as usize).min(self.b.ops.len())].ok_or("skip label")?;
+                self.materialize_all();
                 self.cond_eax(cond);
                 dynasm!(self.a ; .arch x64 ; test eax, eax ; jz =>target);
             }
             Op::WritePc { s, kind } => {
-                let ts = self.t(s);
-                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rsp + ts]);
+                self.ld(RAX, s);
                 self.write_pc(kind);
             }
             Op::SetIt { v } => dynasm!(self.a ; .arch x64 ; mov BYTE [rbx + IT], v as i8),
@@ -771,7 +924,7 @@ impl Gen<'_> {
                         dynasm!(self.a ; .arch x64
                             ; add QWORD [rbx + UNDEF], 1
                             ; mov BYTE [rbx + PENDING], p
-                            ; mov DWORD [rbx + PENDING_RET], eax);
+                            ; mov DWORD [rbx + PENDING_RET], r11d);
                         self.ret_code(ExitReason::Exception as u32);
                     }
                     RaiseKind::Svc => {
@@ -781,8 +934,8 @@ impl Gen<'_> {
                         let sz = info.size as i32;
                         dynasm!(self.a ; .arch x64
                             ; mov BYTE [rbx + PENDING], p
-                            ; add eax, sz
-                            ; mov DWORD [rbx + PENDING_RET], eax
+                            ; add r11d, sz
+                            ; mov DWORD [rbx + PENDING_RET], r11d
                             ; mov BYTE [rbx + IT], it2);
                         self.ret_code(ExitReason::Exception as u32);
                     }
@@ -826,6 +979,47 @@ impl Gen<'_> {
         Ok(())
     }
 }
+
+/// The temporary an op's code loads into rax first, before anything else writes rax
+/// (so it may come from the previous op's rax); see `Gen::settle_rax`.
+fn first_rax(op: &Op) -> Option<u16> {
+    match *op {
+        Op::SetReg { s, .. }
+        | Op::SetFlag { s, .. }
+        | Op::SetNZ { s }
+        | Op::SetNZCV { s }
+        | Op::SetS { s, .. }
+        | Op::SetD { s, .. }
+        | Op::WritePc { s, .. }
+        | Op::Store { s, .. } => Some(s),
+        Op::Bin { a, .. } | Op::BinImm { a, .. } | Op::Un { a, .. } | Op::AddFlags { a, .. } | Op::SubFlags { a, .. } => Some(a),
+        Op::Select { a, .. } | Op::MulL { a, .. } => Some(a),
+        Op::SkipUnless { c, .. } => Some(c),
+        _ => None,
+    }
+}
+
+/// The temporaries an op reads (unused places: `NONE`).
+fn operands(op: &Op) -> [u16; 3] {
+    const N: u16 = NONE;
+    match *op {
+        Op::SetReg { s, .. } | Op::SetFlag { s, .. } | Op::SetNZ { s } | Op::SetNZCV { s } => [s, N, N],
+        Op::SetS { s, .. } | Op::SetD { s, .. } | Op::WritePc { s, .. } => [s, N, N],
+        Op::Bin { a, b, .. } | Op::MulL { a, b, .. } | Op::SubFlags { a, b, .. } => [a, b, N],
+        Op::BinImm { a, .. } | Op::Un { a, .. } => [a, N, N],
+        Op::AddFlags { a, b, cin, .. } => [a, b, cin],
+        Op::ShiftC { a, amt, cin, .. } => [a, amt, cin],
+        Op::Select { c, a, b, .. } => [c, a, b],
+        Op::Load { addr, .. } | Op::LoadExcl { addr, .. } => [addr, N, N],
+        Op::Store { addr, s, .. } | Op::StoreExcl { addr, s, .. } => [addr, s, N],
+        Op::Call { a, b, c, .. } => [a, b, c],
+        Op::SkipUnless { c, .. } => [c, N, N],
+        _ => [N, N, N],
+    }
+}
+
+/// No temporary (beyond any block's).
+const NONE: u16 = u16::MAX;
 
 #[cfg(test)]
 mod tests {

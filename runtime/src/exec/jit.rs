@@ -33,6 +33,8 @@ const VOLATILE_THRESHOLD: u32 = 16;
 const NOT_IN_ARENA: usize = usize::MAX;
 /// Most blocks compiled together in one backend call (background compilation).
 const BATCH: usize = 32;
+/// Interpreted runs of blocks whose quick code is staged before the staging window is sealed.
+const STAGE_WAITS: u32 = 256;
 /// Chained block executions between two visits of the dispatcher (interrupts, timer, console).
 const CHAIN_BUDGET: i64 = 256;
 
@@ -223,6 +225,8 @@ pub(crate) struct Jit {
     /// The quick tier's threshold (None: no quick tier).
     quick: Option<u32>,
     cells: CellPool,
+    /// Interpreted runs of blocks with staged quick code since the window was last sealed.
+    stage_waits: u32,
     log: bool,
     arena: CodeArena,
     slots: Vec<Slot>,
@@ -272,6 +276,7 @@ impl Jit {
             soft_mmu: opts.backend.soft_mmu(),
             quick: opts.quick.filter(|_| !opts.backend.soft_mmu()),
             cells: CellPool { chunks: Vec::new(), used: 0 },
+            stage_waits: 0,
             backend: opts.backend,
             threshold: opts.threshold,
             log: opts.log,
@@ -526,7 +531,7 @@ impl Jit {
             // Raw code for `objdump -D -b binary -m i386:x86-64` (diagnosis).
             let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{:08x}.bin", block.pc)), &code.code);
         }
-        let Some((entry, start, len)) = self.arena.install(&code) else {
+        let Some((entry, start, len)) = self.arena.stage(&code) else {
             if !self.arena_full {
                 self.arena_full = true;
                 tracing::warn!("the JIT code area is full; new code stays interpreted");
@@ -646,14 +651,33 @@ impl Jit {
         }
         match slot.state {
             State::Compiled => return self.run_compiled(cache, id, slot.entry, slot.exits, cpu, board, temps, chain),
-            _ if slot.q_entry != 0 => return self.run_compiled(cache, id, slot.q_entry, slot.q_exits, cpu, board, temps, chain),
+            _ if slot.q_entry != 0 => {
+                if !self.arena.runnable(slot.q_entry) {
+                    // Quick code waits in the staging window (CodeArena::stage) until enough
+                    // blocks wait there, or have run in the interpreter meanwhile.
+                    self.stage_waits += 1;
+                    if self.stage_waits >= STAGE_WAITS || self.quick == Some(0) {
+                        self.stage_waits = 0;
+                        self.arena.seal();
+                    }
+                }
+                if self.arena.runnable(slot.q_entry) {
+                    return self.run_compiled(cache, id, slot.q_entry, slot.q_exits, cpu, board, temps, chain);
+                }
+            }
             State::Cold
                 if !slot.q_tried
                     && self.quick.is_some_and(|q| slot.count >= q && (q > 0 || self.eager(cache.block(id).pc, slot.count))) =>
             {
                 if self.install_quick(id, cache.block(id)) {
+                    if self.quick == Some(0) {
+                        // Every block runs as quick code from its first run (--tier quick).
+                        self.arena.seal();
+                    }
                     let s = self.slots[i];
-                    return self.run_compiled(cache, id, s.q_entry, s.q_exits, cpu, board, temps, chain);
+                    if self.arena.runnable(s.q_entry) {
+                        return self.run_compiled(cache, id, s.q_entry, s.q_exits, cpu, board, temps, chain);
+                    }
                 }
                 self.slots[i].count = slot.count.saturating_add(1);
             }

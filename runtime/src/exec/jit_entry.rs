@@ -143,7 +143,15 @@ pub struct CodeArena {
     live: usize,
     /// Another range of code that runs with this arena's (a mapped translation cache).
     extra: (usize, usize),
+    /// The open staging window [start, end) (`stage`): read/write, nothing in it runs until
+    /// `seal` makes it read/execute. (0, 0): none open.
+    window: (usize, usize),
+    /// Windows the host refused to make executable: their code never runs.
+    dead: Vec<(usize, usize)>,
 }
+
+/// Size of a staging window: quick code for about 70 blocks per pair of protection changes.
+const WINDOW: usize = 64 << 10;
 
 /// Smallest chunk: code is handed out in power-of-two chunks from 64 bytes up.
 const MIN_CHUNK: usize = 64;
@@ -174,7 +182,7 @@ impl CodeArena {
         if p == libc::MAP_FAILED {
             return Err(io::Error::last_os_error());
         }
-        Ok(CodeArena { base: p as *mut u8, size, top: 0, free: Vec::new(), live: 0, extra: (0, 0) })
+        Ok(CodeArena { base: p as *mut u8, size, top: 0, free: Vec::new(), live: 0, extra: (0, 0), window: (0, 0), dead: Vec::new() })
     }
 
     /// Declares mapped code outside the arena that is entered like the arena's
@@ -199,6 +207,8 @@ impl CodeArena {
         if c.code.is_empty() || c.entry >= c.code.len() {
             return None;
         }
+        // What this writes may share pages with the window: close it first.
+        self.seal();
         let align = c.align.clamp(16, PAGE);
         if !align.is_power_of_two() {
             return None;
@@ -242,6 +252,67 @@ impl CodeArena {
         Some((self.base as usize + start + c.entry, start, chunk))
     }
 
+    /// Like `install`, but without changing protections: the code goes into the open
+    /// staging window (read/write; a new one is opened when it is full) and must not
+    /// run before `seal`. Two protection changes per window instead of two per block.
+    pub fn stage(&mut self, c: &CompiledCode) -> Option<(usize, usize, usize)> {
+        if c.code.is_empty() || c.entry >= c.code.len() || c.code.len() > WINDOW {
+            return None;
+        }
+        let align = c.align.clamp(16, PAGE);
+        if !align.is_power_of_two() {
+            return None;
+        }
+        let class = class_of(c.code.len().max(align));
+        let chunk = MIN_CHUNK << class;
+        let a = chunk.min(PAGE).max(align);
+        let mut start = (self.top + a - 1) & !(a - 1);
+        if self.window == (0, 0) || start + chunk > self.window.1 {
+            self.seal();
+            // A window never shares a page with code that may run.
+            let lo = (self.top + PAGE - 1) & !(PAGE - 1);
+            let hi = lo.checked_add(WINDOW)?;
+            if hi > self.size {
+                return None;
+            }
+            // SAFETY: [lo, hi) lies inside our reservation, above every chunk handed out,
+            // so no code there can run; it stays unrunnable (read/write) until `seal`.
+            if unsafe { libc::mprotect(self.base.add(lo) as *mut libc::c_void, hi - lo, libc::PROT_READ | libc::PROT_WRITE) } != 0 {
+                return None;
+            }
+            self.window = (lo, hi);
+            self.top = lo;
+            start = lo;
+        }
+        // SAFETY: [start, start + len) lies inside the open window, which is read/write
+        // and holds no code that runs.
+        unsafe { std::ptr::copy_nonoverlapping(c.code.as_ptr(), self.base.add(start), c.code.len()) };
+        self.top = start + chunk;
+        self.live += chunk;
+        Some((self.base as usize + start + c.entry, start, chunk))
+    }
+
+    /// Makes the staging window's code runnable (read/execute, never writable again
+    /// except through `install`'s reuse of freed chunks); false if the host refused.
+    pub fn seal(&mut self) -> bool {
+        let (lo, hi) = std::mem::take(&mut self.window);
+        if lo == hi {
+            return true;
+        }
+        // SAFETY: [lo, hi) is the window `stage` opened inside our reservation.
+        let ok = unsafe { libc::mprotect(self.base.add(lo) as *mut libc::c_void, hi - lo, libc::PROT_READ | libc::PROT_EXEC) == 0 };
+        if !ok {
+            self.dead.push((lo, hi));
+        }
+        ok
+    }
+
+    /// Whether code at host address `addr` can run (it is not in the open window).
+    pub fn runnable(&self, addr: usize) -> bool {
+        let off = addr.wrapping_sub(self.base as usize);
+        !(self.window.0..self.window.1).contains(&off) && !self.dead.iter().any(|&(lo, hi)| (lo..hi).contains(&off))
+    }
+
     /// Gives back a chunk from `install` (its code must never run again).
     pub fn free(&mut self, start: usize, chunk: usize) {
         self.live = self.live.saturating_sub(chunk);
@@ -258,6 +329,8 @@ impl CodeArena {
 
     /// Frees everything (no compiled code may run any more).
     pub fn reset(&mut self) {
+        self.seal();
+        self.dead.clear();
         self.top = 0;
         self.live = 0;
         self.free.clear();

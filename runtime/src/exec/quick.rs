@@ -31,7 +31,7 @@ use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64};
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
-use super::backend::{pending_byte, ChainCtx, ChainEntry, CompiledCode, EXIT_RETRY};
+use super::backend::{pending_byte, ChainCtx, ChainEntry, CompiledCode, CHAIN_BITS, EXIT_RETRY};
 use crate::cpu::{CpuState, Exception, ExitReason};
 use crate::ir::{interp, BinOp, Block, Flag, MemSize, Op, PcWrite, RaiseKind, ShiftKind, UnOp};
 
@@ -86,6 +86,9 @@ const KEY_GEN: i32 = offset_of!(ChainCtx, key_gen) as i32;
 const CUR_CODE: i32 = offset_of!(ChainCtx, cur_code) as i32;
 const CUR_PC0: i32 = offset_of!(ChainCtx, cur_pc0) as i32;
 const LOOKUP: i32 = offset_of!(ChainCtx, lookup) as i32;
+const TABLE: i32 = offset_of!(ChainCtx, table) as i32;
+// The inline chain-table lookup scales the index by 32 (`shl 5`) and hashes as `backend::chain_index`.
+const _: () = assert!(std::mem::size_of::<ChainEntry>() == 32);
 const HOT_N: i32 = offset_of!(ChainCtx, hot_n) as i32;
 const HOT_IDS: i32 = offset_of!(ChainCtx, hot) as i32;
 const E_KEY: i32 = offset_of!(ChainEntry, key) as i32;
@@ -498,7 +501,40 @@ impl Gen<'_> {
                 ; =>miss
             );
         } else {
-            dynasm!(self.a ; .arch x64 ; xor edx, edx);
+            // An indirect branch: the chain table, inline (`jit_entry::chain_lookup` without the call).
+            dynasm!(self.a ; .arch x64
+                ; mov eax, DWORD [rbx + PC]
+                ; mov ecx, eax
+                ; shr ecx, 1
+                ; mov edx, eax
+                ; shr edx, (CHAIN_BITS + 1) as i8
+                ; xor ecx, edx
+                ; and ecx, ((1u32 << CHAIN_BITS) - 1) as i32
+                ; shl rcx, 5
+                ; add rcx, QWORD [rbp + TABLE]);
+            match self.thumb {
+                Some(true) => dynasm!(self.a ; .arch x64 ; mov rdx, QWORD 1i64 << 32 ; or rax, rdx),
+                Some(false) => {}
+                None => dynasm!(self.a ; .arch x64
+                    ; movzx edx, BYTE [rbx + T] ; and edx, 1 ; shl rdx, 32 ; or rax, rdx),
+            }
+            dynasm!(self.a ; .arch x64
+                ; movzx edx, BYTE [rbx + IT]
+                ; shl rdx, 33
+                ; or rax, rdx
+                ; or rax, QWORD [rbp + KEY_GEN]
+                ; cmp rax, QWORD [rcx + E_KEY]
+                ; jne =>out
+                ; cmp r13, QWORD [rcx + E_BASE]
+                ; jne =>out
+                ; cmp QWORD [rbp + BUDGET], 0
+                ; jle =>out
+                ; sub QWORD [rbp + BUDGET], 1
+                ; mov rax, QWORD [rcx + E_CODE]
+                ; mov rdx, QWORD [rcx + E_SLOTS]
+                ; jmp =>go
+                ; =>miss
+            );
         }
         dynasm!(self.a ; .arch x64
             ; mov rdi, rbx

@@ -99,7 +99,8 @@ pub struct BenchArgs {
     /// default qemu,native (none with --suite spt).
     #[arg(long, value_enum, value_delimiter = ',')]
     against: Option<Vec<Against>>,
-    /// hspt configurations to run (default: all): interp, jit, aot-warm, mmu-soft, spt-shared,
+    /// hspt configurations to run (default: all): interp, jit, quick, auto, auto-noquick, aot-warm,
+    /// jit-writeback, mmu-soft, spt-shared,
     /// spt-private, spt-group1, spt-group2, spt-group4, spt-group8, spt-group16 (all --tier interp), and
     /// under --tier auto mmu-soft-auto, mmu-soft-auto-tlb64k (--soft-tlb 65536), spt-private-auto,
     /// spt-shared-auto, spt-group8-auto. The spt-* and mmu-soft-auto* ones run the boot, memrand and multi
@@ -181,6 +182,9 @@ fn all_hspt_configs() -> Vec<Config> {
     let mut v = vec![
         Config::hspt("interp", &["--tier", "interp"]),
         Config::hspt("jit", &["--tier", "jit"]),
+        // Quick code alone (the template code generator, no LLVM), and the default tiering without it.
+        Config::hspt("quick", &["--tier", "quick"]),
+        Config::hspt("auto-noquick", &["--tier", "auto", "--quick-threshold", "off"]),
         // The default tiering, cold (no translation cache), and warm from one of the two kinds of cache.
         Config::hspt("auto", &["--tier", "auto"]),
         // Their --cache FILE is added once the cache is made (see `prepare_cache`).

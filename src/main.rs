@@ -33,7 +33,7 @@ fn parse_quick_threshold(s: &str) -> Result<QuickThreshold, String> {
 /// Executions (interpreted and in quick code) before `--tier auto` compiles a block with LLVM
 /// when there is a quick tier: quick code is about half as fast as LLVM's, and LLVM takes about
 /// 3 ms per block, so only blocks that run very often repay it.
-const AUTO_JIT_THRESHOLD_AFTER_QUICK: u32 = 10_000;
+const AUTO_JIT_THRESHOLD_AFTER_QUICK: u32 = 3_000;
 
 /// Interpreted executions before `--tier auto` compiles a block (without the quick tier).
 const AUTO_JIT_THRESHOLD: u32 = 1000;
@@ -143,7 +143,7 @@ struct RunArgs {
     #[arg(long, value_enum)]
     tier: Option<Tier>,
     /// Executions of a block in the interpreter before the JIT compiles it (0: compile every block
-    /// before it first runs, on the VM's thread). Default: 0 with --tier jit; with auto, 10000
+    /// before it first runs, on the VM's thread). Default: 0 with --tier jit; with auto, 3000
     /// (runs in the interpreter and in quick code), or 1000 with --quick-threshold off.
     #[arg(long, value_name = "N")]
     jit_threshold: Option<u32>,

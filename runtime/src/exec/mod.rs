@@ -382,7 +382,8 @@ impl Vm {
             s.wall_s = start.elapsed().as_secs_f64();
             s.guest_insns = self.cpu.insns;
             s.blocks = self.cache.distinct() as u64;
-            s.jit_code_bytes = self.jit.as_deref().map_or(0, |j| j.stats.code_bytes);
+            // Both compiled tiers' code (LLVM's and quick code) lives in the arena.
+            s.jit_code_bytes = self.jit.as_deref().map_or(0, |j| j.stats.code_bytes + j.stats.quick_code_bytes);
             s.jit_code_live_bytes = self.jit.as_deref().map_or(0, |j| j.code_live_bytes());
             tracing::debug!(label = %s.label, rss_kib = s.rss_kib, rss_anon_kib = s.rss_anon_kib, host_maps = s.host_maps, "memory sample");
             self.stats.samples.push(s);

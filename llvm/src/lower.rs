@@ -268,14 +268,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     // ----- flags -----
 
     fn flag_off(f: Flag) -> u64 {
-        (match f {
-            Flag::N => offset_of!(CpuState, n),
-            Flag::Z => offset_of!(CpuState, z),
-            Flag::C => offset_of!(CpuState, c),
-            Flag::V => offset_of!(CpuState, v),
-            Flag::Q => offset_of!(CpuState, q),
-            Flag::Ge => offset_of!(CpuState, ge),
-        }) as u64
+        hspt_runtime::cpu::flag_offset(f) as u64
     }
     /// Flag as i1 (`!= 0`, as `condition_passed` reads it).
     fn flag_set(&self, f: Flag) -> R<IntValue<'ctx>> {

@@ -241,6 +241,19 @@ pub struct ArchSnapshot {
     pub mode: u8,
 }
 
+/// Where flag `f` lives in `CpuState` (the compiled tiers address it directly).
+pub fn flag_offset(f: crate::ir::Flag) -> usize {
+    use crate::ir::Flag;
+    match f {
+        Flag::N => std::mem::offset_of!(CpuState, n),
+        Flag::Z => std::mem::offset_of!(CpuState, z),
+        Flag::C => std::mem::offset_of!(CpuState, c),
+        Flag::V => std::mem::offset_of!(CpuState, v),
+        Flag::Q => std::mem::offset_of!(CpuState, q),
+        Flag::Ge => std::mem::offset_of!(CpuState, ge),
+    }
+}
+
 impl CpuState {
     pub fn snapshot(&self) -> ArchSnapshot {
         ArchSnapshot {

@@ -60,14 +60,7 @@ fn r_off(r: usize) -> i32 {
     (offset_of!(CpuState, r) + 4 * r) as i32
 }
 fn off_of(f: Flag) -> i32 {
-    (match f {
-        Flag::N => offset_of!(CpuState, n),
-        Flag::Z => offset_of!(CpuState, z),
-        Flag::C => offset_of!(CpuState, c),
-        Flag::V => offset_of!(CpuState, v),
-        Flag::Q => offset_of!(CpuState, q),
-        Flag::Ge => offset_of!(CpuState, ge),
-    }) as i32
+    crate::cpu::flag_offset(f) as i32
 }
 const PC: i32 = (offset_of!(CpuState, r) + 60) as i32;
 const T: i32 = offset_of!(CpuState, t) as i32;
@@ -473,77 +466,60 @@ impl Gen<'_> {
         let out = self.a.new_dynamic_label();
         let go = self.a.new_dynamic_label();
         let miss = self.a.new_dynamic_label();
-        if let Some(k) = slot {
-            let at = k * std::mem::size_of::<ChainEntry>() as i32;
-            dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + PC]);
-            match self.thumb {
-                Some(true) => dynasm!(self.a ; .arch x64 ; mov rcx, QWORD 1i64 << 32 ; or rax, rcx),
-                Some(false) => {}
-                None => dynasm!(self.a ; .arch x64
-                    ; movzx ecx, BYTE [rbx + T] ; and ecx, 1 ; shl rcx, 32 ; or rax, rcx),
+        // rcx = the entry to try: the exit's slot, or (an indirect branch) the chain
+        // table's entry for the PC, inline (`jit_entry::chain_lookup` without the call).
+        match slot {
+            Some(k) => {
+                let at = k * std::mem::size_of::<ChainEntry>() as i32;
+                dynasm!(self.a ; .arch x64 ; lea rcx, [r12 + at]);
             }
-            dynasm!(self.a ; .arch x64
-                ; movzx ecx, BYTE [rbx + IT]
-                ; shl rcx, 33
-                ; or rax, rcx
-                ; or rax, QWORD [rbp + KEY_GEN]
-                ; lea rdx, [r12 + at]
-                ; cmp rax, QWORD [rdx + E_KEY]
-                ; jne =>miss
-                ; cmp r13, QWORD [rdx + E_BASE]
-                ; jne =>miss
-                ; cmp QWORD [rbp + BUDGET], 0
-                ; jle =>out
-                ; sub QWORD [rbp + BUDGET], 1
-                ; mov rax, QWORD [rdx + E_CODE]
-                ; mov rdx, QWORD [rdx + E_SLOTS]
-                ; jmp =>go
-                ; =>miss
-            );
-        } else {
-            // An indirect branch: the chain table, inline (`jit_entry::chain_lookup` without the call).
-            dynasm!(self.a ; .arch x64
-                ; mov eax, DWORD [rbx + PC]
-                ; mov ecx, eax
+            None => dynasm!(self.a ; .arch x64
+                ; mov ecx, DWORD [rbx + PC]
+                ; mov edx, ecx
                 ; shr ecx, 1
-                ; mov edx, eax
                 ; shr edx, (CHAIN_BITS + 1) as i8
                 ; xor ecx, edx
                 ; and ecx, ((1u32 << CHAIN_BITS) - 1) as i32
                 ; shl rcx, 5
-                ; add rcx, QWORD [rbp + TABLE]);
-            match self.thumb {
-                Some(true) => dynasm!(self.a ; .arch x64 ; mov rdx, QWORD 1i64 << 32 ; or rax, rdx),
-                Some(false) => {}
-                None => dynasm!(self.a ; .arch x64
-                    ; movzx edx, BYTE [rbx + T] ; and edx, 1 ; shl rdx, 32 ; or rax, rdx),
-            }
+                ; add rcx, QWORD [rbp + TABLE]),
+        }
+        // rax = the key of the next (PC, T, ITSTATE) in this generation (`backend::chain_key`).
+        dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + PC]);
+        match self.thumb {
+            Some(true) => dynasm!(self.a ; .arch x64 ; mov rdx, QWORD 1i64 << 32 ; or rax, rdx),
+            Some(false) => {}
+            None => dynasm!(self.a ; .arch x64 ; movzx edx, BYTE [rbx + T] ; and edx, 1 ; shl rdx, 32 ; or rax, rdx),
+        }
+        // A slot that misses may still hit in the table (the lookup fills the slot); a table miss leaves.
+        let missed = if slot.is_some() { miss } else { out };
+        dynasm!(self.a ; .arch x64
+            ; movzx edx, BYTE [rbx + IT]
+            ; shl rdx, 33
+            ; or rax, rdx
+            ; or rax, QWORD [rbp + KEY_GEN]
+            ; cmp rax, QWORD [rcx + E_KEY]
+            ; jne =>missed
+            ; cmp r13, QWORD [rcx + E_BASE]
+            ; jne =>missed
+            ; cmp QWORD [rbp + BUDGET], 0
+            ; jle =>out
+            ; sub QWORD [rbp + BUDGET], 1
+            ; mov rax, QWORD [rcx + E_CODE]
+            ; mov rdx, QWORD [rcx + E_SLOTS]
+            ; jmp =>go
+        );
+        if slot.is_some() {
             dynasm!(self.a ; .arch x64
-                ; movzx edx, BYTE [rbx + IT]
-                ; shl rdx, 33
-                ; or rax, rdx
-                ; or rax, QWORD [rbp + KEY_GEN]
-                ; cmp rax, QWORD [rcx + E_KEY]
-                ; jne =>out
-                ; cmp r13, QWORD [rcx + E_BASE]
-                ; jne =>out
-                ; cmp QWORD [rbp + BUDGET], 0
-                ; jle =>out
-                ; sub QWORD [rbp + BUDGET], 1
-                ; mov rax, QWORD [rcx + E_CODE]
-                ; mov rdx, QWORD [rcx + E_SLOTS]
-                ; jmp =>go
                 ; =>miss
+                ; mov rdx, rcx
+                ; mov rdi, rbx
+                ; mov rsi, rbp
+                ; call QWORD [rbp + LOOKUP]
+                ; test rax, rax
+                ; jz =>out
             );
         }
-        dynasm!(self.a ; .arch x64
-            ; mov rdi, rbx
-            ; mov rsi, rbp
-            ; call QWORD [rbp + LOOKUP]
-            ; test rax, rax
-            ; jz =>out
-            ; =>go
-        );
+        dynasm!(self.a ; .arch x64 ; =>go);
         self.tail();
         dynasm!(self.a ; .arch x64 ; =>out);
     }

@@ -148,7 +148,8 @@ struct RunArgs {
     #[arg(long, value_name = "N")]
     jit_threshold: Option<u32>,
     /// Executions of a block in the interpreter before it gets quick code (--tier auto; default
-    /// 16; 0: before its first run). `off`: no quick tier.
+    /// 16; 0: before its first run). `off`: no quick tier. Quick code needs HSPT memory: under
+    /// --mmu soft, auto goes from the interpreter straight to LLVM.
     #[arg(long, value_name = "N|off", value_parser = parse_quick_threshold)]
     quick_threshold: Option<QuickThreshold>,
     /// Memory virtualisation: HSPT shadow regions or a software MMU.
@@ -412,6 +413,10 @@ fn run(a: RunArgs) -> ExitCode {
     }
     if tier != Tier::Auto && a.quick_threshold.is_some() {
         return bad_input("--quick-threshold sets when --tier auto makes quick code: it needs --tier auto");
+    }
+    // Quick code reaches memory at mem_base + address only: it has no software-TLB form.
+    if a.mmu == Mmu::Soft && (tier == Tier::Quick || matches!(a.quick_threshold, Some(QuickThreshold::Runs(_)))) {
+        return bad_input("quick code needs HSPT memory: --mmu soft runs the interpreter and LLVM (--tier interp, jit or auto)");
     }
     if a.memory == 0 {
         return bad_input("-m 0: the guest needs some RAM");

@@ -119,6 +119,9 @@ fn malformed_and_foreign_images_are_refused() {
     expect_error(&hspt(&["run", "--soft-tlb", "64", "--kernel", &ok]), 2, "needs --mmu soft");
     // Nor the quick tier's threshold outside --tier auto.
     expect_error(&hspt(&["run", "--tier", "jit", "--quick-threshold", "4", "--kernel", &ok]), 2, "needs --tier auto");
+    // Quick code has no software-MMU form: asking for it there is refused, not ignored.
+    expect_error(&hspt(&["run", "--tier", "quick", "--mmu", "soft", "--kernel", &ok]), 2, "needs HSPT memory");
+    expect_error(&hspt(&["run", "--mmu", "soft", "--quick-threshold", "4", "--kernel", &ok]), 2, "needs HSPT memory");
     std::fs::remove_dir_all(&d).ok();
 }
 

@@ -130,6 +130,7 @@ fn random_cases(engine: Engine) {
         st.retries
     );
     assert_eq!(st.failed, 0, "every block compiles");
+    assert_eq!(st.quick_failed, 0, "every block gets quick code");
     let made = if engine == Engine::Quick { st.quick_compiled } else { st.compiled };
     assert!(made > 0, "{engine:?}: no block was compiled");
     assert!(bad.is_empty(), "{} of {n} cases diverge:\n{}", bad.len(), bad[..bad.len().min(10)].join("\n"));

@@ -70,7 +70,7 @@ struct Slot {
     entry: usize,
     /// The code's chunk in the arena (start offset, length).
     chunk: (usize, usize),
-    /// Its exit slots (in `ExitPool`).
+    /// Its exit slots (their address, in `Jit::exits`).
     exits: usize,
     /// The chain generation in which it was entered from the dispatcher (and listed in `Jit::linked`).
     linked_gen: u32,
@@ -83,68 +83,54 @@ struct Slot {
     q_tried: bool,
 }
 
-/// Memory for `QuickCell`s: chunks that never move (quick code holds their
-/// addresses), handed out upwards and reset with the block cache.
-struct CellPool {
-    chunks: Vec<Box<[QuickCell]>>,
-    used: usize,
-}
-
-const CELL_CHUNK: usize = 4096;
-
-impl CellPool {
-    /// A fresh cell for block `id` that counts `count` runs: (its number, its address).
-    fn alloc(&mut self, id: BlockId, count: i32) -> (usize, u64) {
-        if self.used == CELL_CHUNK * self.chunks.len() {
-            self.chunks.push((0..CELL_CHUNK).map(|_| QuickCell::default()).collect());
-        }
-        let n = self.used;
-        self.used += 1;
-        let c = self.get(n);
-        c.count.store(count, Relaxed);
-        c.id.store(id, Relaxed);
-        c.fwd_code.store(0, Relaxed);
-        c.fwd_slots.store(0, Relaxed);
-        (n, c as *const QuickCell as u64)
-    }
-
-    fn get(&self, n: usize) -> &QuickCell {
-        &self.chunks[n / CELL_CHUNK][n % CELL_CHUNK]
-    }
-
-    /// Starts again from the first cell (no quick code may run any more).
-    fn reset(&mut self) {
-        self.used = 0;
-    }
-}
-
-/// Memory for the blocks' exit slots: chunks that never move (compiled code
-/// holds pointers into them), handed out upwards and reset with the block cache.
-struct ExitPool {
-    chunks: Vec<Box<[ExitSlot]>>,
+/// Memory that never moves (compiled code holds addresses into it): the blocks'
+/// exit slots and their `QuickCell`s. Runs of elements are handed out upwards in
+/// chunks, and reset with the block cache.
+struct Pinned<T> {
+    chunks: Vec<Box<[T]>>,
     chunk: usize,
     used: usize,
 }
 
-const EXIT_CHUNK: usize = 4096;
+const PINNED_CHUNK: usize = 4096;
 
-impl ExitPool {
+impl<T: Default> Pinned<T> {
+    fn new() -> Self {
+        Pinned { chunks: Vec::new(), chunk: 0, used: 0 }
+    }
+
+    /// `n` (1 to `PINNED_CHUNK`) fresh elements in a row: the number of the first.
     fn alloc(&mut self, n: usize) -> usize {
-        let n = n.clamp(1, EXIT_CHUNK);
-        if self.chunks.is_empty() || self.used + n > EXIT_CHUNK {
+        let n = n.clamp(1, PINNED_CHUNK);
+        if self.chunks.is_empty() || self.used + n > PINNED_CHUNK {
             if !self.chunks.is_empty() {
                 self.chunk += 1;
             }
             self.used = 0;
             if self.chunk == self.chunks.len() {
-                self.chunks.push(vec![ExitSlot::default(); EXIT_CHUNK].into_boxed_slice());
+                self.chunks.push((0..PINNED_CHUNK).map(|_| T::default()).collect());
             }
         }
-        let c = &mut self.chunks[self.chunk];
-        let s = &mut c[self.used..self.used + n];
-        s.fill(ExitSlot::default());
+        for x in &mut self.chunks[self.chunk][self.used..self.used + n] {
+            *x = T::default();
+        }
         self.used += n;
-        s.as_mut_ptr() as usize
+        self.chunk * PINNED_CHUNK + self.used - n
+    }
+
+    /// `alloc`, returning the first element's address.
+    fn alloc_addr(&mut self, n: usize) -> usize {
+        let i = self.alloc(n);
+        self.addr(i)
+    }
+
+    fn get(&self, i: usize) -> &T {
+        &self.chunks[i / PINNED_CHUNK][i % PINNED_CHUNK]
+    }
+
+    /// The address of element `i` (what compiled code is given).
+    fn addr(&self, i: usize) -> usize {
+        self.get(i) as *const T as usize
     }
 
     /// Starts again from the first chunk (no compiled code may run any more).
@@ -153,10 +139,10 @@ impl ExitPool {
         self.used = 0;
     }
 
-    /// Clears every slot (the chain generation wrapped: old keys could match again).
+    /// Resets every element (the chain generation wrapped: old keys in exit slots could match again).
     fn clear_all(&mut self) {
-        for c in &mut self.chunks {
-            c.fill(ExitSlot::default());
+        for x in self.chunks.iter_mut().flat_map(|c| c.iter_mut()) {
+            *x = T::default();
         }
     }
 }
@@ -211,8 +197,9 @@ pub struct JitStats {
     /// Compiled blocks whose code was freed (their guest code changed).
     pub freed: u64,
     pub exits: super::stats::ExitCounts,
-    /// Blocks given quick code, its compile time and bytes.
+    /// Blocks given quick code (and refused it), its compile time and bytes.
     pub quick_compiled: u64,
+    pub quick_failed: u64,
     pub quick_compile_s: f64,
     pub quick_code_bytes: u64,
 }
@@ -224,9 +211,11 @@ pub(crate) struct Jit {
     threshold: u32,
     /// The quick tier's threshold (None: no quick tier).
     quick: Option<u32>,
-    cells: CellPool,
+    cells: Pinned<QuickCell>,
     /// Interpreted runs of blocks with staged quick code since the window was last sealed.
     stage_waits: u32,
+    /// The host refused to seal a window (reported once).
+    seal_refused: bool,
     log: bool,
     arena: CodeArena,
     slots: Vec<Slot>,
@@ -243,7 +232,7 @@ pub(crate) struct Jit {
     /// Chaining: the context compiled code sees, its table, entry address -> block.
     ctx: Box<ChainCtx>,
     table: Box<[ChainEntry]>,
-    exits: ExitPool,
+    exits: Pinned<ExitSlot>,
     /// Times the code at a physical address was found changed (see `eager`).
     rewritten: std::collections::HashMap<u32, u32>,
     gen: u64,
@@ -275,8 +264,9 @@ impl Jit {
         Ok(Jit {
             soft_mmu: opts.backend.soft_mmu(),
             quick: opts.quick.filter(|_| !opts.backend.soft_mmu()),
-            cells: CellPool { chunks: Vec::new(), used: 0 },
+            cells: Pinned::new(),
             stage_waits: 0,
+            seal_refused: false,
             backend: opts.backend,
             threshold: opts.threshold,
             log: opts.log,
@@ -302,7 +292,7 @@ impl Jit {
                 hot: [0; super::quick::HOT_MAX as usize],
             }),
             table: vec![ChainEntry::default(); 1 << CHAIN_BITS].into_boxed_slice(),
-            exits: ExitPool { chunks: Vec::new(), chunk: 0, used: 0 },
+            exits: Pinned::new(),
             rewritten: std::collections::HashMap::new(),
             gen: 1,
             by_entry: std::collections::HashMap::new(),
@@ -389,7 +379,7 @@ impl Jit {
                     slot.state = State::Compiled;
                     slot.entry = entry;
                     slot.chunk = (start, len);
-                    slot.exits = self.exits.alloc(exit_slots(block));
+                    slot.exits = self.exits.alloc_addr(exit_slots(block));
                     if slot.q_entry != 0 {
                         // Links into the quick code now go on to this code.
                         let c = self.cells.get(slot.cell);
@@ -517,12 +507,21 @@ impl Jit {
         self.slots[i].q_tried = true;
         // Runs left before the backend's threshold (never, without a backend tier).
         let left = if self.threshold == u32::MAX { i32::MAX } else { self.threshold.saturating_sub(self.slots[i].count).clamp(1, i32::MAX as u32) as i32 };
-        let (cell, addr) = self.cells.alloc(id, left);
+        let cell = self.cells.alloc(1);
+        let c = self.cells.get(cell);
+        c.count.store(left, Relaxed);
+        c.id.store(id, Relaxed);
+        let addr = self.cells.addr(cell) as u64;
         let t = Instant::now();
         let code = match quick::compile(block, addr) {
             Ok(c) => c,
             Err(why) => {
-                tracing::debug!("quick: block 0x{:08x} not compiled: {why}", block.pc);
+                self.stats.quick_failed += 1;
+                if self.log {
+                    tracing::warn!("quick: block 0x{:08x} not compiled: {why}", block.pc);
+                } else {
+                    tracing::debug!("quick: block 0x{:08x} not compiled: {why}", block.pc);
+                }
                 return false;
             }
         };
@@ -541,7 +540,7 @@ impl Jit {
         let s = &mut self.slots[i];
         s.q_entry = entry;
         s.q_chunk = (start, len);
-        s.q_exits = self.exits.alloc(exit_slots(block));
+        s.q_exits = self.exits.alloc_addr(exit_slots(block));
         s.cell = cell;
         self.by_entry.insert(entry as u64, id);
         self.stats.quick_compiled += 1;
@@ -551,6 +550,15 @@ impl Jit {
             let _ = writeln!(f, "{entry:x} {:x} quick_{:08x}{}", code.code.len(), block.pc, if block.thumb { "_t" } else { "" });
         }
         true
+    }
+
+    /// Makes the staged quick code runnable (`CodeArena::seal`).
+    fn seal_staged(&mut self) {
+        self.stage_waits = 0;
+        if !self.arena.seal() && !self.seal_refused {
+            self.seal_refused = true;
+            tracing::warn!("the host refused to make quick code executable; those blocks stay interpreted");
+        }
     }
 
     /// Quick code that counted down to zero listed its block in `ChainCtx::hot`:
@@ -643,7 +651,7 @@ impl Jit {
         if slot.state == State::Cold && slot.count == 0 {
             if let Some(entry) = self.tc.as_deref_mut().and_then(|tc| tc.first_seen(cache.block(id), cache.bytes(id), cpu.cp15.sctlr & 2 != 0, id)) {
                 // Code from the translation cache (tcache.rs), mapped executable.
-                let exits = self.exits.alloc(exit_slots(cache.block(id)));
+                let exits = self.exits.alloc_addr(exit_slots(cache.block(id)));
                 self.slots[i] = Slot { state: State::Compiled, entry, chunk: (NOT_IN_ARENA, 0), exits, ..Slot::default() };
                 self.by_entry.insert(entry as u64, id);
                 return self.run_compiled(cache, id, entry, exits, cpu, board, temps, chain);
@@ -657,8 +665,7 @@ impl Jit {
                     // blocks wait there, or have run in the interpreter meanwhile.
                     self.stage_waits += 1;
                     if self.stage_waits >= STAGE_WAITS || self.quick == Some(0) {
-                        self.stage_waits = 0;
-                        self.arena.seal();
+                        self.seal_staged();
                     }
                 }
                 if self.arena.runnable(slot.q_entry) {
@@ -672,7 +679,7 @@ impl Jit {
                 if self.install_quick(id, cache.block(id)) {
                     if self.quick == Some(0) {
                         // Every block runs as quick code from its first run (--tier quick).
-                        self.arena.seal();
+                        self.seal_staged();
                     }
                     let s = self.slots[i];
                     if self.arena.runnable(s.q_entry) {
@@ -878,6 +885,7 @@ impl super::Vm {
         b.jit_freed = s.freed;
         b.jit_code_live_bytes = j.arena.live_bytes() as u64;
         b.quick_compiled = s.quick_compiled;
+        b.quick_failed = s.quick_failed;
         b.quick_compile_s = s.quick_compile_s;
         b.quick_code_bytes = s.quick_code_bytes;
         b.from_cache = j.tc.as_deref().map_or(0, |t| t.hits);

@@ -256,7 +256,11 @@ impl CodeArena {
     /// staging window (read/write; a new one is opened when it is full) and must not
     /// run before `seal`. Two protection changes per window instead of two per block.
     pub fn stage(&mut self, c: &CompiledCode) -> Option<(usize, usize, usize)> {
-        if c.code.is_empty() || c.entry >= c.code.len() || c.code.len() > WINDOW {
+        if c.code.len() > WINDOW {
+            // Larger than a window: installed on its own (runnable at once).
+            return self.install(c);
+        }
+        if c.code.is_empty() || c.entry >= c.code.len() {
             return None;
         }
         let align = c.align.clamp(16, PAGE);
@@ -357,3 +361,53 @@ impl Drop for CodeArena {
 // SAFETY: the arena is a plain owned mapping; moving it to another thread moves
 // the only handle to it.
 unsafe impl Send for CodeArena {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(len: usize) -> CompiledCode {
+        // `ret`, padded with int3.
+        let mut code = vec![0xcc; len];
+        code[0] = 0xc3;
+        CompiledCode { code, entry: 0, align: 16 }
+    }
+
+    /// The protection of the page holding `addr`, from /proc/self/maps ("r-xp"...).
+    fn prot(addr: usize) -> String {
+        let maps = std::fs::read_to_string("/proc/self/maps").unwrap();
+        for l in maps.lines() {
+            let (range, rest) = l.split_once(' ').unwrap();
+            let (lo, hi) = range.split_once('-').unwrap();
+            let (lo, hi) = (usize::from_str_radix(lo, 16).unwrap(), usize::from_str_radix(hi, 16).unwrap());
+            if (lo..hi).contains(&addr) {
+                return rest[..4].to_string();
+            }
+        }
+        panic!("{addr:#x} is not mapped");
+    }
+
+    #[test]
+    fn staged_code_runs_only_once_sealed_and_is_never_writable_and_executable() {
+        let mut a = CodeArena::new(16 << 20).unwrap();
+        let (e1, _, _) = a.stage(&code(900)).unwrap();
+        let (e2, _, _) = a.stage(&code(900)).unwrap();
+        assert!(!a.runnable(e1) && !a.runnable(e2), "staged code waits for the seal");
+        assert_eq!(prot(e1), "rw-p");
+        assert!(a.seal());
+        assert!(a.runnable(e1) && a.runnable(e2));
+        assert_eq!(prot(e1), "r-xp");
+        // The next window starts on a fresh page: the sealed code stays executable.
+        let (e3, _, _) = a.stage(&code(100)).unwrap();
+        assert_ne!(e3 & !(PAGE - 1), e1 & !(PAGE - 1));
+        assert_eq!(prot(e1), "r-xp");
+        // Installing closes the window first.
+        let (e4, _, _) = a.install(&code(100)).unwrap();
+        assert!(a.runnable(e3) && a.runnable(e4));
+        assert_eq!(prot(e3), "r-xp");
+        // Code larger than a window is installed on its own, runnable at once.
+        let (e5, _, _) = a.stage(&code(WINDOW + 1)).unwrap();
+        assert!(a.runnable(e5));
+        assert_eq!(prot(e5), "r-xp");
+    }
+}

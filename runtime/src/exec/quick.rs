@@ -151,6 +151,13 @@ const RDX: u8 = 2;
 const RSI: u8 = 6;
 const R11: u8 = 11;
 
+/// The stack frame of a block with `ntmp` temporaries: 8 bytes each, and 8 mod 16 in
+/// all, since the 6 pushes and the return address leave RSP at 8 mod 16 and helper
+/// calls need it at 0.
+fn frame_bytes(ntmp: u16) -> i32 {
+    (ntmp as i32 * 8) | 8
+}
+
 /// Compiles `b` to quick code using `cell` (the address of its `QuickCell`).
 pub fn compile(b: &Block, cell: u64) -> Result<CompiledCode, String> {
     if b.ops.is_empty() || b.insns.is_empty() {
@@ -159,11 +166,7 @@ pub fn compile(b: &Block, cell: u64) -> Result<CompiledCode, String> {
     if b.ntmp as usize > crate::ir::MAX_TMPS {
         return Err("too many temporaries".into());
     }
-    // 6 pushes + the return address leave RSP at 8 mod 16: the frame restores the call alignment.
-    let mut frame = b.ntmp as i32 * 8;
-    if frame % 16 != 8 {
-        frame += if frame % 16 == 0 { 8 } else { 16 - frame % 16 + 8 };
-    }
+    let frame = frame_bytes(b.ntmp);
     let mut a = Asm::new(0);
     let ret = a.new_dynamic_label();
     let retry = a.new_dynamic_label();
@@ -254,6 +257,26 @@ impl Gen<'_> {
             if first == Some(d) {
                 self.rax_in = Some(d);
             }
+        }
+    }
+
+    /// Temporary `d` = the 32-bit (zero-extended) or 64-bit field of `CpuState` at `off`.
+    fn get_field(&mut self, d: u16, off: i32, wide: bool) {
+        if wide {
+            dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rbx + off]);
+        } else {
+            dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + off]);
+        }
+        self.st(d);
+    }
+
+    /// The 32-bit or 64-bit field of `CpuState` at `off` = temporary `s`.
+    fn set_field(&mut self, s: u16, off: i32, wide: bool) {
+        self.ld(RAX, s);
+        if wide {
+            dynasm!(self.a ; .arch x64 ; mov QWORD [rbx + off], rax);
+        } else {
+            dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + off], eax);
         }
     }
 
@@ -683,11 +706,7 @@ impl Gen<'_> {
             Op::PcRel { d, off } => self.defer(d, Pend::PcRel(off)),
             // r15 is not deferred: the block stores instruction PCs there.
             Op::GetReg { d, r } if r < 15 => self.defer(d, Pend::Reg(r)),
-            Op::GetReg { d, r } => {
-                let ro = r_off(r as usize);
-                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + ro]);
-                self.st(d);
-            }
+            Op::GetReg { d, r } => self.get_field(d, r_off(r as usize), false),
             Op::SetReg { r, s } => {
                 // Temporaries that still stand for the register's old value take it now
                 // (with rax: before the value is loaded).
@@ -822,26 +841,10 @@ impl Gen<'_> {
                 dynasm!(self.a ; .arch x64 ; imul rax, rcx);
                 self.st(d);
             }
-            Op::GetS { d, r } => {
-                let o = DREGS + 4 * r as i32;
-                dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + o]);
-                self.st(d);
-            }
-            Op::SetS { r, s } => {
-                let o = DREGS + 4 * r as i32;
-                self.ld(RAX, s);
-                dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + o], eax);
-            }
-            Op::GetD { d, r } => {
-                let o = DREGS + 8 * r as i32;
-                dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rbx + o]);
-                self.st(d);
-            }
-            Op::SetD { r, s } => {
-                let o = DREGS + 8 * r as i32;
-                self.ld(RAX, s);
-                dynasm!(self.a ; .arch x64 ; mov QWORD [rbx + o], rax);
-            }
+            Op::GetS { d, r } => self.get_field(d, DREGS + 4 * r as i32, false),
+            Op::SetS { r, s } => self.set_field(s, DREGS + 4 * r as i32, false),
+            Op::GetD { d, r } => self.get_field(d, DREGS + 8 * r as i32, true),
+            Op::SetD { r, s } => self.set_field(s, DREGS + 8 * r as i32, true),
             Op::Load { d, addr, size, insn, user, align } => {
                 let al = align.then(|| if size == MemSize::U64 { 4 } else { size.bytes() });
                 self.pre_access(addr, insn, al, user);
@@ -1038,18 +1041,22 @@ mod tests {
     use super::*;
 
     #[test]
-    fn frame_keeps_call_alignment() {
-        let b = Block {
-            pc: 0x1000,
-            thumb: false,
-            it: 0,
-            ops: vec![Op::ExitTo { off: 4, kind: PcWrite::Branch, reason: ExitReason::Branch }],
-            insns: vec![crate::ir::InsnInfo { off: 0, size: 4, it: 0 }],
-            ntmp: 3,
-            len: 4,
-        };
-        let c = compile(&b, 0x1234_5678_9abc).expect("compiles");
-        assert!(!c.code.is_empty());
-        assert_eq!(c.entry, 0);
+    fn frames_hold_every_temporary_and_keep_calls_aligned() {
+        for ntmp in 0..=crate::ir::MAX_TMPS as u16 {
+            let f = frame_bytes(ntmp);
+            assert!(f >= ntmp as i32 * 8 && f < ntmp as i32 * 8 + 16, "{ntmp} temporaries: frame {f}");
+            // Entry RSP is 8 mod 16; 6 pushes keep it there; the frame must bring it to 0.
+            assert_eq!((8 + 6 * 8 + f) % 16, 0, "{ntmp} temporaries: frame {f}");
+        }
+    }
+
+    #[test]
+    fn blocks_without_code_or_with_too_many_temporaries_are_refused() {
+        let exit = Op::ExitTo { off: 4, kind: PcWrite::Branch, reason: ExitReason::Branch };
+        let info = crate::ir::InsnInfo { off: 0, size: 4, it: 0 };
+        let ok = Block { pc: 0x1000, thumb: false, it: 0, ops: vec![exit], insns: vec![info], ntmp: 3, len: 4 };
+        assert_eq!(compile(&ok, 0x1234_5678_9abc).expect("compiles").entry, 0);
+        assert!(compile(&Block { ops: vec![], ..ok.clone() }, 0).is_err());
+        assert!(compile(&Block { ntmp: crate::ir::MAX_TMPS as u16 + 1, ..ok }, 0).is_err());
     }
 }

@@ -36,6 +36,8 @@ pub struct BlockStats {
     pub jit_code_live_bytes: u64,
     /// The quick tier: blocks given quick code, the time it took (on the VM's thread) and its bytes.
     pub quick_compiled: u64,
+    /// Blocks the quick code generator refused (they stay interpreted until LLVM takes them).
+    pub quick_failed: u64,
     pub quick_compile_s: f64,
     pub quick_code_bytes: u64,
 }

@@ -850,6 +850,29 @@ mod tests {
     }
 
     #[test]
+    fn maintenance_by_mva_unmaps_a_chunk_once() {
+        let (_ram, mut st) = setup();
+        st.prefill = 16;
+        let i = st.view_for(key(1, TTB, true)).unwrap();
+        assert_eq!(st.fill(i, 0x0010_3004, false), Ok(None));
+        assert!(st.views[i].chunk_mapped(0x0010_3000));
+        // The first page's maintenance unmaps the whole 64 KiB chunk and forgets it...
+        st.tlb_maintenance(TlbOp::Mva { va: 0x0010_3000, asid: 1 });
+        assert!(!st.views[i].chunk_mapped(0x0010_3000));
+        let maps = st.views[i].maps;
+        // ...so the other pages of the range (Linux flushes page by page) change nothing.
+        for p in 1..16 {
+            st.tlb_maintenance(TlbOp::Mva { va: 0x0010_0000 + p * 0x1000, asid: 1 });
+        }
+        assert_eq!(st.views[i].maps, maps, "no more unmappings");
+        // The page faults again (and is filled again) when touched.
+        let fills = st.fills;
+        assert_eq!(st.fill(i, 0x0010_3004, false), Ok(None));
+        assert_eq!(st.fills, fills + 1);
+        assert!(st.views[i].chunk_mapped(0x0010_3000));
+    }
+
+    #[test]
     fn recount_makes_the_mapping_count_exact() {
         let (_ram, mut st) = setup();
         st.prefill = 16;

@@ -348,19 +348,16 @@ impl Gen<'_> {
 
     /// The out-of-line parts after the body: returns, forwarding, the hot list.
     fn epilogue_parts(&mut self, cell: u64) {
-        let (ret, retry, frame) = (self.ret, self.retry, self.frame);
+        let (ret, retry) = (self.ret, self.retry);
         dynasm!(self.a
             ; .arch x64
             ; =>retry
             ; mov eax, EXIT_RETRY as i32
             ; =>ret
-            ; add rsp, frame
-            ; pop r15
-            ; pop r14
-            ; pop r13
-            ; pop r12
-            ; pop rbx
-            ; pop rbp
+        );
+        self.leave_frame();
+        dynasm!(self.a
+            ; .arch x64
             ; ret
             ; ->forward:
             ; mov rdx, QWORD [rax + C_FWD_SLOTS]
@@ -385,11 +382,16 @@ impl Gen<'_> {
 
     /// Tail-calls the code in rax with exit slots rdx.
     fn tail(&mut self) {
+        dynasm!(self.a ; .arch x64 ; mov rdi, rbx ; mov rsi, rbp);
+        self.leave_frame();
+        dynasm!(self.a ; .arch x64 ; jmp rax);
+    }
+
+    /// Undoes the prologue's frame and pushes (before a return or a tail call).
+    fn leave_frame(&mut self) {
         let frame = self.frame;
         dynasm!(self.a
             ; .arch x64
-            ; mov rdi, rbx
-            ; mov rsi, rbp
             ; add rsp, frame
             ; pop r15
             ; pop r14
@@ -397,7 +399,6 @@ impl Gen<'_> {
             ; pop r12
             ; pop rbx
             ; pop rbp
-            ; jmp rax
         );
     }
 

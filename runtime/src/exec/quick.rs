@@ -670,13 +670,7 @@ impl Gen<'_> {
         let mut t_changed = false;
         for (i, &op) in ops.iter().enumerate() {
             if let Some(l) = labels[i] {
-                // Paths join: every value in its slot.
-                self.settle_rax(None);
-                self.materialize_all();
-                dynasm!(self.a ; .arch x64 ; =>l);
-                if t_changed {
-                    self.thumb = None;
-                }
+                self.join(l, t_changed);
             }
             self.settle_rax(first_rax(&op));
             self.op(op, &labels, i)?;
@@ -688,17 +682,23 @@ impl Gen<'_> {
             );
         }
         if let Some(l) = labels[n] {
-            self.settle_rax(None);
-            self.materialize_all();
-            dynasm!(self.a ; .arch x64 ; =>l);
-            if t_changed {
-                self.thumb = None;
-            }
+            self.join(l, t_changed);
         }
         // The interpreter's fall-off-the-end behaviour (the translator always exits).
         self.settle_rax(None);
         self.exit(ExitReason::Branch);
         Ok(())
+    }
+
+    /// Label `l`, where a forward skip's paths join: every value goes to its slot
+    /// first, and T is unknown after it if an op so far may have changed it.
+    fn join(&mut self, l: DynamicLabel, t_changed: bool) {
+        self.settle_rax(None);
+        self.materialize_all();
+        dynasm!(self.a ; .arch x64 ; =>l);
+        if t_changed {
+            self.thumb = None;
+        }
     }
 
     fn op(&mut self, op: Op, labels: &[Option<DynamicLabel>], i: usize) -> Result<(), String> {

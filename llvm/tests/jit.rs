@@ -206,3 +206,48 @@ fn loops_and_conditional_code() {
     assert_eq!(a, b);
     assert_eq!(a, q, "quick code");
 }
+
+#[test]
+fn every_condition_right_after_every_flag_setter() {
+    // Compiled code may test a condition on the host's flags when it directly follows
+    // the op that set them (quick.rs `HostFlags`): every ARM condition after CMP, CMN,
+    // SUBS, ADDS, ADCS (with C set) and TST, on operands at the edges of each flag.
+    let orr = |cond: u32, rd: u32, bit: u32| {
+        let (rot, imm8) = if bit < 8 { (0, 1 << bit) } else { (12, 1 << (bit - 8)) };
+        cond << 28 | 0x0380_0000 | rd << 16 | rd << 12 | rot << 8 | imm8
+    };
+    // (flag setter words, the register collecting the conditions that passed)
+    let setters: [(&[u32], u32); 6] = [
+        (&[0xe1500001], 2),             // cmp r0, r1
+        (&[0xe1700001], 3),             // cmn r0, r1
+        (&[0xe0504001], 5),             // subs r4, r0, r1
+        (&[0xe0904001], 6),             // adds r4, r0, r1
+        (&[0xe1500000, 0xe0b04001], 7), // cmp r0, r0 (C=1); adcs r4, r0, r1
+        (&[0xe1100001], 8),             // tst r0, r1
+    ];
+    let mut words = Vec::new();
+    for (setter, rd) in setters {
+        for cond in 0..14 {
+            words.extend_from_slice(setter);
+            words.push(orr(cond, rd, cond));
+        }
+    }
+    let pairs = [(0, 0), (1, 2), (2, 1), (5, 5), (0x8000_0000, 1), (0x7fff_ffff, 1), (0xffff_ffff, 1), (0x8000_0000, 0x8000_0000), (0xffff_ffff, 0xffff_ffff)];
+    for (x, y) in pairs {
+        let [a, b, q] = run_arm(&words, |c| {
+            c.r[0] = x;
+            c.r[1] = y;
+        });
+        assert_eq!(a.1, b.1, "{x:#x}, {y:#x}");
+        assert_eq!(a, b, "LLVM code, r0={x:#x} r1={y:#x}");
+        assert_eq!(a, q, "quick code, r0={x:#x} r1={y:#x}");
+        // EQ/NE, CS/CC... pairs: exactly one of each passes.
+        for rd in [2, 3, 5, 6, 7, 8] {
+            let v = a.0.r[rd];
+            for p in 0..7 {
+                let two = (v >> (2 * p)) & 3;
+                assert!(two == 1 || two == 2, "r{rd}={v:#x}: condition pair {p}");
+            }
+        }
+    }
+}

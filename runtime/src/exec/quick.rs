@@ -130,6 +130,46 @@ struct Gen<'a> {
     rax: Option<(u16, bool)>,
     /// What this op may take from rax instead of loading it (consumed by the first `ld` into rax).
     rax_in: Option<u16>,
+    /// What the host flags hold right after the previous op (see `HostFlags`).
+    hflags: Option<HostFlags>,
+}
+
+/// The guest flags the host's flags still mirror after the op that set them, so a
+/// condition right after it is one `jcc`/`setcc` instead of reading flag bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum HostFlags {
+    /// After `sub`: N, Z, V as ARM's, C inverted (x86's borrow).
+    Sub,
+    /// After `adc`: N, Z, C, V as ARM's.
+    Add,
+    /// After `test`: N and Z only.
+    Logic,
+}
+
+/// The x86 condition (the `cc` nibble of `jcc`) that holds exactly when ARM
+/// condition `cond` passes, given what the host flags mirror; None when no single
+/// x86 condition does.
+fn host_cond(f: HostFlags, cond: u8) -> Option<u8> {
+    const O: u8 = 0x0;
+    const B: u8 = 0x2;
+    const E: u8 = 0x4;
+    const BE: u8 = 0x6;
+    const S: u8 = 0x8;
+    const L: u8 = 0xc;
+    const LE: u8 = 0xe;
+    // Conditions come in pairs (even passes, odd is its negation), as x86's do.
+    let base = match (f, cond >> 1) {
+        (_, 0) => E,
+        (_, 2) => S,
+        (HostFlags::Sub, 1) => B ^ 1,
+        (HostFlags::Add, 1) => B,
+        (HostFlags::Sub | HostFlags::Add, 3) => O,
+        (HostFlags::Sub, 4) => BE ^ 1,
+        (HostFlags::Sub | HostFlags::Add, 5) => L ^ 1,
+        (HostFlags::Sub | HostFlags::Add, 6) => LE ^ 1,
+        _ => return None,
+    };
+    (cond < 0xe).then_some(base ^ (cond & 1))
 }
 
 /// Where a temporary's value is. `GetReg`, `Const` and `PcRel` emit nothing: the ops
@@ -196,6 +236,7 @@ pub fn compile(b: &Block, cell: u64) -> Result<CompiledCode, String> {
         uses,
         rax: None,
         rax_in: None,
+        hflags: None,
     };
     g.prologue(cell);
     g.ops()?;
@@ -412,6 +453,50 @@ impl Gen<'_> {
     fn store_insn_pc(&mut self, insn: u16) {
         let off = self.b.insns[insn as usize].off as i32;
         dynasm!(self.a ; .arch x64 ; lea r11d, [r14 + off] ; mov DWORD [rbx + PC], r11d);
+    }
+
+    /// Jumps to `l` if x86 condition `cc` (a `jcc` nibble) holds.
+    fn jcc(&mut self, cc: u8, l: DynamicLabel) {
+        match cc & 0xf {
+            0x0 => dynasm!(self.a ; .arch x64 ; jo =>l),
+            0x1 => dynasm!(self.a ; .arch x64 ; jno =>l),
+            0x2 => dynasm!(self.a ; .arch x64 ; jb =>l),
+            0x3 => dynasm!(self.a ; .arch x64 ; jae =>l),
+            0x4 => dynasm!(self.a ; .arch x64 ; je =>l),
+            0x5 => dynasm!(self.a ; .arch x64 ; jne =>l),
+            0x6 => dynasm!(self.a ; .arch x64 ; jbe =>l),
+            0x7 => dynasm!(self.a ; .arch x64 ; ja =>l),
+            0x8 => dynasm!(self.a ; .arch x64 ; js =>l),
+            0x9 => dynasm!(self.a ; .arch x64 ; jns =>l),
+            0xa => dynasm!(self.a ; .arch x64 ; jp =>l),
+            0xb => dynasm!(self.a ; .arch x64 ; jnp =>l),
+            0xc => dynasm!(self.a ; .arch x64 ; jl =>l),
+            0xd => dynasm!(self.a ; .arch x64 ; jge =>l),
+            0xe => dynasm!(self.a ; .arch x64 ; jle =>l),
+            _ => dynasm!(self.a ; .arch x64 ; jg =>l),
+        }
+    }
+
+    /// al = 1 if x86 condition `cc` holds, else 0 (flags untouched).
+    fn setcc_al(&mut self, cc: u8) {
+        match cc & 0xf {
+            0x0 => dynasm!(self.a ; .arch x64 ; seto al),
+            0x1 => dynasm!(self.a ; .arch x64 ; setno al),
+            0x2 => dynasm!(self.a ; .arch x64 ; setb al),
+            0x3 => dynasm!(self.a ; .arch x64 ; setae al),
+            0x4 => dynasm!(self.a ; .arch x64 ; sete al),
+            0x5 => dynasm!(self.a ; .arch x64 ; setne al),
+            0x6 => dynasm!(self.a ; .arch x64 ; setbe al),
+            0x7 => dynasm!(self.a ; .arch x64 ; seta al),
+            0x8 => dynasm!(self.a ; .arch x64 ; sets al),
+            0x9 => dynasm!(self.a ; .arch x64 ; setns al),
+            0xa => dynasm!(self.a ; .arch x64 ; setp al),
+            0xb => dynasm!(self.a ; .arch x64 ; setnp al),
+            0xc => dynasm!(self.a ; .arch x64 ; setl al),
+            0xd => dynasm!(self.a ; .arch x64 ; setge al),
+            0xe => dynasm!(self.a ; .arch x64 ; setle al),
+            _ => dynasm!(self.a ; .arch x64 ; setg al),
+        }
     }
 
     /// eax = 1 if condition `cond` passes, else 0 (`condition_passed`).
@@ -673,6 +758,10 @@ impl Gen<'_> {
                 self.join(l, t_changed);
             }
             self.settle_rax(first_rax(&op));
+            let flags_before = self.hflags.take();
+            if matches!(op, Op::SkipUnlessCond { .. } | Op::Cond { .. }) {
+                self.hflags = flags_before;
+            }
             self.op(op, &labels, i)?;
             t_changed |= matches!(
                 op,
@@ -696,6 +785,7 @@ impl Gen<'_> {
         self.settle_rax(None);
         self.materialize_all();
         dynasm!(self.a ; .arch x64 ; =>l);
+        self.hflags = None;
         if t_changed {
             self.thumb = None;
         }
@@ -734,6 +824,7 @@ impl Gen<'_> {
                 let (n, z) = (off_of(Flag::N), off_of(Flag::Z));
                 self.ld(RAX, s);
                 dynasm!(self.a ; .arch x64 ; test eax, eax ; sets BYTE [rbx + n] ; sete BYTE [rbx + z]);
+                self.hflags = Some(HostFlags::Logic);
             }
             Op::GetNZCV { d } => {
                 dynasm!(self.a ; .arch x64 ; xor eax, eax);
@@ -751,7 +842,16 @@ impl Gen<'_> {
                 }
             }
             Op::Cond { d, cond } => {
-                self.cond_eax(cond);
+                match self.hflags.and_then(|f| host_cond(f, cond)) {
+                    Some(cc) => {
+                        self.setcc_al(cc);
+                        dynasm!(self.a ; .arch x64 ; movzx eax, al);
+                    }
+                    None => {
+                        self.cond_eax(cond);
+                        self.hflags = None;
+                    }
+                }
                 self.st(d);
             }
             Op::Bin { d, op, a, b } => {
@@ -797,6 +897,7 @@ impl Gen<'_> {
                     ; sets BYTE [rbx + n]
                     ; sete BYTE [rbx + z]);
                 self.st(d);
+                self.hflags = Some(HostFlags::Add);
             }
             Op::SubFlags { d, a, b } => {
                 let (n, z, c, v) = (off_of(Flag::N), off_of(Flag::Z), off_of(Flag::C), off_of(Flag::V));
@@ -809,6 +910,7 @@ impl Gen<'_> {
                     ; sets BYTE [rbx + n]
                     ; sete BYTE [rbx + z]);
                 self.st(d);
+                self.hflags = Some(HostFlags::Sub);
             }
             Op::ShiftC { d, dc, kind, a, amt, cin } => {
                 let k = SHIFTS.iter().position(|&s| s == kind).expect("shift kind") as i32;
@@ -920,9 +1022,16 @@ impl Gen<'_> {
             }
             Op::SkipUnlessCond { cond, n } => {
                 let target = labels[(i + 1 + n as usize).min(self.b.ops.len())].ok_or("skip label")?;
+                // Moves only (materializing): the host flags survive them.
                 self.materialize_all();
-                self.cond_eax(cond);
-                dynasm!(self.a ; .arch x64 ; test eax, eax ; jz =>target);
+                match self.hflags.and_then(|f| host_cond(f, cond)) {
+                    Some(cc) => self.jcc(cc ^ 1, target),
+                    None => {
+                        self.cond_eax(cond);
+                        dynasm!(self.a ; .arch x64 ; test eax, eax ; jz =>target);
+                        self.hflags = None;
+                    }
+                }
             }
             Op::WritePc { s, kind } => {
                 self.ld(RAX, s);

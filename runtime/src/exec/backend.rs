@@ -115,6 +115,10 @@ pub struct ChainEntry {
 /// chain table and, on a hit there, fills the slot. Slots of older generations
 /// never match (the generation is part of the key), so invalidation is the
 /// same as for the table.
+///
+/// Each block's slots follow a header entry (at `slots - 1`) whose `code` is the
+/// block's inner entry if it is quick code, else 0: quick code chaining to quick
+/// code jumps there and keeps its frame (`quick.rs`). LLVM's code never reads it.
 pub type ExitSlot = ChainEntry;
 
 /// Exit slots block `b` uses: one per `Op::ExitTo` with `ExitReason::Branch`,
@@ -147,6 +151,8 @@ pub struct ChainCtx {
     /// code uses stay as they were.)
     pub hot_n: u32,
     pub hot: [u32; super::quick::HOT_MAX as usize],
+    /// The addresses of the code quick blocks share (`quick::stubs`).
+    pub stubs: [u64; super::quick::NSTUB],
 }
 
 /// What `chain_lookup` returns (in RAX:RDX).

@@ -94,6 +94,15 @@ struct Pinned<T> {
 
 const PINNED_CHUNK: usize = 4096;
 
+/// Exit slots for a block with `n` static exits, after their header
+/// (see `backend::ExitSlot`) naming `inner`, the block's inner entry if it is
+/// quick code (else 0): the address of the first slot.
+fn alloc_exit_slots(pool: &mut Pinned<ExitSlot>, n: usize, inner: u64) -> usize {
+    let i = pool.alloc(n.max(1) + 1);
+    pool.chunks[i / PINNED_CHUNK][i % PINNED_CHUNK].code = inner;
+    pool.addr(i + 1)
+}
+
 impl<T: Default> Pinned<T> {
     fn new() -> Self {
         Pinned { chunks: Vec::new(), chunk: 0, used: 0 }
@@ -116,12 +125,6 @@ impl<T: Default> Pinned<T> {
         }
         self.used += n;
         self.chunk * PINNED_CHUNK + self.used - n
-    }
-
-    /// `alloc`, returning the first element's address.
-    fn alloc_addr(&mut self, n: usize) -> usize {
-        let i = self.alloc(n);
-        self.addr(i)
     }
 
     fn get(&self, i: usize) -> &T {
@@ -261,7 +264,7 @@ pub(crate) struct Jit {
 
 impl Jit {
     pub fn new(opts: JitOptions) -> std::io::Result<Jit> {
-        Ok(Jit {
+        let mut jit = Jit {
             soft_mmu: opts.backend.soft_mmu(),
             quick: opts.quick.filter(|_| !opts.backend.soft_mmu()),
             cells: Pinned::new(),
@@ -290,6 +293,7 @@ impl Jit {
                 lookup: jit_entry::chain_lookup as *const () as usize as u64,
                 hot_n: 0,
                 hot: [0; super::quick::HOT_MAX as usize],
+                stubs: quick::stubs()?,
             }),
             table: vec![ChainEntry::default(); 1 << CHAIN_BITS].into_boxed_slice(),
             exits: Pinned::new(),
@@ -306,7 +310,12 @@ impl Jit {
                 .and_then(|_| std::fs::File::create(format!("/tmp/perf-{}.map", std::process::id())).ok()),
             stats: JitStats::default(),
             tc: None,
-        })
+        };
+        if let Some(f) = jit.perf_map.as_mut() {
+            use std::io::Write;
+            let _ = writeln!(f, "{:x} 400 quick_stubs", jit.ctx.stubs[0]);
+        }
+        Ok(jit)
     }
 
     /// Uses a translation cache / records for one (tcache.rs): its code may run too.
@@ -379,7 +388,7 @@ impl Jit {
                     slot.state = State::Compiled;
                     slot.entry = entry;
                     slot.chunk = (start, len);
-                    slot.exits = self.exits.alloc_addr(exit_slots(block));
+                    slot.exits = alloc_exit_slots(&mut self.exits, exit_slots(block), 0);
                     if slot.q_entry != 0 {
                         // Links into the quick code now go on to this code.
                         let c = self.cells.get(slot.cell);
@@ -513,7 +522,7 @@ impl Jit {
         c.id.store(id, Relaxed);
         let addr = self.cells.addr(cell) as u64;
         let t = Instant::now();
-        let code = match quick::compile(block, addr) {
+        let quick = match quick::compile(block, addr) {
             Ok(c) => c,
             Err(why) => {
                 self.stats.quick_failed += 1;
@@ -526,11 +535,12 @@ impl Jit {
             }
         };
         self.stats.quick_compile_s += t.elapsed().as_secs_f64();
+        let code = &quick.code;
         if let Some(dir) = std::env::var_os("HSPT_DUMP_QUICK") {
             // Raw code for `objdump -D -b binary -m i386:x86-64` (diagnosis).
             let _ = std::fs::write(std::path::Path::new(&dir).join(format!("{:08x}.bin", block.pc)), &code.code);
         }
-        let Some((entry, start, len)) = self.arena.stage(&code) else {
+        let Some((entry, start, len)) = self.arena.stage(code) else {
             if !self.arena_full {
                 self.arena_full = true;
                 tracing::warn!("the JIT code area is full; new code stays interpreted");
@@ -540,7 +550,7 @@ impl Jit {
         let s = &mut self.slots[i];
         s.q_entry = entry;
         s.q_chunk = (start, len);
-        s.q_exits = self.exits.alloc_addr(exit_slots(block));
+        s.q_exits = alloc_exit_slots(&mut self.exits, exit_slots(block), (entry + quick.inner) as u64);
         s.cell = cell;
         self.by_entry.insert(entry as u64, id);
         self.stats.quick_compiled += 1;
@@ -651,7 +661,7 @@ impl Jit {
         if slot.state == State::Cold && slot.count == 0 {
             if let Some(entry) = self.tc.as_deref_mut().and_then(|tc| tc.first_seen(cache.block(id), cache.bytes(id), cpu.cp15.sctlr & 2 != 0, id)) {
                 // Code from the translation cache (tcache.rs), mapped executable.
-                let exits = self.exits.alloc_addr(exit_slots(cache.block(id)));
+                let exits = alloc_exit_slots(&mut self.exits, exit_slots(cache.block(id)), 0);
                 self.slots[i] = Slot { state: State::Compiled, entry, chunk: (NOT_IN_ARENA, 0), exits, ..Slot::default() };
                 self.by_entry.insert(entry as u64, id);
                 return self.run_compiled(cache, id, entry, exits, cpu, board, temps, chain);

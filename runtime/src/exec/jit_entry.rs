@@ -164,6 +164,34 @@ fn class_of(len: usize) -> usize {
 
 const PAGE: usize = 4096;
 
+/// Maps `code` read/execute for the rest of the process (code every JIT shares,
+/// such as quick code's stubs): written while read/write, then sealed, never
+/// writable and executable at once. Returns its address.
+pub fn map_static_code(code: &[u8]) -> io::Result<usize> {
+    if code.is_empty() {
+        return Err(io::Error::new(io::ErrorKind::InvalidInput, "no code"));
+    }
+    let len = (code.len() + PAGE - 1) & !(PAGE - 1);
+    // SAFETY: a fresh anonymous read/write mapping at a kernel-chosen address.
+    let p = unsafe { libc::mmap(std::ptr::null_mut(), len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0) };
+    if p == libc::MAP_FAILED {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `p` is our fresh mapping of `len` >= code.len() bytes; nothing runs
+    // from it until the protection change below succeeds.
+    let sealed = unsafe {
+        std::ptr::copy_nonoverlapping(code.as_ptr(), p as *mut u8, code.len());
+        libc::mprotect(p, len, libc::PROT_READ | libc::PROT_EXEC) == 0
+    };
+    if !sealed {
+        let e = io::Error::last_os_error();
+        // SAFETY: unmapping the mapping made above, which nothing uses.
+        unsafe { libc::munmap(p, len) };
+        return Err(e);
+    }
+    Ok(p as usize)
+}
+
 impl CodeArena {
     /// Reserves `size` bytes of address space (no memory until used).
     pub fn new(size: usize) -> io::Result<CodeArena> {

@@ -52,6 +52,25 @@ pub struct QuickCell {
 /// Most blocks listed in `ChainCtx::hot` between two visits of the dispatcher.
 pub const HOT_MAX: u32 = 64;
 
+/// The stubs: code every quick block shares instead of carrying its own copy
+/// (blocks stay small, and the shared parts stay in the instruction cache). Quick
+/// code jumps to them through `ChainCtx::stubs`. All but `S_ENTER` run in a
+/// block's frame (`FRAME`) with the registers of the module doc.
+pub const NSTUB: usize = 5;
+/// Saves the callee-saved registers, makes the frame, loads rbx, rbp and r13 from
+/// the entry arguments, and jumps to r11 (the block's inner entry).
+const S_ENTER: usize = 0;
+/// Leaves the frame and returns eax.
+const S_RET: usize = 1;
+/// Leaves the frame and tail-calls rax with exit slots rdx.
+const S_TAIL: usize = 2;
+/// The exit slot at rcx missed (the PC is stored): chains through `ChainCtx::lookup`
+/// (which fills the slot) or returns `Branch`. (The hit path is in each block: an
+/// indirect jump per exit predicts far better than one shared jump.)
+const S_MISS: usize = 3;
+/// Called when the cell at rax counts down to zero: lists the block in `ChainCtx::hot`.
+const S_HOT: usize = 4;
+
 const MODE_USR: i8 = 0x10;
 
 type Asm = VecAssembler<X64Relocation>;
@@ -80,6 +99,11 @@ const CUR_CODE: i32 = offset_of!(ChainCtx, cur_code) as i32;
 const CUR_PC0: i32 = offset_of!(ChainCtx, cur_pc0) as i32;
 const LOOKUP: i32 = offset_of!(ChainCtx, lookup) as i32;
 const TABLE: i32 = offset_of!(ChainCtx, table) as i32;
+const STUBS: i32 = offset_of!(ChainCtx, stubs) as i32;
+/// Where quick code finds stub `k`.
+const fn stub(k: usize) -> i32 {
+    STUBS + 8 * k as i32
+}
 // The inline chain-table lookup scales the index by 32 (`shl 5`) and hashes as `backend::chain_index`.
 const _: () = assert!(std::mem::size_of::<ChainEntry>() == 32);
 const HOT_N: i32 = offset_of!(ChainCtx, hot_n) as i32;
@@ -88,6 +112,8 @@ const E_KEY: i32 = offset_of!(ChainEntry, key) as i32;
 const E_BASE: i32 = offset_of!(ChainEntry, base) as i32;
 const E_CODE: i32 = offset_of!(ChainEntry, code) as i32;
 const E_SLOTS: i32 = offset_of!(ChainEntry, slots) as i32;
+/// Where an exit-slot array's header keeps the block's inner entry (`backend::SlotHeader`).
+const H_INNER: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + offset_of!(ChainEntry, code) as i32;
 const C_COUNT: i32 = offset_of!(QuickCell, count) as i32;
 const C_FWD_CODE: i32 = offset_of!(QuickCell, fwd_code) as i32;
 const C_FWD_SLOTS: i32 = offset_of!(QuickCell, fwd_slots) as i32;
@@ -112,20 +138,20 @@ const SHIFTS: [ShiftKind; 5] = [ShiftKind::Lsl, ShiftKind::Lsr, ShiftKind::Asr, 
 struct Gen<'a> {
     a: Asm,
     b: &'a Block,
-    /// Offset of a temporary in the frame.
-    frame: i32,
     /// Thumb state while known at compile time (until a helper call or interworking write).
     thumb: Option<bool>,
     exit_no: i32,
-    ret: DynamicLabel,
     retry: DynamicLabel,
     entry: DynamicLabel,
     body: DynamicLabel,
+    inner: DynamicLabel,
     /// Temporaries whose value is not in their frame slot yet (see `Pend`), and where each is.
     pend: Vec<Pend>,
     pending: Vec<u16>,
-    /// Uses of each temporary as an operand.
-    uses: Vec<u16>,
+    /// Uses of each temporary by this op and the ops after it.
+    left: Vec<u16>,
+    /// The instruction whose PC `CpuState` holds, while known (stores of it are skipped).
+    pc_now: Option<u16>,
     /// The temporary the previous op left in rax, and whether its slot still lacks it.
     rax: Option<(u16, bool)>,
     /// What this op may take from rax instead of loading it (consumed by the first `ld` into rax).
@@ -173,9 +199,10 @@ fn host_cond(f: HostFlags, cond: u8) -> Option<u8> {
 }
 
 /// Where a temporary's value is. `GetReg`, `Const` and `PcRel` emit nothing: the ops
-/// that read the temporary load the register (or the constant) themselves, until
-/// the register is written, a helper is called, or control flow splits or joins;
-/// then the value goes to its slot (`materialize`).
+/// that read the temporary load the register (or the constant) themselves. A
+/// register's value goes to its slot (`materialize`) when the register is written,
+/// a helper is called, or control flow splits or joins, if something still reads
+/// it; constants never need to (they are the same on every path).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Pend {
     Slot,
@@ -194,24 +221,123 @@ const R11: u8 = 11;
 /// The stack frame of a block with `ntmp` temporaries: 8 bytes each, and 8 mod 16 in
 /// all, since the 6 pushes and the return address leave RSP at 8 mod 16 and helper
 /// calls need it at 0.
-fn frame_bytes(ntmp: u16) -> i32 {
+const fn frame_bytes(ntmp: u16) -> i32 {
     (ntmp as i32 * 8) | 8
 }
 
+/// The shared stubs' addresses (mapped once per process, see `S_ENTER`...).
+pub fn stubs() -> std::io::Result<[u64; NSTUB]> {
+    static STUBS: std::sync::OnceLock<Result<[u64; NSTUB], String>> = std::sync::OnceLock::new();
+    STUBS
+        .get_or_init(|| {
+            let (code, at) = build_stubs()?;
+            let base = super::jit_entry::map_static_code(&code).map_err(|e| format!("quick code's stubs: {e}"))?;
+            Ok(at.map(|o| (base + o) as u64))
+        })
+        .clone()
+        .map_err(std::io::Error::other)
+}
+
+/// The stubs' code and the offset of each.
+fn build_stubs() -> Result<(Vec<u8>, [usize; NSTUB]), String> {
+    let mut a = Asm::new(0);
+    let labels: [DynamicLabel; NSTUB] = std::array::from_fn(|_| a.new_dynamic_label());
+    let (ret, tail) = (labels[S_RET], labels[S_TAIL]);
+    let leave = |a: &mut Asm| {
+        dynasm!(a
+            ; .arch x64
+            ; add rsp, FRAME
+            ; pop r15
+            ; pop r14
+            ; pop r13
+            ; pop r12
+            ; pop rbx
+            ; pop rbp
+        )
+    };
+    dynasm!(a
+        ; .arch x64
+        ; =>labels[S_ENTER]
+        ; push rbp
+        ; push rbx
+        ; push r12
+        ; push r13
+        ; push r14
+        ; push r15
+        ; sub rsp, FRAME
+        ; mov rbx, rdi
+        ; mov rbp, rsi
+        ; mov r13, QWORD [rbx + MEM_BASE]
+        ; jmp r11
+        ; .align 16
+        ; =>ret
+    );
+    leave(&mut a);
+    dynasm!(a ; .arch x64 ; ret ; .align 16 ; =>tail ; mov rdi, rbx ; mov rsi, rbp);
+    leave(&mut a);
+    dynasm!(a
+        ; .arch x64
+        ; jmp rax
+        ; .align 16
+        ; =>labels[S_MISS]
+        ; mov rdx, rcx
+        ; mov rdi, rbx
+        ; mov rsi, rbp
+        ; call QWORD [rbp + LOOKUP]
+        ; test rax, rax
+        ; jz >out
+        ; mov rcx, QWORD [rdx + H_INNER]
+        ; test rcx, rcx
+        ; jz =>tail
+        // Quick code: into its inner entry, keeping the frame.
+        ; jmp rcx
+        ; out:
+        ; mov eax, ExitReason::Branch as i32
+        ; jmp =>ret
+        ; .align 16
+        ; =>labels[S_HOT]
+        ; mov ecx, DWORD [rbp + HOT_N]
+        ; cmp ecx, HOT_MAX as i32
+        ; jae >full
+        ; mov eax, DWORD [rax + offset_of!(QuickCell, id) as i32]
+        ; mov DWORD [rbp + rcx * 4 + HOT_IDS], eax
+        ; add DWORD [rbp + HOT_N], 1
+        ; full:
+        ; ret
+    );
+    let mut at = [0usize; NSTUB];
+    for (k, l) in labels.iter().enumerate() {
+        at[k] = a.labels().resolve_dynamic(*l).map_err(|e| format!("quick stubs: {e:?}"))?.0;
+    }
+    let code = a.finalize().map_err(|e| format!("quick stubs: {e:?}"))?;
+    Ok((code, at))
+}
+
+/// Quick code for a block: the code (entered at `code.entry` with the backend ABI)
+/// and the offset of its inner entry, where other quick code jumps with its frame
+/// kept (see `Gen::prologue`).
+pub struct QuickCode {
+    pub code: CompiledCode,
+    pub inner: usize,
+}
+
+/// The stack frame of every quick block: room for the most temporaries a block
+/// may have, so that quick code can jump into other quick code with its frame.
+const FRAME: i32 = frame_bytes(crate::ir::MAX_TMPS as u16);
+
 /// Compiles `b` to quick code using `cell` (the address of its `QuickCell`).
-pub fn compile(b: &Block, cell: u64) -> Result<CompiledCode, String> {
+pub fn compile(b: &Block, cell: u64) -> Result<QuickCode, String> {
     if b.ops.is_empty() || b.insns.is_empty() {
         return Err("empty block".into());
     }
     if b.ntmp as usize > crate::ir::MAX_TMPS {
         return Err("too many temporaries".into());
     }
-    let frame = frame_bytes(b.ntmp);
     let mut a = Asm::new(0);
-    let ret = a.new_dynamic_label();
     let retry = a.new_dynamic_label();
     let entry = a.new_dynamic_label();
     let body = a.new_dynamic_label();
+    let inner = a.new_dynamic_label();
     let pend = vec![Pend::Slot; b.ntmp as usize];
     let mut uses = vec![0u16; b.ntmp as usize];
     for op in &b.ops {
@@ -224,25 +350,26 @@ pub fn compile(b: &Block, cell: u64) -> Result<CompiledCode, String> {
     let mut g = Gen {
         a,
         b,
-        frame,
         thumb: Some(b.thumb),
         exit_no: 0,
-        ret,
         retry,
         entry,
         body,
+        inner,
         pend,
         pending: Vec::new(),
-        uses,
+        left: uses,
+        pc_now: None,
         rax: None,
         rax_in: None,
         hflags: None,
     };
     g.prologue(cell);
     g.ops()?;
-    g.epilogue_parts(cell);
+    g.epilogue_parts();
+    let inner_at = g.a.labels().resolve_dynamic(inner).map_err(|e| format!("quick code: {e:?}"))?.0;
     let code = g.a.finalize().map_err(|e| format!("quick code: {e:?}"))?;
-    Ok(CompiledCode { code, entry: 0, align: 16 })
+    Ok(QuickCode { code: CompiledCode { code, entry: 0, align: 16 }, inner: inner_at })
 }
 
 impl Gen<'_> {
@@ -290,8 +417,10 @@ impl Gen<'_> {
     fn settle_rax(&mut self, first: Option<u16>) {
         self.rax_in = None;
         if let Some((d, unstored)) = self.rax.take() {
-            let only_reader = first == Some(d) && self.uses.get(d as usize) == Some(&1);
-            if unstored && !only_reader {
+            // Readers still to come that cannot take it from rax (this op's first load can).
+            let left = self.left.get(d as usize).copied().unwrap_or(u16::MAX);
+            let later = left.saturating_sub((first == Some(d)) as u16);
+            if unstored && later > 0 {
                 let o = self.t(d);
                 dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + o], rax);
             }
@@ -342,6 +471,11 @@ impl Gen<'_> {
                 left.push(t);
                 continue;
             }
+            if self.left.get(t as usize) == Some(&0) {
+                // Nothing reads it any more.
+                self.pend[t as usize] = Pend::Slot;
+                continue;
+            }
             self.ld(R11, t);
             let o = self.t(t);
             dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + o], r11);
@@ -350,31 +484,31 @@ impl Gen<'_> {
         self.pending = left;
     }
 
-    fn materialize_all(&mut self) {
-        self.materialize(|_| false);
+    /// Puts the register values deferred temporaries stand for into their slots (before
+    /// the registers may change, or where paths split or join); constants stay deferred.
+    fn materialize_regs(&mut self) {
+        self.materialize(|p| !matches!(p, Pend::Reg(_)));
     }
 
+    /// Two entries. The entry (the backend ABI, from the dispatcher and LLVM code)
+    /// goes through `S_ENTER` to make the frame (`FRAME`, the same in every quick
+    /// block); the inner entry, where quick code chains to quick code (found through
+    /// the exit-slot header), takes the frame, rbx, rbp and r13 as they are and the
+    /// exit slots in rdx.
     fn prologue(&mut self, cell: u64) {
-        let (entry, body, frame) = (self.entry, self.body, self.frame);
+        let (entry, body, inner) = (self.entry, self.body, self.inner);
         dynasm!(self.a
             ; .arch x64
             ; =>entry
-            // Replaced by LLVM code: go there (the arguments are still in place).
+            ; lea r11, [=>inner]
+            ; jmp QWORD [rsi + stub(S_ENTER)]
+            ; =>inner
+            // Replaced by LLVM code: go there.
             ; mov rax, QWORD cell as i64
             ; mov rcx, QWORD [rax + C_FWD_CODE]
             ; test rcx, rcx
             ; jnz ->forward
-            ; push rbp
-            ; push rbx
-            ; push r12
-            ; push r13
-            ; push r14
-            ; push r15
-            ; sub rsp, frame
-            ; mov rbx, rdi
-            ; mov rbp, rsi
             ; mov r12, rdx
-            ; mov r13, QWORD [rbx + MEM_BASE]
             ; mov r14d, DWORD [rbx + PC]
             ; lea rax, [=>entry]
             ; mov QWORD [rbp + CUR_CODE], rax
@@ -382,65 +516,30 @@ impl Gen<'_> {
             ; =>body
             ; mov rax, QWORD cell as i64
             ; sub DWORD [rax + C_COUNT], 1
-            ; jz ->hot
-            ; ->counted:
+            ; jnz >counted
+            ; call QWORD [rbp + stub(S_HOT)]
+            ; counted:
         );
     }
 
-    /// The out-of-line parts after the body: returns, forwarding, the hot list.
-    fn epilogue_parts(&mut self, cell: u64) {
-        let (ret, retry) = (self.ret, self.retry);
+    /// The out-of-line parts after the body: retry and forwarding.
+    fn epilogue_parts(&mut self) {
+        let retry = self.retry;
         dynasm!(self.a
             ; .arch x64
             ; =>retry
             ; mov eax, EXIT_RETRY as i32
-            ; =>ret
-        );
-        self.leave_frame();
-        dynasm!(self.a
-            ; .arch x64
-            ; ret
+            ; jmp QWORD [rbp + stub(S_RET)]
             ; ->forward:
             ; mov rdx, QWORD [rax + C_FWD_SLOTS]
-            ; jmp rcx
-            ; ->hot:
-            ; mov ecx, DWORD [rbp + HOT_N]
-            ; cmp ecx, HOT_MAX as i32
-            ; jae ->counted
-            ; mov rax, QWORD cell as i64
-            ; mov eax, DWORD [rax + offset_of!(QuickCell, id) as i32]
-            ; mov DWORD [rbp + rcx * 4 + HOT_IDS], eax
-            ; add DWORD [rbp + HOT_N], 1
-            ; jmp ->counted
+            ; mov rax, rcx
+            ; jmp QWORD [rbp + stub(S_TAIL)]
         );
     }
 
     /// Leaves with exit code `code`.
     fn ret_code(&mut self, code: u32) {
-        let ret = self.ret;
-        dynasm!(self.a ; .arch x64 ; mov eax, code as i32 ; jmp =>ret);
-    }
-
-    /// Tail-calls the code in rax with exit slots rdx.
-    fn tail(&mut self) {
-        dynasm!(self.a ; .arch x64 ; mov rdi, rbx ; mov rsi, rbp);
-        self.leave_frame();
-        dynasm!(self.a ; .arch x64 ; jmp rax);
-    }
-
-    /// Undoes the prologue's frame and pushes (before a return or a tail call).
-    fn leave_frame(&mut self) {
-        let frame = self.frame;
-        dynasm!(self.a
-            ; .arch x64
-            ; add rsp, frame
-            ; pop r15
-            ; pop r14
-            ; pop r13
-            ; pop r12
-            ; pop rbx
-            ; pop rbp
-        );
+        dynasm!(self.a ; .arch x64 ; mov eax, code as i32 ; jmp QWORD [rbp + stub(S_RET)]);
     }
 
     fn add_insns(&mut self, n: u64) {
@@ -569,14 +668,13 @@ impl Gen<'_> {
     }
 
     /// Chains to the next block (`backend.rs` "chaining"): through exit slot `slot`
-    /// if given, else (and on a miss) through `ChainCtx::lookup`; falls through
-    /// when there is nowhere to go.
+    /// if given (on a miss, `S_MISS`), else through the chain table, inline
+    /// (`jit_entry::chain_lookup` without the call); returns `Branch` when there is
+    /// nowhere to go. The PC is stored.
     fn chain(&mut self, slot: Option<i32>) {
         let out = self.a.new_dynamic_label();
-        let go = self.a.new_dynamic_label();
         let miss = self.a.new_dynamic_label();
-        // rcx = the entry to try: the exit's slot, or (an indirect branch) the chain
-        // table's entry for the PC, inline (`jit_entry::chain_lookup` without the call).
+        // rcx = the entry to try.
         match slot {
             Some(k) => {
                 let at = k * std::mem::size_of::<ChainEntry>() as i32;
@@ -599,7 +697,7 @@ impl Gen<'_> {
             Some(false) => {}
             None => dynasm!(self.a ; .arch x64 ; movzx edx, BYTE [rbx + T] ; and edx, 1 ; shl rdx, 32 ; or rax, rdx),
         }
-        // A slot that misses may still hit in the table (the lookup fills the slot); a table miss leaves.
+        // A table miss leaves; a slot miss may still hit in the table.
         let missed = if slot.is_some() { miss } else { out };
         dynasm!(self.a ; .arch x64
             ; movzx edx, BYTE [rbx + IT]
@@ -613,39 +711,49 @@ impl Gen<'_> {
             ; cmp QWORD [rbp + BUDGET], 0
             ; jle =>out
             ; sub QWORD [rbp + BUDGET], 1
-            ; mov rax, QWORD [rcx + E_CODE]
             ; mov rdx, QWORD [rcx + E_SLOTS]
-            ; jmp =>go
+            ; mov rax, QWORD [rdx + H_INNER]
+            ; test rax, rax
+            ; jz >plain
+            // Quick code: into its inner entry, keeping the frame.
+            ; jmp rax
+            ; plain:
+            ; mov rax, QWORD [rcx + E_CODE]
+            ; mov rdi, rbx
+            ; mov rsi, rbp
+            ; add rsp, FRAME
+            ; pop r15
+            ; pop r14
+            ; pop r13
+            ; pop r12
+            ; pop rbx
+            ; pop rbp
+            ; jmp rax
         );
         if slot.is_some() {
-            dynasm!(self.a ; .arch x64
-                ; =>miss
-                ; mov rdx, rcx
-                ; mov rdi, rbx
-                ; mov rsi, rbp
-                ; call QWORD [rbp + LOOKUP]
-                ; test rax, rax
-                ; jz =>out
-            );
+            dynasm!(self.a ; .arch x64 ; =>miss ; jmp QWORD [rbp + stub(S_MISS)]);
         }
-        dynasm!(self.a ; .arch x64 ; =>go);
-        self.tail();
         dynasm!(self.a ; .arch x64 ; =>out);
+        self.ret_code(ExitReason::Branch as u32);
     }
 
     fn exit(&mut self, reason: ExitReason) {
         self.add_insns(self.b.insns.len() as u64);
         if reason == ExitReason::Branch {
             self.chain(None);
+        } else {
+            self.ret_code(reason as u32);
         }
-        self.ret_code(reason as u32);
     }
 
     /// Loads the guest address of an access into ecx after storing the PC and
     /// checking what the direct access cannot (alignment, LDRT/STRT from a
     /// privileged mode): those leave with EXIT_RETRY.
     fn pre_access(&mut self, addr: u16, insn: u16, align: Option<u32>, user: bool) {
-        self.store_insn_pc(insn);
+        if self.pc_now != Some(insn) {
+            self.store_insn_pc(insn);
+            self.pc_now = Some(insn);
+        }
         let retry = self.retry;
         self.ld(RCX, addr);
         dynasm!(self.a ; .arch x64 ; mov ecx, ecx);
@@ -763,6 +871,14 @@ impl Gen<'_> {
                 self.hflags = flags_before;
             }
             self.op(op, &labels, i)?;
+            for t in operands(&op) {
+                if let Some(n) = self.left.get_mut(t as usize) {
+                    *n = n.saturating_sub(1);
+                }
+            }
+            if matches!(op, Op::WritePc { .. } | Op::ExitTo { .. } | Op::Call { .. } | Op::Raise { .. }) {
+                self.pc_now = None;
+            }
             t_changed |= matches!(
                 op,
                 Op::Call { .. }
@@ -783,9 +899,10 @@ impl Gen<'_> {
     /// first, and T is unknown after it if an op so far may have changed it.
     fn join(&mut self, l: DynamicLabel, t_changed: bool) {
         self.settle_rax(None);
-        self.materialize_all();
+        self.materialize_regs();
         dynasm!(self.a ; .arch x64 ; =>l);
         self.hflags = None;
+        self.pc_now = None;
         if t_changed {
             self.thumb = None;
         }
@@ -990,7 +1107,7 @@ impl Gen<'_> {
             Op::ClearExcl => dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + EXCL_VALID], 0),
             Op::Call { d, h, a, b, c, insn } => {
                 // The helper may change any register: deferred reads of them happen now.
-                self.materialize_all();
+                self.materialize_regs();
                 self.store_insn_pc(insn);
                 self.ld(RSI, a);
                 self.ld(RDX, b);
@@ -1016,14 +1133,14 @@ impl Gen<'_> {
             Op::SkipUnless { c, n } => {
                 let target = labels[(i + 1 + n as usize).min(self.b.ops.len())].ok_or("skip label")?;
                 // Paths split: every value in its slot on both.
-                self.materialize_all();
+                self.materialize_regs();
                 self.ld(RAX, c);
                 dynasm!(self.a ; .arch x64 ; test rax, rax ; je =>target);
             }
             Op::SkipUnlessCond { cond, n } => {
                 let target = labels[(i + 1 + n as usize).min(self.b.ops.len())].ok_or("skip label")?;
                 // Moves only (materializing): the host flags survive them.
-                self.materialize_all();
+                self.materialize_regs();
                 match self.hflags.and_then(|f| host_cond(f, cond)) {
                     Some(cc) => self.jcc(cc ^ 1, target),
                     None => {
@@ -1095,7 +1212,6 @@ impl Gen<'_> {
                     self.ret_code(ExitReason::Branch as u32);
                 } else if reason == ExitReason::Branch {
                     self.chain(Some(slot));
-                    self.ret_code(reason as u32);
                 } else {
                     self.ret_code(reason as u32);
                 }
@@ -1165,7 +1281,9 @@ mod tests {
         let exit = Op::ExitTo { off: 4, kind: PcWrite::Branch, reason: ExitReason::Branch };
         let info = crate::ir::InsnInfo { off: 0, size: 4, it: 0 };
         let ok = Block { pc: 0x1000, thumb: false, it: 0, ops: vec![exit], insns: vec![info], ntmp: 3, len: 4 };
-        assert_eq!(compile(&ok, 0x1234_5678_9abc).expect("compiles").entry, 0);
+        let q = compile(&ok, 0x1234_5678_9abc).expect("compiles");
+        assert_eq!(q.code.entry, 0);
+        assert!(q.inner > 0 && q.inner < q.code.code.len(), "inner entry {} in {} bytes", q.inner, q.code.code.len());
         assert!(compile(&Block { ops: vec![], ..ok.clone() }, 0).is_err());
         assert!(compile(&Block { ntmp: crate::ir::MAX_TMPS as u16 + 1, ..ok }, 0).is_err());
     }

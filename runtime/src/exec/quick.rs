@@ -388,12 +388,13 @@ impl Gen<'_> {
         match self.pend.get(t as usize).copied().unwrap_or(Pend::Slot) {
             Pend::Slot => {
                 let o = self.t(t);
-                dynasm!(self.a ; .arch x64 ; mov Rq(r), QWORD [rsp + o]);
+                if short(o) {
+                    dynasm!(self.a ; .arch x64 ; mov Rq(r), QWORD [BYTE rsp + o as i8]);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; mov Rq(r), QWORD [rsp + o]);
+                }
             }
-            Pend::Reg(g) => {
-                let o = r_off(g as usize);
-                dynasm!(self.a ; .arch x64 ; mov Rd(r), DWORD [rbx + o]);
-            }
+            Pend::Reg(g) => self.load_cpu32(r, r_off(g as usize)),
             Pend::Const(v) => {
                 if v as i64 == v as i32 as i64 {
                     dynasm!(self.a ; .arch x64 ; mov Rq(r), v as i32);
@@ -402,6 +403,23 @@ impl Gen<'_> {
                 }
             }
             Pend::PcRel(off) => dynasm!(self.a ; .arch x64 ; lea Rd(r), [r14 + off as i32]),
+        }
+    }
+
+    /// Register `r` (a number) = the low 32 bits of temporary `t`, zero-extended.
+    fn ld32(&mut self, r: u8, t: u16) {
+        match self.pend.get(t as usize).copied().unwrap_or(Pend::Slot) {
+            Pend::Slot => {
+                let o = self.t(t);
+                if short(o) {
+                    dynasm!(self.a ; .arch x64 ; mov Rd(r), DWORD [BYTE rsp + o as i8]);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; mov Rd(r), DWORD [rsp + o]);
+                }
+            }
+            Pend::Const(v) => dynasm!(self.a ; .arch x64 ; mov Rd(r), v as u32 as i32),
+            // Both are 32-bit loads already.
+            Pend::Reg(_) | Pend::PcRel(_) => self.ld(r, t),
         }
     }
 
@@ -421,8 +439,7 @@ impl Gen<'_> {
             let left = self.left.get(d as usize).copied().unwrap_or(u16::MAX);
             let later = left.saturating_sub((first == Some(d)) as u16);
             if unstored && later > 0 {
-                let o = self.t(d);
-                dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + o], rax);
+                self.store_slot(d, RAX);
             }
             if first == Some(d) {
                 self.rax_in = Some(d);
@@ -435,7 +452,7 @@ impl Gen<'_> {
         if wide {
             dynasm!(self.a ; .arch x64 ; mov rax, QWORD [rbx + off]);
         } else {
-            dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + off]);
+            self.load_cpu32(RAX, off);
         }
         self.st(d);
     }
@@ -477,8 +494,7 @@ impl Gen<'_> {
                 continue;
             }
             self.ld(R11, t);
-            let o = self.t(t);
-            dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + o], r11);
+            self.store_slot(t, R11);
             self.pend[t as usize] = Pend::Slot;
         }
         self.pending = left;
@@ -551,7 +567,40 @@ impl Gen<'_> {
     /// r11d = the PC of instruction `insn`; stored as the guest PC (rax untouched).
     fn store_insn_pc(&mut self, insn: u16) {
         let off = self.b.insns[insn as usize].off as i32;
-        dynasm!(self.a ; .arch x64 ; lea r11d, [r14 + off] ; mov DWORD [rbx + PC], r11d);
+        if short(off) {
+            dynasm!(self.a ; .arch x64 ; lea r11d, [BYTE r14 + off as i8]);
+        } else {
+            dynasm!(self.a ; .arch x64 ; lea r11d, [r14 + off]);
+        }
+        self.store_cpu32(PC, R11);
+    }
+
+    /// Slot of temporary `t` = register `r` (shorter code for the first 16 slots).
+    fn store_slot(&mut self, t: u16, r: u8) {
+        let o = self.t(t);
+        if short(o) {
+            dynasm!(self.a ; .arch x64 ; mov QWORD [BYTE rsp + o as i8], Rq(r));
+        } else {
+            dynasm!(self.a ; .arch x64 ; mov QWORD [rsp + o], Rq(r));
+        }
+    }
+
+    /// Register `r` = the 32-bit field of `CpuState` at `off` (zero-extended).
+    fn load_cpu32(&mut self, r: u8, off: i32) {
+        if short(off) {
+            dynasm!(self.a ; .arch x64 ; mov Rd(r), DWORD [BYTE rbx + off as i8]);
+        } else {
+            dynasm!(self.a ; .arch x64 ; mov Rd(r), DWORD [rbx + off]);
+        }
+    }
+
+    /// The 32-bit field of `CpuState` at `off` = register `r`.
+    fn store_cpu32(&mut self, off: i32, r: u8) {
+        if short(off) {
+            dynasm!(self.a ; .arch x64 ; mov DWORD [BYTE rbx + off as i8], Rd(r));
+        } else {
+            dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + off], Rd(r));
+        }
     }
 
     /// Jumps to `l` if x86 condition `cc` (a `jcc` nibble) holds.
@@ -755,8 +804,7 @@ impl Gen<'_> {
             self.pc_now = Some(insn);
         }
         let retry = self.retry;
-        self.ld(RCX, addr);
-        dynasm!(self.a ; .arch x64 ; mov ecx, ecx);
+        self.ld32(RCX, addr);
         if let Some(n) = align.filter(|&n| n > 1) {
             dynasm!(self.a ; .arch x64 ; test ecx, (n - 1) as i32 ; jnz =>retry);
         }
@@ -920,8 +968,7 @@ impl Gen<'_> {
                 // (with rax: before the value is loaded).
                 self.materialize(|p| p != Pend::Reg(r));
                 self.ld(RAX, s);
-                let ro = r_off(r as usize);
-                dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + ro], eax);
+                self.store_cpu32(r_off(r as usize), RAX);
             }
             Op::GetFlag { d, f } => {
                 let fo = off_of(f);
@@ -1257,6 +1304,11 @@ fn operands(op: &Op) -> [u16; 3] {
         Op::SkipUnless { c, .. } => [c, N, N],
         _ => [N, N, N],
     }
+}
+
+/// Whether a displacement fits the one-byte form.
+fn short(o: i32) -> bool {
+    (-128..128).contains(&o)
 }
 
 /// No temporary (beyond any block's).

@@ -52,13 +52,17 @@ pub struct QuickCell {
 /// Most blocks listed in `ChainCtx::hot` between two visits of the dispatcher.
 pub const HOT_MAX: u32 = 64;
 
+/// Compiled code runs only under `jit_entry::hspt_jit_enter`, which saves and
+/// restores every callee-saved register itself (its fault landing relies on that
+/// too), so quick code saves none: its frame is `FRAME` bytes of temporaries.
+///
 /// The stubs: code every quick block shares instead of carrying its own copy
 /// (blocks stay small, and the shared parts stay in the instruction cache). Quick
 /// code jumps to them through `ChainCtx::stubs`. All but `S_ENTER` run in a
 /// block's frame (`FRAME`) with the registers of the module doc.
-pub const NSTUB: usize = 5;
-/// Saves the callee-saved registers, makes the frame, loads rbx, rbp and r13 from
-/// the entry arguments, and jumps to r11 (the block's inner entry).
+pub const NSTUB: usize = 6;
+/// Makes the frame, loads rbx, rbp and r13 from the entry arguments, and jumps to
+/// r11 (the block's inner entry).
 const S_ENTER: usize = 0;
 /// Leaves the frame and returns eax.
 const S_RET: usize = 1;
@@ -70,6 +74,9 @@ const S_TAIL: usize = 2;
 const S_MISS: usize = 3;
 /// Called when the cell at rax counts down to zero: lists the block in `ChainCtx::hot`.
 const S_HOT: usize = 4;
+/// The chain budget ran out (a chain took it below zero): gives the unit back and
+/// returns `Branch`.
+const S_SPENT: usize = 5;
 
 const MODE_USR: i8 = 0x10;
 
@@ -150,6 +157,9 @@ struct Gen<'a> {
     pending: Vec<u16>,
     /// Uses of each temporary by this op and the ops after it.
     left: Vec<u16>,
+    /// ITSTATE while known at compile time (until a helper call, or where paths join
+    /// after a `SetIt`).
+    it_now: Option<u8>,
     /// The instruction whose PC `CpuState` holds, while known (stores of it are skipped).
     pc_now: Option<u16>,
     /// The temporary the previous op left in rax, and whether its slot still lacks it.
@@ -221,6 +231,7 @@ const R11: u8 = 11;
 /// The stack frame of a block with `ntmp` temporaries: 8 bytes each, and 8 mod 16 in
 /// all, since the 6 pushes and the return address leave RSP at 8 mod 16 and helper
 /// calls need it at 0.
+/// (Without pushes the sum is the same mod 16: entry RSP + FRAME is 0 mod 16.)
 const fn frame_bytes(ntmp: u16) -> i32 {
     (ntmp as i32 * 8) | 8
 }
@@ -243,27 +254,10 @@ fn build_stubs() -> Result<(Vec<u8>, [usize; NSTUB]), String> {
     let mut a = Asm::new(0);
     let labels: [DynamicLabel; NSTUB] = std::array::from_fn(|_| a.new_dynamic_label());
     let (ret, tail) = (labels[S_RET], labels[S_TAIL]);
-    let leave = |a: &mut Asm| {
-        dynasm!(a
-            ; .arch x64
-            ; add rsp, FRAME
-            ; pop r15
-            ; pop r14
-            ; pop r13
-            ; pop r12
-            ; pop rbx
-            ; pop rbp
-        )
-    };
+    let leave = |a: &mut Asm| dynasm!(a ; .arch x64 ; add rsp, FRAME);
     dynasm!(a
         ; .arch x64
         ; =>labels[S_ENTER]
-        ; push rbp
-        ; push rbx
-        ; push r12
-        ; push r13
-        ; push r14
-        ; push r15
         ; sub rsp, FRAME
         ; mov rbx, rdi
         ; mov rbp, rsi
@@ -292,6 +286,11 @@ fn build_stubs() -> Result<(Vec<u8>, [usize; NSTUB]), String> {
         // Quick code: into its inner entry, keeping the frame.
         ; jmp rcx
         ; out:
+        ; mov eax, ExitReason::Branch as i32
+        ; jmp =>ret
+        ; .align 16
+        ; =>labels[S_SPENT]
+        ; add QWORD [rbp + BUDGET], 1
         ; mov eax, ExitReason::Branch as i32
         ; jmp =>ret
         ; .align 16
@@ -360,6 +359,7 @@ pub fn compile(b: &Block, cell: u64) -> Result<QuickCode, String> {
         pending: Vec::new(),
         left: uses,
         pc_now: None,
+        it_now: Some(b.it),
         rax: None,
         rax_in: None,
         hflags: None,
@@ -720,7 +720,7 @@ impl Gen<'_> {
     /// if given (on a miss, `S_MISS`), else through the chain table, inline
     /// (`jit_entry::chain_lookup` without the call); returns `Branch` when there is
     /// nowhere to go. The PC is stored.
-    fn chain(&mut self, slot: Option<i32>) {
+    fn chain(&mut self, slot: Option<i32>, key_hi: Option<u64>) {
         let out = self.a.new_dynamic_label();
         let miss = self.a.new_dynamic_label();
         // rcx = the entry to try.
@@ -740,26 +740,30 @@ impl Gen<'_> {
                 ; add rcx, QWORD [rbp + TABLE]),
         }
         // rax = the key of the next (PC, T, ITSTATE) in this generation (`backend::chain_key`).
-        dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + PC]);
-        match self.thumb {
-            Some(true) => dynasm!(self.a ; .arch x64 ; mov rdx, QWORD 1i64 << 32 ; or rax, rdx),
-            Some(false) => {}
-            None => dynasm!(self.a ; .arch x64 ; movzx edx, BYTE [rbx + T] ; and edx, 1 ; shl rdx, 32 ; or rax, rdx),
+        // `key_hi`: eax holds the PC (zero-extended) and these are the key's T and ITSTATE bits.
+        if let Some(hi) = key_hi {
+            if hi != 0 {
+                dynasm!(self.a ; .arch x64 ; mov rdx, QWORD hi as i64 ; or rax, rdx);
+            }
+        } else {
+            dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + PC]);
+            match self.thumb {
+                Some(true) => dynasm!(self.a ; .arch x64 ; mov rdx, QWORD 1i64 << 32 ; or rax, rdx),
+                Some(false) => {}
+                None => dynasm!(self.a ; .arch x64 ; movzx edx, BYTE [rbx + T] ; and edx, 1 ; shl rdx, 32 ; or rax, rdx),
+            }
+            dynasm!(self.a ; .arch x64 ; movzx edx, BYTE [rbx + IT] ; shl rdx, 33 ; or rax, rdx);
         }
         // A table miss leaves; a slot miss may still hit in the table.
         let missed = if slot.is_some() { miss } else { out };
         dynasm!(self.a ; .arch x64
-            ; movzx edx, BYTE [rbx + IT]
-            ; shl rdx, 33
-            ; or rax, rdx
             ; or rax, QWORD [rbp + KEY_GEN]
             ; cmp rax, QWORD [rcx + E_KEY]
             ; jne =>missed
             ; cmp r13, QWORD [rcx + E_BASE]
             ; jne =>missed
-            ; cmp QWORD [rbp + BUDGET], 0
-            ; jle =>out
             ; sub QWORD [rbp + BUDGET], 1
+            ; jl >spent
             ; mov rdx, QWORD [rcx + E_SLOTS]
             ; mov rax, QWORD [rdx + H_INNER]
             ; test rax, rax
@@ -771,14 +775,9 @@ impl Gen<'_> {
             ; mov rdi, rbx
             ; mov rsi, rbp
             ; add rsp, FRAME
-            ; pop r15
-            ; pop r14
-            ; pop r13
-            ; pop r12
-            ; pop rbx
-            ; pop rbp
             ; jmp rax
         );
+        dynasm!(self.a ; .arch x64 ; spent: ; jmp QWORD [rbp + stub(S_SPENT)]);
         if slot.is_some() {
             dynasm!(self.a ; .arch x64 ; =>miss ; jmp QWORD [rbp + stub(S_MISS)]);
         }
@@ -789,7 +788,7 @@ impl Gen<'_> {
     fn exit(&mut self, reason: ExitReason) {
         self.add_insns(self.b.insns.len() as u64);
         if reason == ExitReason::Branch {
-            self.chain(None);
+            self.chain(None, None);
         } else {
             self.ret_code(reason as u32);
         }
@@ -909,9 +908,11 @@ impl Gen<'_> {
         }
         // Whether an op so far may have changed T: then it is unknown where paths join.
         let mut t_changed = false;
+        // Whether an op so far may have changed ITSTATE.
+        let mut it_changed = false;
         for (i, &op) in ops.iter().enumerate() {
             if let Some(l) = labels[i] {
-                self.join(l, t_changed);
+                self.join(l, t_changed, it_changed);
             }
             self.settle_rax(first_rax(&op));
             let flags_before = self.hflags.take();
@@ -927,6 +928,10 @@ impl Gen<'_> {
             if matches!(op, Op::WritePc { .. } | Op::ExitTo { .. } | Op::Call { .. } | Op::Raise { .. }) {
                 self.pc_now = None;
             }
+            if matches!(op, Op::Call { .. }) {
+                self.it_now = None;
+            }
+            it_changed |= matches!(op, Op::Call { .. } | Op::SetIt { .. });
             t_changed |= matches!(
                 op,
                 Op::Call { .. }
@@ -935,7 +940,7 @@ impl Gen<'_> {
             );
         }
         if let Some(l) = labels[n] {
-            self.join(l, t_changed);
+            self.join(l, t_changed, it_changed);
         }
         // The interpreter's fall-off-the-end behaviour (the translator always exits).
         self.settle_rax(None);
@@ -945,12 +950,15 @@ impl Gen<'_> {
 
     /// Label `l`, where a forward skip's paths join: every value goes to its slot
     /// first, and T is unknown after it if an op so far may have changed it.
-    fn join(&mut self, l: DynamicLabel, t_changed: bool) {
+    fn join(&mut self, l: DynamicLabel, t_changed: bool, it_changed: bool) {
         self.settle_rax(None);
         self.materialize_regs();
         dynasm!(self.a ; .arch x64 ; =>l);
         self.hflags = None;
         self.pc_now = None;
+        if it_changed {
+            self.it_now = None;
+        }
         if t_changed {
             self.thumb = None;
         }
@@ -1201,7 +1209,10 @@ impl Gen<'_> {
                 self.ld(RAX, s);
                 self.write_pc(kind);
             }
-            Op::SetIt { v } => dynasm!(self.a ; .arch x64 ; mov BYTE [rbx + IT], v as i8),
+            Op::SetIt { v } => {
+                dynasm!(self.a ; .arch x64 ; mov BYTE [rbx + IT], v as i8);
+                self.it_now = Some(v);
+            }
             Op::Raise { kind, insn } => {
                 let info = self.b.insns[insn as usize];
                 self.store_insn_pc(insn);
@@ -1243,22 +1254,27 @@ impl Gen<'_> {
                     && reason == ExitReason::Branch
                     && matches!(kind, PcWrite::Branch)
                     && self.b.it == 0
+                    && self.it_now == Some(0)
                     && self.thumb == Some(self.b.thumb);
                 dynasm!(self.a ; .arch x64 ; lea eax, [r14 + off as i32]);
                 self.write_pc(kind);
                 self.add_insns(self.b.insns.len() as u64);
                 if self_loop {
                     // Loops inside the function while the chain budget lasts.
-                    let (body, out) = (self.body, self.a.new_dynamic_label());
+                    let body = self.body;
                     dynasm!(self.a ; .arch x64
-                        ; cmp QWORD [rbp + BUDGET], 0
-                        ; jle =>out
                         ; sub QWORD [rbp + BUDGET], 1
+                        ; jl >spent
                         ; jmp =>body
-                        ; =>out);
-                    self.ret_code(ExitReason::Branch as u32);
+                        ; spent:
+                        ; jmp QWORD [rbp + stub(S_SPENT)]);
                 } else if reason == ExitReason::Branch {
-                    self.chain(Some(slot));
+                    // eax holds the new PC (`write_pc`): the key's other parts may be known.
+                    let hi = match (self.thumb, self.it_now) {
+                        (Some(th), Some(it)) => Some(super::backend::chain_key(0, th as u8, it, 0)),
+                        _ => None,
+                    };
+                    self.chain(Some(slot), hi);
                 } else {
                     self.ret_code(reason as u32);
                 }

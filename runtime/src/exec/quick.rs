@@ -939,12 +939,17 @@ impl Gen<'_> {
                     | Op::ExitTo { kind: PcWrite::Interwork | PcWrite::SetThumb(_), .. }
             );
         }
-        if let Some(l) = labels[n] {
-            self.join(l, t_changed, it_changed);
+        // The interpreter's fall-off-the-end behaviour (the translator always exits),
+        // where the end can be reached: by a skip to it, or past a last op that does
+        // not leave.
+        let leaves = matches!(ops.last(), Some(Op::Exit { .. } | Op::ExitTo { .. } | Op::Raise { .. }));
+        if labels[n].is_some() || !leaves {
+            if let Some(l) = labels[n] {
+                self.join(l, t_changed, it_changed);
+            }
+            self.settle_rax(None);
+            self.exit(ExitReason::Branch);
         }
-        // The interpreter's fall-off-the-end behaviour (the translator always exits).
-        self.settle_rax(None);
-        self.exit(ExitReason::Branch);
         Ok(())
     }
 

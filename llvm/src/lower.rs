@@ -704,6 +704,15 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         self.store(r_off(15), pc)
     }
 
+    /// What a PC write of `kind` tells about T from here on (the chain key uses it).
+    fn note_pc_write(&mut self, kind: PcWrite) {
+        match kind {
+            PcWrite::Branch => {}
+            PcWrite::Interwork => self.thumb_known = None,
+            PcWrite::SetThumb(th) => self.thumb_known = Some(th),
+        }
+    }
+
     fn raise(&self, kind: RaiseKind, insn: u16) -> R<()> {
         let info = self.block.insns[insn as usize];
         let pc = self.insn_pc(insn)?;
@@ -1082,7 +1091,8 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             }
             Op::WritePc { s, kind } => {
                 let v = self.t32(s)?;
-                self.write_pc(v, kind)?
+                self.write_pc(v, kind)?;
+                self.note_pc_write(kind);
             }
             Op::SetIt { v } => self.store(offset_of!(CpuState, it) as u64, self.c8(v))?,
             Op::Raise { kind, insn } => self.raise(kind, insn)?,
@@ -1094,6 +1104,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 }
                 let v = bd.build_int_add(self.pc0, self.c32(off), "")?;
                 self.write_pc(v, kind)?;
+                self.note_pc_write(kind);
                 let self_loop = off == 0
                     && reason == ExitReason::Branch
                     && matches!(kind, PcWrite::Branch)

@@ -39,7 +39,8 @@ use super::backend::CompiledCode;
 /// 2: blocks take their exit slots as a third argument and call `ChainCtx::lookup`.
 /// 3: the soft-TLB miss helper joins the helper table; CpuState::soft_tlb/soft_ctx.
 /// 4: MSR CPSR / CPS end their block as a plain branch unless the dispatcher must look.
-pub const TRANSLATOR_VERSION: u32 = 4;
+/// 5: the chain key after BX / BLX uses the T bit the write set, not the block's.
+pub const TRANSLATOR_VERSION: u32 = 5;
 /// Version of the file layout below.
 pub const FORMAT_VERSION: u32 = 1;
 pub const MAGIC: [u8; 8] = *b"HSPTTC\r\n";

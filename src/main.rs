@@ -60,6 +60,14 @@ enum Cmd {
     /// Inspect, verify or merge translation caches.
     #[command(subcommand)]
     Cache(CacheCmd),
+    /// (Internal) The LLVM tier's compiler process: `run` starts it and talks to it
+    /// over stdin/stdout (runtime/src/exec/remote.rs).
+    #[command(hide = true)]
+    JitServer {
+        /// Code for the software MMU.
+        #[arg(long)]
+        soft: bool,
+    },
 }
 
 #[derive(clap::Args)]
@@ -211,6 +219,16 @@ fn main() -> ExitCode {
         Cmd::Bench(a) => bench::main(a),
         Cmd::Aot(a) => aot(a),
         Cmd::Cache(c) => cache_cmd(c),
+        Cmd::JitServer { soft } => {
+            let backend = hspt_llvm::LlvmBackend::for_mmu(soft);
+            match hspt_runtime::exec::remote::serve(&backend, &mut std::io::stdin().lock(), &mut std::io::stdout().lock()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("hspt jit-server: {e}");
+                    ExitCode::from(EXIT_HOST_ERROR)
+                }
+            }
+        }
         Cmd::SelfCheck => {
             // Hidden test hook: a fault in the VM's own code must crash loudly (tests/host_fault.rs).
             if let Some(kind) = std::env::var_os("HSPT_TEST_HOST_FAULT") {
@@ -548,7 +566,17 @@ fn run(a: RunArgs) -> ExitCode {
         };
         // Under the software MMU compiled code reaches memory through its TLB (a
         // backend in soft mode, with its own translation-cache fingerprint).
-        let backend = std::sync::Arc::new(hspt_llvm::LlvmBackend::for_mmu(a.mmu == Mmu::Soft));
+        let soft = a.mmu == Mmu::Soft;
+        let local: std::sync::Arc<dyn hspt_runtime::exec::backend::Backend> = std::sync::Arc::new(hspt_llvm::LlvmBackend::for_mmu(soft));
+        // LLVM compiles in a child process (exec/remote.rs: no TLB-flush interrupts for
+        // the VM's mapping changes), unless HSPT_LLVM_IN_PROCESS is set.
+        let backend: std::sync::Arc<dyn hspt_runtime::exec::backend::Backend> = match std::env::current_exe() {
+            Ok(exe) if std::env::var_os("HSPT_LLVM_IN_PROCESS").is_none() => {
+                let args = ["jit-server"].into_iter().chain(soft.then_some("--soft")).map(String::from).collect();
+                std::sync::Arc::new(hspt_runtime::exec::remote::RemoteBackend::new(local, exe, args))
+            }
+            _ => local,
+        };
         fingerprint = hspt_runtime::exec::tcache::fingerprint(&*backend);
         let log = std::env::var_os("HSPT_LOG_JIT").is_some();
         if let Err(e) = vm.set_jit(JitOptions { backend, threshold, log, quick }) {

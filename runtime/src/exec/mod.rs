@@ -8,6 +8,7 @@ mod cache;
 mod gdb;
 pub mod jit;
 pub mod quick;
+pub mod remote;
 pub(crate) mod jit_entry;
 pub mod stats;
 pub mod tcache;

@@ -13,6 +13,7 @@
 
 pub mod interp;
 pub mod opt;
+pub mod wire;
 
 use crate::cpu::{CpuState, ExitReason};
 

@@ -67,6 +67,10 @@ pub trait Backend: Send + Sync {
     fn soft_mmu(&self) -> bool {
         false
     }
+    /// CPU seconds spent compiling outside this process so far (`remote.rs`'s child).
+    fn process_cpu_s(&self) -> f64 {
+        0.0
+    }
 }
 
 /// The byte `CpuState::pending` holds for `p` (compiled code tests

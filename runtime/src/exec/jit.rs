@@ -359,7 +359,7 @@ impl Jit {
                     let blocks: Vec<Block> = jobs.iter_mut().map(|j| std::mem::take(&mut j.block)).collect();
                     let results = backend.compile_batch(&blocks);
                     let secs = t.elapsed().as_secs_f64() / jobs.len() as f64;
-                    cpu2.store(super::stats::thread_cpu_s().to_bits(), std::sync::atomic::Ordering::Relaxed);
+                    cpu2.store((super::stats::thread_cpu_s() + backend.process_cpu_s()).to_bits(), std::sync::atomic::Ordering::Relaxed);
                     for (job, result) in jobs.into_iter().zip(results) {
                         if dtx.send(Done { generation: job.generation, id: job.id, result, secs }).is_err() {
                             return;

@@ -603,6 +603,16 @@ impl Gen<'_> {
         }
     }
 
+    /// Whether `ShiftC` of `kind` by temporary `amt` can be inline: RRX, or a constant
+    /// amount of 1 to 31 (after ARM's use of its low byte), where `shift_c` is the plain shift.
+    fn shift_inline(&self, kind: ShiftKind, amt: u16) -> bool {
+        match self.pend.get(amt as usize) {
+            _ if kind == ShiftKind::Rrx => true,
+            Some(Pend::Const(v)) => (1..=31).contains(&(v & 0xff)),
+            _ => false,
+        }
+    }
+
     /// Jumps to `l` if x86 condition `cc` (a `jcc` nibble) holds.
     fn jcc(&mut self, cc: u8, l: DynamicLabel) {
         match cc & 0xf {
@@ -1088,6 +1098,27 @@ impl Gen<'_> {
                     ; sete BYTE [rbx + z]);
                 self.st(d);
                 self.hflags = Some(HostFlags::Sub);
+            }
+            Op::ShiftC { d, dc, kind, a, amt, cin } if self.shift_inline(kind, amt) => {
+                // By a constant 1 to 31 (or RRX): x86's shifts leave ARM's carry out in CF.
+                let n = match self.pend.get(amt as usize) {
+                    Some(Pend::Const(v)) => (*v & 0xff) as i8,
+                    _ => 1,
+                };
+                self.ld(RAX, a);
+                match kind {
+                    ShiftKind::Lsl => dynasm!(self.a ; .arch x64 ; shl eax, n),
+                    ShiftKind::Lsr => dynasm!(self.a ; .arch x64 ; shr eax, n),
+                    ShiftKind::Asr => dynasm!(self.a ; .arch x64 ; sar eax, n),
+                    ShiftKind::Ror => dynasm!(self.a ; .arch x64 ; ror eax, n),
+                    ShiftKind::Rrx => {
+                        self.ld(RCX, cin);
+                        dynasm!(self.a ; .arch x64 ; bt ecx, 0 ; rcr eax, 1);
+                    }
+                }
+                dynasm!(self.a ; .arch x64 ; setc cl ; movzx ecx, cl);
+                self.store_slot(d, RAX);
+                self.store_slot(dc, RCX);
             }
             Op::ShiftC { d, dc, kind, a, amt, cin } => {
                 let k = SHIFTS.iter().position(|&s| s == kind).expect("shift kind") as i32;

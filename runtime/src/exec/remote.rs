@@ -100,6 +100,18 @@ impl Backend for RemoteBackend {
         self.local.soft_mmu()
     }
 
+    fn process_cpu_s(&self) -> f64 {
+        let pid = match self.child.lock().as_deref() {
+            Ok(Link::Up { child, .. }) => child.id(),
+            _ => return 0.0,
+        };
+        // The child is one thread: its schedstat starts with its nanoseconds on a CPU.
+        std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
+            .ok()
+            .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
+            .map_or(0.0, |ns| ns as f64 * 1e-9)
+    }
+
     fn compile(&self, block: &Block) -> Result<CompiledCode, String> {
         self.compile_batch(std::slice::from_ref(block)).pop().unwrap_or_else(|| Err("no result".into()))
     }

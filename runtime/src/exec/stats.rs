@@ -9,7 +9,7 @@ pub struct BlockStats {
     pub jit_compiled: u64,
     pub from_cache: u64,
     pub jit_compile_s: f64,
-    /// CPU time of the compile thread.
+    /// CPU time of the compile thread (and of the compiler process it talks to).
     pub jit_thread_cpu_s: f64,
     /// Compile latency per block (ms): mean and 99th percentile.
     pub jit_compile_mean_ms: f64,

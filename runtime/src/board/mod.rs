@@ -240,6 +240,18 @@ impl Board {
         true
     }
 
+    /// Whether RAM at physical `pa` holds `want` (false outside RAM). Compares in
+    /// place: instruction-cache maintenance checks thousands of blocks this way.
+    pub fn same_phys(&self, pa: u32, want: &[u8]) -> bool {
+        if !self.ram.contains(pa, want.len() as u32) {
+            return false;
+        }
+        // SAFETY: the range is RAM, mapped readable at phys_base + pa for the board's
+        // lifetime; only this thread writes guest memory, and not during the call.
+        let now = unsafe { std::slice::from_raw_parts(self.st().phys_base().add(pa as usize), want.len()) };
+        now == want
+    }
+
     pub fn read_phys_u32(&self, pa: u32) -> Option<u32> {
         let mut b = [0u8; 4];
         self.read_phys(pa, &mut b).then(|| u32::from_le_bytes(b))

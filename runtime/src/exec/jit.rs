@@ -467,11 +467,7 @@ impl Jit {
         let unchanged = self.linked.len() <= MAX_CHECKED
             && self.linked.iter().all(|&id| {
                 let want = cache.bytes(id);
-                let mut now = [0u8; 256];
-                !want.is_empty()
-                    && want.len() <= now.len()
-                    && board.read_phys(cache.block(id).pc, &mut now[..want.len()])
-                    && now[..want.len()] == *want
+                !want.is_empty() && board.same_phys(cache.block(id).pc, want)
             });
         if !unchanged {
             self.flush_chains();

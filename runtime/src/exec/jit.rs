@@ -78,6 +78,8 @@ struct Slot {
     q_entry: usize,
     q_chunk: (usize, usize),
     q_exits: usize,
+    /// The number (in `Jit::exits`) of the header before `q_exits`.
+    q_header: usize,
     cell: usize,
     /// Quick code was tried (made, or refused).
     q_tried: bool,
@@ -98,9 +100,14 @@ const PINNED_CHUNK: usize = 4096;
 /// (see `backend::ExitSlot`) naming `inner`, the block's inner entry if it is
 /// quick code (else 0): the address of the first slot.
 fn alloc_exit_slots(pool: &mut Pinned<ExitSlot>, n: usize, inner: u64) -> usize {
+    alloc_exit_slots_at(pool, n, inner).1
+}
+
+/// `alloc_exit_slots`, also returning the header's number in the pool.
+fn alloc_exit_slots_at(pool: &mut Pinned<ExitSlot>, n: usize, inner: u64) -> (usize, usize) {
     let i = pool.alloc(n.max(1) + 1);
     pool.chunks[i / PINNED_CHUNK][i % PINNED_CHUNK].code = inner;
-    pool.addr(i + 1)
+    (i, pool.addr(i + 1))
 }
 
 impl<T: Default> Pinned<T> {
@@ -390,10 +397,14 @@ impl Jit {
                     slot.chunk = (start, len);
                     slot.exits = alloc_exit_slots(&mut self.exits, exit_slots(block), 0);
                     if slot.q_entry != 0 {
-                        // Links into the quick code now go on to this code.
+                        // Links into the quick code now go on to this code: its entry
+                        // forwards, and quick code no longer takes the inner entry
+                        // (so the forwarding jump is the entry's own, not a shared one).
                         let c = self.cells.get(slot.cell);
                         c.fwd_slots.store(slot.exits as u64, Relaxed);
                         c.fwd_code.store(entry as u64, Relaxed);
+                        let h = slot.q_header;
+                        self.exits.chunks[h / PINNED_CHUNK][h % PINNED_CHUNK].code = 0;
                     }
                     self.by_entry.insert(entry as u64, id);
                     if let Some(f) = self.perf_map.as_mut() {
@@ -546,7 +557,7 @@ impl Jit {
         let s = &mut self.slots[i];
         s.q_entry = entry;
         s.q_chunk = (start, len);
-        s.q_exits = alloc_exit_slots(&mut self.exits, exit_slots(block), (entry + quick.inner) as u64);
+        (s.q_header, s.q_exits) = alloc_exit_slots_at(&mut self.exits, exit_slots(block), (entry + quick.inner) as u64);
         s.cell = cell;
         self.by_entry.insert(entry as u64, id);
         self.stats.quick_compiled += 1;

@@ -58,25 +58,22 @@ pub const HOT_MAX: u32 = 64;
 ///
 /// The stubs: code every quick block shares instead of carrying its own copy
 /// (blocks stay small, and the shared parts stay in the instruction cache). Quick
-/// code jumps to them through `ChainCtx::stubs`. All but `S_ENTER` run in a
+/// code jumps to them through `ChainCtx::stubs`. They run in a
 /// block's frame (`FRAME`) with the registers of the module doc.
-pub const NSTUB: usize = 6;
-/// Makes the frame, loads rbx, rbp and r13 from the entry arguments, and jumps to
-/// r11 (the block's inner entry).
-const S_ENTER: usize = 0;
+/// (Jumps between blocks are each block's own: one shared indirect jump for them
+/// all would be mispredicted.)
+pub const NSTUB: usize = 4;
 /// Leaves the frame and returns eax.
-const S_RET: usize = 1;
-/// Leaves the frame and tail-calls rax with exit slots rdx.
-const S_TAIL: usize = 2;
+const S_RET: usize = 0;
 /// The exit slot at rcx missed (the PC is stored): chains through `ChainCtx::lookup`
 /// (which fills the slot) or returns `Branch`. (The hit path is in each block: an
 /// indirect jump per exit predicts far better than one shared jump.)
-const S_MISS: usize = 3;
+const S_MISS: usize = 1;
 /// Called when the cell at rax counts down to zero: lists the block in `ChainCtx::hot`.
-const S_HOT: usize = 4;
+const S_HOT: usize = 2;
 /// The chain budget ran out (a chain took it below zero): gives the unit back and
 /// returns `Branch`.
-const S_SPENT: usize = 5;
+const S_SPENT: usize = 3;
 
 const MODE_USR: i8 = 0x10;
 
@@ -236,7 +233,7 @@ const fn frame_bytes(ntmp: u16) -> i32 {
     (ntmp as i32 * 8) | 8
 }
 
-/// The shared stubs' addresses (mapped once per process, see `S_ENTER`...).
+/// The shared stubs' addresses (mapped once per process, see `S_RET`...).
 pub fn stubs() -> std::io::Result<[u64; NSTUB]> {
     static STUBS: std::sync::OnceLock<Result<[u64; NSTUB], String>> = std::sync::OnceLock::new();
     STUBS
@@ -253,24 +250,19 @@ pub fn stubs() -> std::io::Result<[u64; NSTUB]> {
 fn build_stubs() -> Result<(Vec<u8>, [usize; NSTUB]), String> {
     let mut a = Asm::new(0);
     let labels: [DynamicLabel; NSTUB] = std::array::from_fn(|_| a.new_dynamic_label());
-    let (ret, tail) = (labels[S_RET], labels[S_TAIL]);
-    let leave = |a: &mut Asm| dynasm!(a ; .arch x64 ; add rsp, FRAME);
+    let ret = labels[S_RET];
+    // Leaves the frame and tail-calls rax with exit slots rdx (for `S_MISS`).
+    let tail = a.new_dynamic_label();
     dynasm!(a
         ; .arch x64
-        ; =>labels[S_ENTER]
-        ; sub rsp, FRAME
-        ; mov rbx, rdi
-        ; mov rbp, rsi
-        ; mov r13, QWORD [rbx + MEM_BASE]
-        ; jmp r11
-        ; .align 16
         ; =>ret
-    );
-    leave(&mut a);
-    dynasm!(a ; .arch x64 ; ret ; .align 16 ; =>tail ; mov rdi, rbx ; mov rsi, rbp);
-    leave(&mut a);
-    dynasm!(a
-        ; .arch x64
+        ; add rsp, FRAME
+        ; ret
+        ; .align 16
+        ; =>tail
+        ; mov rdi, rbx
+        ; mov rsi, rbp
+        ; add rsp, FRAME
         ; jmp rax
         ; .align 16
         ; =>labels[S_MISS]
@@ -507,23 +499,30 @@ impl Gen<'_> {
     }
 
     /// Two entries. The entry (the backend ABI, from the dispatcher and LLVM code)
-    /// goes through `S_ENTER` to make the frame (`FRAME`, the same in every quick
-    /// block); the inner entry, where quick code chains to quick code (found through
-    /// the exit-slot header), takes the frame, rbx, rbp and r13 as they are and the
-    /// exit slots in rdx.
+    /// makes the frame (`FRAME`, the same in every quick block); the inner entry,
+    /// where quick code chains to quick code (found through the exit-slot header),
+    /// takes the frame, rbx, rbp and r13 as they are and the exit slots in rdx.
+    /// Both go to the LLVM code once it replaces this code.
     fn prologue(&mut self, cell: u64) {
         let (entry, body, inner) = (self.entry, self.body, self.inner);
         dynasm!(self.a
             ; .arch x64
             ; =>entry
-            ; lea r11, [=>inner]
-            ; jmp QWORD [rsi + stub(S_ENTER)]
-            ; =>inner
-            // Replaced by LLVM code: go there.
             ; mov rax, QWORD cell as i64
             ; mov rcx, QWORD [rax + C_FWD_CODE]
             ; test rcx, rcx
             ; jnz ->forward
+            ; sub rsp, FRAME
+            ; mov rbx, rdi
+            ; mov rbp, rsi
+            ; mov r13, QWORD [rbx + MEM_BASE]
+            ; jmp >framed
+            ; =>inner
+            ; mov rax, QWORD cell as i64
+            ; mov rcx, QWORD [rax + C_FWD_CODE]
+            ; test rcx, rcx
+            ; jnz ->forward_framed
+            ; framed:
             ; mov r12, rdx
             ; mov r14d, DWORD [rbx + PC]
             ; lea rax, [=>entry]
@@ -546,10 +545,16 @@ impl Gen<'_> {
             ; =>retry
             ; mov eax, EXIT_RETRY as i32
             ; jmp QWORD [rbp + stub(S_RET)]
+            // The arguments are still in place at the entry.
             ; ->forward:
             ; mov rdx, QWORD [rax + C_FWD_SLOTS]
-            ; mov rax, rcx
-            ; jmp QWORD [rbp + stub(S_TAIL)]
+            ; jmp rcx
+            ; ->forward_framed:
+            ; mov rdx, QWORD [rax + C_FWD_SLOTS]
+            ; mov rdi, rbx
+            ; mov rsi, rbp
+            ; add rsp, FRAME
+            ; jmp rcx
         );
     }
 

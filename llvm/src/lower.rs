@@ -20,7 +20,7 @@ use inkwell::values::{FunctionValue, IntValue, PointerValue};
 use inkwell::{AddressSpace, IntPredicate};
 
 use hspt_runtime::cpu::{CpuState, Exception, ExitReason};
-use hspt_runtime::exec::backend::{pending_byte, ChainCtx, ChainEntry, EXIT_RETRY};
+use hspt_runtime::exec::backend::{pending_byte, ChainCtx, ChainEntry, CHAIN_BITS, EXIT_RETRY};
 use hspt_runtime::ir::{BinOp, Block, Flag, Helper, MemSize, Op, PcWrite, RaiseKind, ShiftKind, Tmp, UnOp};
 
 type R<T> = Result<T, BuilderError>;
@@ -771,9 +771,10 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     }
 
     /// Jumps to the next block if it is compiled (backend.rs "chaining"): for a
-    /// static exit (`slot`) through the exit's own slot, inline; else (or on a
-    /// miss) through `ChainCtx::lookup` out of line, which fills the slot.
-    /// Falls through (to a return to the dispatcher) when there is nowhere to go.
+    /// static exit (`slot`) through the exit's own slot, inline, and on a miss
+    /// through `ChainCtx::lookup` out of line, which fills the slot; for an
+    /// indirect branch through the chain table, probed inline. Falls through (to a
+    /// return to the dispatcher) when there is nowhere to go.
     fn chain(&self, slot: Option<u64>) -> R<()> {
         let bd = &self.b;
         let size = std::mem::size_of::<ChainEntry>() as u64;
@@ -782,50 +783,69 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             // SAFETY (LLVM IR semantics): inside the block's slot array.
             unsafe { bd.build_in_bounds_gep(self.i8, self.slots_ptr, &[self.c64(at + off as u64)], "") }
         };
-        let slot_ptr = match slot {
-            Some(k) => {
-                let at = k * size;
-                let pc = self.load(self.i32, r_off(15))?;
-                let t = match self.thumb_known {
-                    Some(th) => self.c64((th as u64) << 32),
-                    None => {
-                        let t = bd.build_int_z_extend(self.load(self.i8, offset_of!(CpuState, t) as u64)?, self.i64, "")?;
-                        bd.build_left_shift(bd.build_and(t, self.c64(1), "")?, self.c64(32), "")?
-                    }
-                };
-                let it = bd.build_int_z_extend(self.load(self.i8, offset_of!(CpuState, it) as u64)?, self.i64, "")?;
-                let it = bd.build_left_shift(it, self.c64(33), "")?;
-                let gen = self.load_ctx(self.i64, offset_of!(ChainCtx, key_gen) as u64)?;
-                let key = bd.build_or(bd.build_int_z_extend(pc, self.i64, "")?, t, "")?;
-                let key = bd.build_or(bd.build_or(key, it, "")?, gen, "")?;
-                let sk = bd.build_load(self.i64, field(at, offset_of!(ChainEntry, key))?, "")?.into_int_value();
-                let sb = bd.build_load(self.i64, field(at, offset_of!(ChainEntry, base))?, "")?.into_int_value();
-                let budget = self.load_ctx(self.i64, budget_off)?;
-                let hit = bd.build_and(self.icmp(IntPredicate::EQ, sk, key)?, self.icmp(IntPredicate::EQ, sb, self.mem_base)?, "")?;
-                let hit = bd.build_and(hit, self.icmp(IntPredicate::SGT, budget, self.c64(0))?, "")?;
-                let fast = self.new_bb("slot_hit");
-                let slow = self.new_bb("slot_miss");
-                bd.build_conditional_branch(hit, fast, slow)?;
-                bd.position_at_end(fast);
-                self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
-                let code = bd.build_load(self.i64, field(at, offset_of!(ChainEntry, code))?, "")?.into_int_value();
-                let next = bd.build_load(self.i64, field(at, offset_of!(ChainEntry, slots))?, "")?.into_int_value();
-                self.tail_call(code, next)?;
-                bd.position_at_end(slow);
-                field(at, 0)?
+        // The key of the next (PC, T, ITSTATE) in this generation (`backend::chain_key`).
+        let pc = self.load(self.i32, r_off(15))?;
+        let t = match self.thumb_known {
+            Some(th) => self.c64((th as u64) << 32),
+            None => {
+                let t = bd.build_int_z_extend(self.load(self.i8, offset_of!(CpuState, t) as u64)?, self.i64, "")?;
+                bd.build_left_shift(bd.build_and(t, self.c64(1), "")?, self.c64(32), "")?
             }
-            None => self.ptr.const_null(),
         };
-        // Out of line: the chain table.
+        let it = bd.build_int_z_extend(self.load(self.i8, offset_of!(CpuState, it) as u64)?, self.i64, "")?;
+        let it = bd.build_left_shift(it, self.c64(33), "")?;
+        let gen = self.load_ctx(self.i64, offset_of!(ChainCtx, key_gen) as u64)?;
+        let key = bd.build_or(bd.build_int_z_extend(pc, self.i64, "")?, t, "")?;
+        let key = bd.build_or(bd.build_or(key, it, "")?, gen, "")?;
+        // The entry to try: the exit's slot, or (an indirect branch) the chain table's
+        // entry for the PC, probed inline (`jit_entry::chain_lookup` without the call).
+        let entry = match slot {
+            Some(k) => field(k * size, 0)?,
+            None => {
+                let i = bd.build_xor(
+                    bd.build_right_shift(pc, self.c32(1), false, "")?,
+                    bd.build_right_shift(pc, self.c32(CHAIN_BITS + 1), false, "")?,
+                    "",
+                )?;
+                let i = bd.build_and(i, self.c32((1 << CHAIN_BITS) - 1), "")?;
+                let at = bd.build_int_mul(bd.build_int_z_extend(i, self.i64, "")?, self.c64(size), "")?;
+                let table = bd.build_int_to_ptr(self.load_ctx(self.i64, offset_of!(ChainCtx, table) as u64)?, self.ptr, "")?;
+                // SAFETY (LLVM IR semantics): inside the table of 1 << CHAIN_BITS entries.
+                unsafe { bd.build_in_bounds_gep(self.i8, table, &[at], "")? }
+            }
+        };
+        let at = |off: usize| -> R<PointerValue<'ctx>> {
+            // SAFETY (LLVM IR semantics): a field of the entry.
+            Ok(unsafe { bd.build_in_bounds_gep(self.i8, entry, &[self.c64(off as u64)], "")? })
+        };
+        let ek = bd.build_load(self.i64, at(offset_of!(ChainEntry, key))?, "")?.into_int_value();
+        let eb = bd.build_load(self.i64, at(offset_of!(ChainEntry, base))?, "")?.into_int_value();
+        let budget = self.load_ctx(self.i64, budget_off)?;
+        let hit = bd.build_and(self.icmp(IntPredicate::EQ, ek, key)?, self.icmp(IntPredicate::EQ, eb, self.mem_base)?, "")?;
+        let hit = bd.build_and(hit, self.icmp(IntPredicate::SGT, budget, self.c64(0))?, "")?;
+        let fast = self.new_bb("chain_hit");
+        let slow = self.new_bb("chain_miss");
+        bd.build_conditional_branch(hit, fast, slow)?;
+        bd.position_at_end(fast);
+        self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
+        let code = bd.build_load(self.i64, at(offset_of!(ChainEntry, code))?, "")?.into_int_value();
+        let next = bd.build_load(self.i64, at(offset_of!(ChainEntry, slots))?, "")?.into_int_value();
+        self.tail_call(code, next)?;
+        bd.position_at_end(slow);
+        if slot.is_none() {
+            // The table missed: there is nowhere else to look.
+            return Ok(());
+        }
+        // A slot that misses may still hit in the table (the lookup fills the slot), out of line.
         let lookup = bd.build_int_to_ptr(self.load_ctx(self.i64, offset_of!(ChainCtx, lookup) as u64)?, self.ptr, "")?;
         let pair = self.ctx.struct_type(&[self.i64.into(), self.i64.into()], false);
         let fty = pair.fn_type(&[self.ptr.into(), self.ptr.into(), self.ptr.into()], false);
-        let r = bd.build_indirect_call(fty, lookup, &[self.cpu.into(), self.ctx_ptr.into(), slot_ptr.into()], "")?;
+        let r = bd.build_indirect_call(fty, lookup, &[self.cpu.into(), self.ctx_ptr.into(), entry.into()], "")?;
         let r = basic(r.try_as_basic_value()).into_struct_value();
         let code = bd.build_extract_value(r, 0, "")?.into_int_value();
         let next = bd.build_extract_value(r, 1, "")?.into_int_value();
         let jump = self.new_bb("chain_jump");
-        let done = self.new_bb("chain_miss");
+        let done = self.new_bb("chain_out");
         bd.build_conditional_branch(self.icmp(IntPredicate::NE, code, self.c64(0))?, jump, done)?;
         bd.position_at_end(jump);
         self.tail_call(code, next)?;

@@ -309,3 +309,37 @@ fn tempfile_dir(d: &Path, name: &str) -> PathBuf {
     std::fs::create_dir_all(&p).unwrap();
     p
 }
+
+/// `hspt jit-server` (the LLVM compiler process `run` starts) with bad requests: an
+/// error answer for blocks it cannot decode, a one-line error and exit for a broken
+/// stream, never a panic.
+#[test]
+fn the_compiler_process_refuses_bad_requests() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let serve = |input: &[u8]| -> Output {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_hspt")).arg("jit-server").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+        c.stdin.take().unwrap().write_all(input).unwrap();
+        c.wait_with_output().unwrap()
+    };
+    // One "block" of garbage: answered with one error result, then a clean end at EOF.
+    let mut msg = 1u32.to_le_bytes().to_vec();
+    msg.extend_from_slice(&[0xff; 40]);
+    let mut req = (msg.len() as u32).to_le_bytes().to_vec();
+    req.extend_from_slice(&msg);
+    let o = serve(&req);
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let out = &o.stdout;
+    let n = u32::from_le_bytes(out[..4].try_into().unwrap()) as usize;
+    assert_eq!(out.len(), 4 + n, "one answer");
+    assert_eq!(out[4], 0, "an error result");
+    assert!(String::from_utf8_lossy(&out[9..]).contains("undecodable request"));
+    // A message longer than the limit, and a truncated one: a one-line error.
+    for bad in [u32::MAX.to_le_bytes().to_vec(), vec![100, 0, 0, 0, 1, 2, 3]] {
+        let o = serve(&bad);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(1), "{err}");
+        assert!(err.starts_with("hspt jit-server: ") && err.trim_end().lines().count() == 1, "{err}");
+        assert!(o.stdout.is_empty());
+    }
+}

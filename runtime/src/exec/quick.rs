@@ -17,13 +17,19 @@
 //!   with `EXIT_RETRY`).
 //! - Chaining through the block's exit slots and `ChainCtx::lookup`, with the
 //!   same keys and budget as LLVM's code; a branch to the block's own start loops.
+//!   Every quick block has the same frame (`FRAME`), so quick code jumps into
+//!   quick code at its inner entry without leaving the frame (`Gen::prologue`).
+//! - A condition right after the op that set the flags tests the host's flags
+//!   (`HostFlags`). Register values reach their temporaries' slots only while
+//!   something still reads them (`Gen::materialize`).
 //! - Each block has a `QuickCell` (its address is in the code: quick code is
 //!   never cached): its first instructions forward to the LLVM code once that
 //!   exists, and the body counts its runs down; at zero it lists itself in
 //!   `ChainCtx::hot` for the dispatcher to send to the LLVM tier.
 //!
 //! Operations that are rare and long (division, CLZ, RBIT, the barrel shifter
-//! with carry out) call the interpreter's own functions, so they cannot differ.
+//! with carry out by a register amount) call the interpreter's own functions, so
+//! they cannot differ.
 
 use std::mem::offset_of;
 use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64};
@@ -103,10 +109,10 @@ const CUR_CODE: i32 = offset_of!(ChainCtx, cur_code) as i32;
 const CUR_PC0: i32 = offset_of!(ChainCtx, cur_pc0) as i32;
 const LOOKUP: i32 = offset_of!(ChainCtx, lookup) as i32;
 const TABLE: i32 = offset_of!(ChainCtx, table) as i32;
-const STUBS: i32 = offset_of!(ChainCtx, stubs) as i32;
+const CTX_STUBS: i32 = offset_of!(ChainCtx, stubs) as i32;
 /// Where quick code finds stub `k`.
 const fn stub(k: usize) -> i32 {
-    STUBS + 8 * k as i32
+    CTX_STUBS + 8 * k as i32
 }
 // The inline chain-table lookup scales the index by 32 (`shl 5`) and hashes as `backend::chain_index`.
 const _: () = assert!(std::mem::size_of::<ChainEntry>() == 32);
@@ -225,18 +231,16 @@ const RDX: u8 = 2;
 const RSI: u8 = 6;
 const R11: u8 = 11;
 
-/// The stack frame of a block with `ntmp` temporaries: 8 bytes each, and 8 mod 16 in
-/// all, since the 6 pushes and the return address leave RSP at 8 mod 16 and helper
-/// calls need it at 0.
-/// (Without pushes the sum is the same mod 16: entry RSP + FRAME is 0 mod 16.)
+/// The stack frame for `ntmp` temporaries: 8 bytes each, and 8 mod 16 in all, since
+/// the return address leaves RSP at 8 mod 16 at the entry and helper calls need it at 0.
 const fn frame_bytes(ntmp: u16) -> i32 {
     (ntmp as i32 * 8) | 8
 }
 
 /// The shared stubs' addresses (mapped once per process, see `S_RET`...).
 pub fn stubs() -> std::io::Result<[u64; NSTUB]> {
-    static STUBS: std::sync::OnceLock<Result<[u64; NSTUB], String>> = std::sync::OnceLock::new();
-    STUBS
+    static MAPPED: std::sync::OnceLock<Result<[u64; NSTUB], String>> = std::sync::OnceLock::new();
+    MAPPED
         .get_or_init(|| {
             let (code, at) = build_stubs()?;
             let base = super::jit_entry::map_static_code(&code).map_err(|e| format!("quick code's stubs: {e}"))?;
@@ -1380,9 +1384,11 @@ mod tests {
         for ntmp in 0..=crate::ir::MAX_TMPS as u16 {
             let f = frame_bytes(ntmp);
             assert!(f >= ntmp as i32 * 8 && f < ntmp as i32 * 8 + 16, "{ntmp} temporaries: frame {f}");
-            // Entry RSP is 8 mod 16; 6 pushes keep it there; the frame must bring it to 0.
-            assert_eq!((8 + 6 * 8 + f) % 16, 0, "{ntmp} temporaries: frame {f}");
+            // Entry RSP is 8 mod 16 (the return address); the frame must bring it to 0.
+            assert_eq!((8 + f) % 16, 0, "{ntmp} temporaries: frame {f}");
         }
+        // Every block has the frame of the most temporaries (quick code jumps into quick code with it).
+        assert_eq!(FRAME, frame_bytes(crate::ir::MAX_TMPS as u16));
     }
 
     #[test]

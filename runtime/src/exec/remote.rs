@@ -22,6 +22,8 @@ use crate::ir::Block;
 
 /// Largest message either side accepts.
 const MAX_MESSAGE: usize = 256 << 20;
+/// Most blocks in one request (the JIT sends batches of tens).
+const MAX_BATCH: usize = 1 << 16;
 
 /// A backend that compiles in a child process running `program args...` (which
 /// must serve `serve`'s protocol with a backend like `local`). `local` names the
@@ -173,6 +175,9 @@ pub fn serve(backend: &dyn Backend, input: &mut impl Read, output: &mut impl Wri
     while let Some(msg) = receive_opt(input)? {
         let mut r = Reader::new(&msg);
         let n = r.u32().map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))? as usize;
+        if n > MAX_BATCH {
+            return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, format!("a request for {n} blocks")));
+        }
         let blocks: Result<Vec<Block>, String> = (0..n).map(|_| wire::get_block(&mut r)).collect();
         let results = match blocks {
             Ok(blocks) => backend.compile_batch(&blocks),
@@ -228,6 +233,17 @@ mod tests {
         assert!(got[1].as_ref().unwrap_err().contains("odd"));
         assert_eq!(got[2].as_ref().unwrap().code, 0x2000u32.to_le_bytes());
         assert!(r.is_empty());
+    }
+
+    #[test]
+    fn serve_refuses_a_request_for_too_many_blocks() {
+        let mut w = Writer::default();
+        w.u32(u32::MAX);
+        let mut input = Vec::new();
+        send(&mut input, &w.0).unwrap();
+        let mut out = Vec::new();
+        assert!(serve(&Echo, &mut input.as_slice(), &mut out).is_err());
+        assert!(out.is_empty());
     }
 
     #[test]

@@ -121,7 +121,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         };
         // Allocas for every temporary written, in the entry block.
         for op in &block.ops {
-            for d in dests(op) {
+            for d in op.dests() {
                 if l.tmps[d as usize].is_none() {
                     l.tmps[d as usize] = Some(l.b.build_alloca(l.i64, "")?);
                 }
@@ -149,11 +149,11 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     // ----- small helpers -----
 
     fn field(&self, off: u64) -> R<PointerValue<'ctx>> {
-        // SAFETY (LLVM IR semantics, not Rust): an in-bounds offset into CpuState.
+        // SAFETY: (LLVM IR semantics, not Rust) an in-bounds offset into CpuState.
         unsafe { self.b.build_in_bounds_gep(self.i8, self.cpu, &[self.i64.const_int(off, false)], "") }
     }
     fn ctx_field(&self, off: u64) -> R<PointerValue<'ctx>> {
-        // SAFETY (LLVM IR semantics, not Rust): an in-bounds offset into ChainCtx.
+        // SAFETY: (LLVM IR semantics, not Rust) an in-bounds offset into ChainCtx.
         unsafe { self.b.build_in_bounds_gep(self.i8, self.ctx_ptr, &[self.i64.const_int(off, false)], "") }
     }
     fn store_ctx(&self, off: u64, v: IntValue<'ctx>) -> R<()> {
@@ -605,9 +605,9 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         let entry = self.b.build_int_add(self.soft_tlb, off, "")?;
         let entry = self.b.build_int_to_ptr(entry, self.ptr, "")?;
         let tag_off = if write { offset_of!(TlbEntry, tag_write) } else { offset_of!(TlbEntry, tag_read) } as u64;
-        // SAFETY (LLVM IR semantics): fields of one entry of the TLB array.
+        // SAFETY: (LLVM IR semantics) fields of one entry of the TLB array.
         let tag_p = unsafe { self.b.build_in_bounds_gep(self.i8, entry, &[self.c64(tag_off)], "")? };
-        // SAFETY (LLVM IR semantics): as above.
+        // SAFETY: (LLVM IR semantics) as above.
         let add_p = unsafe { self.b.build_in_bounds_gep(self.i8, entry, &[self.c64(offset_of!(TlbEntry, addend) as u64)], "")? };
         let etag = self.b.build_load(self.i64, tag_p, "")?.into_int_value();
         let want = self.b.build_or(self.soft_ctx, vpage, "")?;
@@ -636,10 +636,10 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         let fty = self.i64.fn_type(&[self.ptr.into(), self.i64.into(), self.i64.into(), self.i64.into()], false);
         let idx = hspt_runtime::arm::helpers::index(h).expect("helper in the helper table");
         let table = self.b.build_int_to_ptr(self.load(self.i64, offset_of!(CpuState, helpers) as u64)?, self.ptr, "")?;
-        // SAFETY (LLVM IR semantics, not Rust): `idx` is in bounds of HELPERS.
+        // SAFETY: (LLVM IR semantics, not Rust) `idx` is in bounds of HELPERS.
         let slot = unsafe { self.b.build_in_bounds_gep(self.ptr, table, &[self.c64(idx as u64)], "")? };
         let desc = self.b.build_load(self.ptr, slot, "")?.into_pointer_value();
-        // SAFETY (LLVM IR semantics): the `f` field of a `Helper`.
+        // SAFETY: (LLVM IR semantics) the `f` field of a `Helper`.
         let fslot = unsafe { self.b.build_in_bounds_gep(self.i8, desc, &[self.c64(offset_of!(Helper, f) as u64)], "")? };
         let fp = self.b.build_load(self.ptr, fslot, "")?.into_pointer_value();
         let call = self.b.build_indirect_call(fty, fp, &[self.cpu.into(), args[0].into(), args[1].into(), args[2].into()], "")?;
@@ -780,7 +780,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         let size = std::mem::size_of::<ChainEntry>() as u64;
         let budget_off = offset_of!(ChainCtx, budget) as u64;
         let field = |at: u64, off: usize| -> R<PointerValue<'ctx>> {
-            // SAFETY (LLVM IR semantics): inside the block's slot array.
+            // SAFETY: (LLVM IR semantics) inside the block's slot array.
             unsafe { bd.build_in_bounds_gep(self.i8, self.slots_ptr, &[self.c64(at + off as u64)], "") }
         };
         // The key of the next (PC, T, ITSTATE) in this generation (`backend::chain_key`).
@@ -810,12 +810,12 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 let i = bd.build_and(i, self.c32((1 << CHAIN_BITS) - 1), "")?;
                 let at = bd.build_int_mul(bd.build_int_z_extend(i, self.i64, "")?, self.c64(size), "")?;
                 let table = bd.build_int_to_ptr(self.load_ctx(self.i64, offset_of!(ChainCtx, table) as u64)?, self.ptr, "")?;
-                // SAFETY (LLVM IR semantics): inside the table of 1 << CHAIN_BITS entries.
+                // SAFETY: (LLVM IR semantics) inside the table of 1 << CHAIN_BITS entries.
                 unsafe { bd.build_in_bounds_gep(self.i8, table, &[at], "")? }
             }
         };
         let at = |off: usize| -> R<PointerValue<'ctx>> {
-            // SAFETY (LLVM IR semantics): a field of the entry.
+            // SAFETY: (LLVM IR semantics) a field of the entry.
             Ok(unsafe { bd.build_in_bounds_gep(self.i8, entry, &[self.c64(off as u64)], "")? })
         };
         let ek = bd.build_load(self.i64, at(offset_of!(ChainEntry, key))?, "")?.into_int_value();
@@ -1156,34 +1156,6 @@ pub fn check_helpers(block: &Block) -> Result<(), String> {
         }
     }
     Ok(())
-}
-
-/// Temporaries an op writes.
-fn dests(op: &Op) -> impl Iterator<Item = Tmp> {
-    let (a, b) = match *op {
-        Op::Const { d, .. }
-        | Op::PcRel { d, .. }
-        | Op::GetReg { d, .. }
-        | Op::GetFlag { d, .. }
-        | Op::GetNZCV { d }
-        | Op::Cond { d, .. }
-        | Op::Bin { d, .. }
-        | Op::BinImm { d, .. }
-        | Op::Un { d, .. }
-        | Op::AddFlags { d, .. }
-        | Op::SubFlags { d, .. }
-        | Op::Select { d, .. }
-        | Op::MulL { d, .. }
-        | Op::GetS { d, .. }
-        | Op::GetD { d, .. }
-        | Op::Load { d, .. }
-        | Op::LoadExcl { d, .. }
-        | Op::StoreExcl { d, .. }
-        | Op::Call { d, .. } => (Some(d), None),
-        Op::ShiftC { d, dc, .. } => (Some(d), Some(dc)),
-        _ => (None, None),
-    };
-    a.into_iter().chain(b)
 }
 
 fn basic(v: inkwell::values::ValueKind<'_>) -> inkwell::values::BasicValueEnum<'_> {

@@ -336,11 +336,11 @@ pub fn compile(b: &Block, cell: u64) -> Result<QuickCode, String> {
     let pend = vec![Pend::Slot; b.ntmp as usize];
     let mut uses = vec![0u16; b.ntmp as usize];
     for op in &b.ops {
-        for t in operands(op) {
+        op.for_each_read(|t| {
             if let Some(u) = uses.get_mut(t as usize) {
                 *u = u.saturating_add(1);
             }
-        }
+        });
     }
     let mut g = Gen {
         a,
@@ -939,11 +939,12 @@ impl Gen<'_> {
                 self.hflags = flags_before;
             }
             self.op(op, &labels, i)?;
-            for t in operands(&op) {
-                if let Some(n) = self.left.get_mut(t as usize) {
+            let left = &mut self.left;
+            op.for_each_read(|t| {
+                if let Some(n) = left.get_mut(t as usize) {
                     *n = n.saturating_sub(1);
                 }
-            }
+            });
             if matches!(op, Op::WritePc { .. } | Op::ExitTo { .. } | Op::Call { .. } | Op::Raise { .. }) {
                 self.pc_now = None;
             }
@@ -1348,32 +1349,11 @@ fn first_rax(op: &Op) -> Option<u16> {
     }
 }
 
-/// The temporaries an op reads (unused places: `NONE`).
-fn operands(op: &Op) -> [u16; 3] {
-    const N: u16 = NONE;
-    match *op {
-        Op::SetReg { s, .. } | Op::SetFlag { s, .. } | Op::SetNZ { s } | Op::SetNZCV { s } => [s, N, N],
-        Op::SetS { s, .. } | Op::SetD { s, .. } | Op::WritePc { s, .. } => [s, N, N],
-        Op::Bin { a, b, .. } | Op::MulL { a, b, .. } | Op::SubFlags { a, b, .. } => [a, b, N],
-        Op::BinImm { a, .. } | Op::Un { a, .. } => [a, N, N],
-        Op::AddFlags { a, b, cin, .. } => [a, b, cin],
-        Op::ShiftC { a, amt, cin, .. } => [a, amt, cin],
-        Op::Select { c, a, b, .. } => [c, a, b],
-        Op::Load { addr, .. } | Op::LoadExcl { addr, .. } => [addr, N, N],
-        Op::Store { addr, s, .. } | Op::StoreExcl { addr, s, .. } => [addr, s, N],
-        Op::Call { a, b, c, .. } => [a, b, c],
-        Op::SkipUnless { c, .. } => [c, N, N],
-        _ => [N, N, N],
-    }
-}
 
 /// Whether a displacement fits the one-byte form.
 fn short(o: i32) -> bool {
     (-128..128).contains(&o)
 }
-
-/// No temporary (beyond any block's).
-const NONE: u16 = u16::MAX;
 
 #[cfg(test)]
 mod tests {

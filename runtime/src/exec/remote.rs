@@ -54,21 +54,17 @@ impl RemoteBackend {
         Ok(Link::Up { child, to, from })
     }
 
-    /// Compiles `blocks` in the child; Err if the child cannot (then it is not used again).
-    fn remote(&self, link: &mut Link, blocks: &[&Block]) -> Result<Vec<Result<CompiledCode, String>>, String> {
+    /// Sends the request `w` for `n` blocks to the child; Err if the child cannot answer (then
+    /// it is not used again).
+    fn remote(&self, link: &mut Link, w: &Writer, n: usize) -> Result<Vec<Result<CompiledCode, String>>, String> {
         if matches!(link, Link::NotStarted) {
             *link = self.start().map_err(|e| format!("cannot start {}: {e}", self.program.display()))?;
         }
         let Link::Up { to, from, .. } = link else { return Err("no compiler process".into()) };
-        let mut w = Writer::default();
-        w.u32(blocks.len() as u32);
-        for b in blocks {
-            wire::put_block(&mut w, b)?;
-        }
         send(to, &w.0).map_err(|e| format!("writing to the compiler process: {e}"))?;
         let answer = receive(from).map_err(|e| format!("reading from the compiler process: {e}"))?;
         let mut r = Reader::new(&answer);
-        let results = (0..blocks.len()).map(|_| wire::get_result(&mut r)).collect::<Result<Vec<_>, _>>()?;
+        let results = (0..n).map(|_| wire::get_result(&mut r)).collect::<Result<Vec<_>, _>>()?;
         if !r.is_empty() {
             return Err("the compiler process answered more than asked".into());
         }
@@ -107,11 +103,8 @@ impl Backend for RemoteBackend {
             Ok(Link::Up { child, .. }) => child.id(),
             _ => return 0.0,
         };
-        // The child is one thread: its schedstat starts with its nanoseconds on a CPU.
-        std::fs::read_to_string(format!("/proc/{pid}/schedstat"))
-            .ok()
-            .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
-            .map_or(0.0, |ns| ns as f64 * 1e-9)
+        // The child is one thread: its schedstat is the process's.
+        super::stats::schedstat_cpu_s(&format!("/proc/{pid}/schedstat"))
     }
 
     fn compile(&self, block: &Block) -> Result<CompiledCode, String> {
@@ -126,8 +119,14 @@ impl Backend for RemoteBackend {
         if matches!(*link, Link::Down) {
             return self.local.compile_batch(blocks);
         }
-        let refs: Vec<&Block> = blocks.iter().collect();
-        match self.remote(&mut link, &refs) {
+        let mut w = Writer::default();
+        w.u32(blocks.len() as u32);
+        if let Err(why) = blocks.iter().try_for_each(|b| wire::put_block(&mut w, b)) {
+            // Not the child's fault (a helper outside the table): this batch compiles here.
+            tracing::debug!("a batch cannot travel to the compiler process ({why})");
+            return self.local.compile_batch(blocks);
+        }
+        match self.remote(&mut link, &w, blocks.len()) {
             Ok(results) => results,
             Err(why) => {
                 tracing::warn!("the LLVM compiler process failed ({why}); compiling in this process from now on");
@@ -253,6 +252,22 @@ mod tests {
         assert_eq!(r[0].as_ref().unwrap().code, 0x3000u32.to_le_bytes());
         assert!(r[1].is_err());
         assert!(matches!(*rb.child.lock().unwrap(), Link::Down));
+    }
+
+    #[test]
+    fn a_block_that_cannot_travel_compiles_here_and_keeps_the_child() {
+        extern "C" fn nothing(_: &mut crate::cpu::CpuState, _: u64, _: u64, _: u64) -> u64 {
+            0
+        }
+        static OUTSIDE: crate::ir::Helper = crate::ir::Helper { name: "outside-the-table", f: nothing, may_raise: false };
+        let mut b = block(0x5000);
+        b.ntmp = 1;
+        b.ops.insert(0, crate::ir::Op::Call { d: 0, h: &OUTSIDE, a: 0, b: 0, c: 0, insn: 0 });
+        // A child that would answer garbage is never asked.
+        let rb = RemoteBackend::new(Arc::new(Echo), "/bin/cat".into(), vec![]);
+        let r = rb.compile_batch(&[b]);
+        assert_eq!(r[0].as_ref().unwrap().code, 0x5000u32.to_le_bytes());
+        assert!(matches!(*rb.child.lock().unwrap(), Link::NotStarted));
     }
 
     #[test]

@@ -158,7 +158,13 @@ impl Stats {
 /// CPU time the calling thread has used, in seconds (from /proc/thread-self/schedstat:
 /// nanoseconds on the CPU first; 0 where it cannot be read).
 pub fn thread_cpu_s() -> f64 {
-    std::fs::read_to_string("/proc/thread-self/schedstat")
+    schedstat_cpu_s("/proc/thread-self/schedstat")
+}
+
+/// CPU seconds from a schedstat file (/proc/.../schedstat: nanoseconds on a CPU first);
+/// 0 where it cannot be read.
+pub fn schedstat_cpu_s(path: &str) -> f64 {
+    std::fs::read_to_string(path)
         .ok()
         .and_then(|s| s.split_whitespace().next().and_then(|n| n.parse::<u64>().ok()))
         .map_or(0.0, |ns| ns as f64 * 1e-9)

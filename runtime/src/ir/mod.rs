@@ -209,6 +209,89 @@ pub enum Op {
     ExitTo { off: u32, kind: PcWrite, reason: ExitReason },
 }
 
+impl Op {
+    /// Calls `f` on every temporary the op reads.
+    pub fn for_each_read(&self, mut f: impl FnMut(Tmp)) {
+        match *self {
+            Op::SetReg { s, .. } | Op::SetFlag { s, .. } | Op::SetNZ { s } | Op::SetNZCV { s } => f(s),
+            Op::SetS { s, .. } | Op::SetD { s, .. } | Op::WritePc { s, .. } => f(s),
+            Op::Bin { a, b, .. } | Op::SubFlags { a, b, .. } | Op::MulL { a, b, .. } => {
+                f(a);
+                f(b)
+            }
+            Op::BinImm { a, .. } | Op::Un { a, .. } => f(a),
+            Op::AddFlags { a, b, cin, .. } => {
+                f(a);
+                f(b);
+                f(cin)
+            }
+            Op::ShiftC { a, amt, cin, .. } => {
+                f(a);
+                f(amt);
+                f(cin)
+            }
+            Op::Select { c, a, b, .. } => {
+                f(c);
+                f(a);
+                f(b)
+            }
+            Op::Load { addr, .. } | Op::LoadExcl { addr, .. } => f(addr),
+            Op::Store { addr, s, .. } | Op::StoreExcl { addr, s, .. } => {
+                f(addr);
+                f(s)
+            }
+            Op::Call { a, b, c, .. } => {
+                f(a);
+                f(b);
+                f(c)
+            }
+            Op::SkipUnless { c, .. } => f(c),
+            Op::Const { .. }
+            | Op::PcRel { .. }
+            | Op::GetReg { .. }
+            | Op::GetFlag { .. }
+            | Op::GetNZCV { .. }
+            | Op::Cond { .. }
+            | Op::GetS { .. }
+            | Op::GetD { .. }
+            | Op::ClearExcl
+            | Op::SkipUnlessCond { .. }
+            | Op::SetIt { .. }
+            | Op::Raise { .. }
+            | Op::Exit { .. }
+            | Op::ExitTo { .. } => {}
+        }
+    }
+
+    /// The temporaries the op writes.
+    pub fn dests(&self) -> impl Iterator<Item = Tmp> {
+        let (a, b) = match *self {
+            Op::Const { d, .. }
+            | Op::PcRel { d, .. }
+            | Op::GetReg { d, .. }
+            | Op::GetFlag { d, .. }
+            | Op::GetNZCV { d }
+            | Op::Cond { d, .. }
+            | Op::Bin { d, .. }
+            | Op::BinImm { d, .. }
+            | Op::Un { d, .. }
+            | Op::AddFlags { d, .. }
+            | Op::SubFlags { d, .. }
+            | Op::Select { d, .. }
+            | Op::MulL { d, .. }
+            | Op::GetS { d, .. }
+            | Op::GetD { d, .. }
+            | Op::Load { d, .. }
+            | Op::LoadExcl { d, .. }
+            | Op::StoreExcl { d, .. }
+            | Op::Call { d, .. } => (Some(d), None),
+            Op::ShiftC { d, dc, .. } => (Some(d), Some(dc)),
+            _ => (None, None),
+        };
+        a.into_iter().chain(b)
+    }
+}
+
 /// Flags with single-bit accessors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flag {

@@ -4,82 +4,26 @@ use super::{Op, Tmp};
 
 /// The destination of a side-effect-free op, or None for ops that must stay.
 fn pure_dest(op: &Op) -> Option<Tmp> {
-    match *op {
-        Op::Const { d, .. }
-        | Op::PcRel { d, .. }
-        | Op::GetReg { d, .. }
-        | Op::GetFlag { d, .. }
-        | Op::GetNZCV { d }
-        | Op::Cond { d, .. }
-        | Op::Bin { d, .. }
-        | Op::BinImm { d, .. }
-        | Op::Un { d, .. }
-        | Op::Select { d, .. }
-        | Op::MulL { d, .. }
-        | Op::GetS { d, .. }
-        | Op::GetD { d, .. } => Some(d),
-        _ => None,
-    }
-}
-
-/// Calls `f` on every temporary `op` reads.
-fn for_each_use(op: &Op, mut f: impl FnMut(Tmp)) {
-    match *op {
-        Op::SetReg { s, .. } | Op::SetFlag { s, .. } | Op::SetNZ { s } | Op::SetNZCV { s } => f(s),
-        Op::SetS { s, .. } | Op::SetD { s, .. } | Op::WritePc { s, .. } => f(s),
-        Op::Bin { a, b, .. } => {
-            f(a);
-            f(b)
-        }
-        Op::BinImm { a, .. } | Op::Un { a, .. } => f(a),
-        Op::AddFlags { a, b, cin, .. } => {
-            f(a);
-            f(b);
-            f(cin)
-        }
-        Op::SubFlags { a, b, .. } => {
-            f(a);
-            f(b)
-        }
-        Op::ShiftC { a, amt, cin, .. } => {
-            f(a);
-            f(amt);
-            f(cin)
-        }
-        Op::Select { c, a, b, .. } => {
-            f(c);
-            f(a);
-            f(b)
-        }
-        Op::MulL { a, b, .. } => {
-            f(a);
-            f(b)
-        }
-        Op::Load { addr, .. } | Op::LoadExcl { addr, .. } => f(addr),
-        Op::Store { addr, s, .. } | Op::StoreExcl { addr, s, .. } => {
-            f(addr);
-            f(s)
-        }
-        Op::Call { a, b, c, .. } => {
-            f(a);
-            f(b);
-            f(c)
-        }
-        Op::SkipUnless { c, .. } => f(c),
+    let pure = matches!(
+        op,
         Op::Const { .. }
-        | Op::PcRel { .. }
-        | Op::GetReg { .. }
-        | Op::GetFlag { .. }
-        | Op::GetNZCV { .. }
-        | Op::Cond { .. }
-        | Op::GetS { .. }
-        | Op::GetD { .. }
-        | Op::ClearExcl
-        | Op::SkipUnlessCond { .. }
-        | Op::SetIt { .. }
-        | Op::Raise { .. }
-        | Op::Exit { .. }
-        | Op::ExitTo { .. } => {}
+            | Op::PcRel { .. }
+            | Op::GetReg { .. }
+            | Op::GetFlag { .. }
+            | Op::GetNZCV { .. }
+            | Op::Cond { .. }
+            | Op::Bin { .. }
+            | Op::BinImm { .. }
+            | Op::Un { .. }
+            | Op::Select { .. }
+            | Op::MulL { .. }
+            | Op::GetS { .. }
+            | Op::GetD { .. }
+    );
+    if pure {
+        op.dests().next()
+    } else {
+        None
     }
 }
 
@@ -95,7 +39,7 @@ pub fn remove_dead(ops: Vec<Op>, ntmp: u16) -> Vec<Op> {
                 continue;
             }
         }
-        for_each_use(op, |t| used[t as usize] = true);
+        op.for_each_read(|t| used[t as usize] = true);
     }
     if keep.iter().all(|&k| k) {
         return ops;

@@ -226,8 +226,16 @@ fn pack_cp(cp: u32, r: SysReg) -> u32 {
 fn note_effect(cpu: &mut CpuState, e: SysEffect) {
     match e {
         SysEffect::None | SysEffect::Other => {}
-        SysEffect::MmuChanged => cpu.sys_effects |= SYS_MMU,
+        SysEffect::MmuChanged => {
+            cpu.sys_effects |= SYS_MMU;
+            cpu.dc_last_va = u32::MAX;
+        }
+        SysEffect::DCache(va) => {
+            let (regs, mmu) = (crate::mem::walk::WalkRegs::of(cpu), cpu.cp15.sctlr_m());
+            cpu.dc_record(va, |va| crate::mem::fault::with_active(|st| st.translate_privileged(&regs, mmu, va)).flatten());
+        }
         SysEffect::TlbFlush(op) => {
+            cpu.dc_last_va = u32::MAX;
             cpu.sys_effects |= SYS_TLB;
             cpu.tlb_op = Some(cpu.tlb_op.map_or(op, |o| o.merge(op)));
         }
@@ -272,6 +280,10 @@ extern "C" fn mcr(cpu: &mut CpuState, a: u64, value: u64, _: u64) -> u64 {
     match e {
         Some(e) => note_effect(cpu, e),
         None => cpu.raise_undefined(),
+    }
+    if a >> 16 == 15 && (r.crn, r.opc1, r.crm, r.opc2) == (1, 0, 0, 0) {
+        // SCTLR: with the caches turned off or on, stores may have reached memory without maintenance.
+        cpu.dc_all = true;
     }
     0
 }

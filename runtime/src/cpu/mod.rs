@@ -218,7 +218,23 @@ pub struct CpuState {
     pub soft_ctx: u64,
     /// The soft TLB's index mask (its entries - 1).
     pub soft_mask: u64,
+    /// Data-cache maintenance since the last instruction-cache invalidation (`dc_record`): the physical
+    /// pages (pa >> 12) that maintenance by MVA named, the first `dc_n` of `dc_pages`. Code written with the
+    /// caches on reaches instruction fetch only through such maintenance (Arm ARM B2.2.9, "Ordering of
+    /// cache maintenance"), so only these pages' translations need checking at the invalidation.
+    pub dc_pages: [u32; DC_PAGES],
+    pub dc_n: u32,
+    /// Any page may have changed: set/way maintenance, more pages than `dc_pages` holds, an address that
+    /// did not translate, or the caches off (then stores reach memory directly).
+    pub dc_all: bool,
+    /// The virtual page of the last maintenance by MVA (Linux cleans a page one 64-byte line at a time);
+    /// u32::MAX after anything that may have remapped it.
+    pub dc_last_va: u32,
 }
+
+/// How many distinct pages of data-cache maintenance `CpuState` remembers between instruction-cache
+/// invalidations before it assumes every page changed.
+pub const DC_PAGES: usize = 64;
 
 /// The architectural state two engines must agree on after running the same
 /// code (registers, flags, VFP, exclusive monitor, a pending exception and the
@@ -317,7 +333,52 @@ impl CpuState {
             soft_tlb: 0,
             soft_ctx: 0,
             soft_mask: 0,
+            dc_pages: [0; DC_PAGES],
+            dc_n: 0,
+            dc_all: true,
+            dc_last_va: u32::MAX,
         }
+    }
+
+    /// Notes data-cache maintenance: by MVA (`Some(va)`, translated to its physical page by `translate`,
+    /// the current regime's privileged view), or by set/way (`None`: every page).
+    pub fn dc_record(&mut self, va: Option<u32>, translate: impl FnOnce(u32) -> Option<u32>) {
+        let Some(va) = va else {
+            self.dc_all = true;
+            return;
+        };
+        if self.dc_all || va >> 12 == self.dc_last_va {
+            return;
+        }
+        self.dc_last_va = va >> 12;
+        let Some(pa) = translate(va) else {
+            self.dc_all = true;
+            return;
+        };
+        let page = pa >> 12;
+        let n = self.dc_n as usize;
+        if self.dc_pages[..n].contains(&page) {
+            return;
+        }
+        if n == DC_PAGES {
+            self.dc_all = true;
+            return;
+        }
+        self.dc_pages[n] = page;
+        self.dc_n += 1;
+    }
+
+    /// The pages whose code may have changed since the last call (None: any page), for an
+    /// instruction-cache invalidation; starts recording again. The caches off (SCTLR.C or M clear) means
+    /// any store may have reached memory unseen.
+    pub fn dc_take(&mut self) -> Option<Vec<u32>> {
+        let sctlr = self.cp15.sctlr;
+        let all = self.dc_all || sctlr & 1 == 0 || sctlr & 4 == 0;
+        let pages = self.dc_pages[..self.dc_n as usize].to_vec();
+        self.dc_n = 0;
+        self.dc_all = false;
+        self.dc_last_va = u32::MAX;
+        (!all).then_some(pages)
     }
 
     pub fn current_mode(&self) -> Mode {
@@ -577,6 +638,51 @@ impl CpuState {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A CPU with the MMU and caches on and nothing recorded yet.
+    fn caches_on() -> CpuState {
+        let mut c = CpuState::new();
+        c.cp15.sctlr |= 0b101;
+        assert_eq!(c.dc_take(), None, "the start counts as a change of everything");
+        c
+    }
+
+    #[test]
+    fn data_cache_maintenance_names_pages_once_each() {
+        let mut c = caches_on();
+        let mut walks = 0;
+        for line in (0..0x1000).step_by(64) {
+            c.dc_record(Some(0xc010_0000 + line), |va| {
+                walks += 1;
+                Some(va - 0x8000_0000)
+            });
+        }
+        assert_eq!(walks, 1, "one walk for a page's 64 lines");
+        c.dc_record(Some(0x0001_0040), |_| Some(0x4010_0000));
+        c.dc_record(Some(0x0002_0000), |_| Some(0x4020_0000));
+        assert_eq!(c.dc_take(), Some(vec![0x40100, 0x40200]), "an alias of a page is named once");
+        assert_eq!(c.dc_take(), Some(vec![]), "nothing since");
+    }
+
+    #[test]
+    fn data_cache_maintenance_falls_back_to_every_page() {
+        let mut c = caches_on();
+        c.dc_record(None, |_| unreachable!());
+        assert_eq!(c.dc_take(), None, "set/way maintenance");
+        c.dc_record(Some(0x1000), |_| None);
+        assert_eq!(c.dc_take(), None, "an address that does not translate");
+        for p in 0..=DC_PAGES as u32 {
+            c.dc_record(Some(p << 12), Some);
+        }
+        assert_eq!(c.dc_take(), None, "more pages than are remembered");
+        c.cp15.sctlr &= !0b100;
+        assert_eq!(c.dc_take(), None, "data cache off: stores reach memory unseen");
+        c.cp15.sctlr |= 0b100;
+        c.dc_record(Some(0x5000), Some);
+        c.dc_last_va = u32::MAX; // what TLB maintenance does
+        c.dc_record(Some(0x5000), |_| Some(0x6000));
+        assert_eq!(c.dc_take(), Some(vec![5, 6]), "a page remapped in between is translated again");
+    }
 
     #[test]
     fn banked_registers_follow_mode_changes() {

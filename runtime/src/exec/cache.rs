@@ -4,7 +4,10 @@
 //! Instruction-cache maintenance does not drop translations: it starts a new
 //! *epoch*, and a block from an older epoch is checked against the guest bytes it
 //! was translated from before it runs again (kept if unchanged). Linux issues
-//! ICIALLU on every context switch, so this matters.
+//! ICIALLU every time it maps an executable page, so this matters. When the
+//! maintenance names the pages whose code may have changed (`code_changed`: the
+//! pages the data-cache maintenance before it cleaned), only blocks on those pages
+//! are compared; the others are current again at the cost of a page lookup.
 
 use std::collections::HashMap;
 
@@ -19,14 +22,19 @@ struct Entry {
     block: Block,
     /// The guest instruction bytes the block was translated from.
     bytes: Vec<u8>,
-    epoch: u32,
+    /// The epoch the block was translated or last found current in.
+    epoch: u64,
 }
 
 pub struct BlockCache {
     entries: Vec<Entry>,
     map: HashMap<u64, BlockId>,
     front: Box<[(u64, BlockId)]>,
-    epoch: u32,
+    epoch: u64,
+    /// The epoch of the last maintenance that may have changed any page.
+    all_changed: u64,
+    /// Per physical page (pa >> 12): the epoch of the last maintenance that named it.
+    page_changed: HashMap<u32, u64>,
     /// Bumped by `clear` (block ids start again; the JIT tier drops its per-id state).
     generation: u64,
     pub revalidated: u64,
@@ -56,6 +64,8 @@ impl BlockCache {
             map: HashMap::new(),
             front: vec![(0, 0); FRONT].into_boxed_slice(),
             epoch: 0,
+            all_changed: 0,
+            page_changed: HashMap::new(),
             generation: 0,
             revalidated: 0,
             stale: 0,
@@ -75,10 +85,24 @@ impl BlockCache {
         Some(id)
     }
 
-    /// Whether the block was translated (or checked) since the last instruction-cache maintenance.
+    /// Whether the block was translated (or checked) since the last instruction-cache maintenance, or
+    /// none since then named its pages (then it is marked current).
     #[inline]
-    pub fn is_current(&self, id: BlockId) -> bool {
-        self.entries[id as usize].epoch == self.epoch
+    pub fn is_current(&mut self, id: BlockId) -> bool {
+        let e = &self.entries[id as usize];
+        if e.epoch == self.epoch {
+            return true;
+        }
+        if e.epoch < self.all_changed || e.bytes.is_empty() {
+            return false;
+        }
+        let (first, last) = (e.block.pc >> 12, e.block.pc.wrapping_add(e.bytes.len() as u32 - 1) >> 12);
+        let changed = |p: u32| self.page_changed.get(&p).is_some_and(|&c| c > e.epoch);
+        if changed(first) || changed(last) {
+            return false;
+        }
+        self.entries[id as usize].epoch = self.epoch;
+        true
     }
 
     /// Checks an old-epoch block against the bytes now in memory: keeps it if they
@@ -130,9 +154,29 @@ impl BlockCache {
         &self.entries[id as usize].block
     }
 
-    /// Instruction-cache maintenance: every block must be checked before it runs again.
+    /// Instruction-cache maintenance after which any code may have changed: every block must be checked
+    /// before it runs again.
     pub fn new_epoch(&mut self) {
-        self.epoch = self.epoch.wrapping_add(1);
+        self.epoch += 1;
+        self.all_changed = self.epoch;
+    }
+
+    /// Instruction-cache maintenance after which only the code on `pages` (physical page numbers) may have
+    /// changed: the blocks on them must be checked before they run again. No pages: nothing to do.
+    pub fn code_changed(&mut self, pages: &[u32]) {
+        if pages.is_empty() {
+            return;
+        }
+        self.epoch += 1;
+        for &p in pages {
+            self.page_changed.insert(p, self.epoch);
+        }
+    }
+
+    /// The physical pages block `id`'s bytes lie on (first, last).
+    pub fn pages(&self, id: BlockId) -> (u32, u32) {
+        let e = &self.entries[id as usize];
+        (e.block.pc >> 12, e.block.pc.wrapping_add((e.bytes.len() as u32).max(1) - 1) >> 12)
     }
 
     /// Drops every translation (reset, alignment mode change).
@@ -151,5 +195,37 @@ impl BlockCache {
 
     pub fn distinct(&self) -> usize {
         self.map.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn add(c: &mut BlockCache, pc: u32, len: u32) -> BlockId {
+        c.insert(Block { pc, len, ..Block::default() }, vec![0xaa; len as usize])
+    }
+
+    #[test]
+    fn maintenance_naming_pages_leaves_blocks_elsewhere_current() {
+        let mut c = BlockCache::new();
+        let a = add(&mut c, 0x4000_0ff8, 16); // on pages 0x40000 and 0x40001
+        let b = add(&mut c, 0x4000_5000, 8);
+        let d = add(&mut c, 0x4000_7000, 8);
+        c.code_changed(&[]);
+        assert!(c.is_current(a) && c.is_current(b) && c.is_current(d), "no page named: nothing to check");
+        c.code_changed(&[0x40001, 0x40007]);
+        assert!(!c.is_current(a), "a block's last page named");
+        assert!(c.is_current(b), "a block elsewhere");
+        assert!(!c.is_current(d));
+        assert!(c.revalidate(d, &[0xaa; 8]), "same bytes: kept");
+        assert!(c.is_current(d));
+        c.code_changed(&[0x40005]);
+        assert!(!c.is_current(b));
+        assert!(c.is_current(d), "checked after the earlier change, not named by this one");
+        c.new_epoch();
+        assert!(!c.is_current(d), "anything may have changed");
+        assert!(!c.revalidate(d, &[0xbb; 8]), "changed bytes: forgotten");
+        assert_eq!(c.get(0x4000_7000, false, 0), None);
     }
 }

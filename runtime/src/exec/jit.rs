@@ -472,13 +472,18 @@ impl Jit {
     /// in this generation (`linked`); if none of those has changed in guest memory, every link still
     /// leads to the code of the bytes there, and they stay (Linux invalidates the whole instruction
     /// cache each time it maps an executable page; the code already running rarely changed). Else, or
-    /// when there are too many to check, every link goes.
-    fn icache_maintenance(&mut self, cache: &BlockCache, board: &Board) {
+    /// when there are too many to check, every link goes. `pages`: the only physical pages whose code
+    /// may have changed (None: any); blocks elsewhere need no check.
+    fn icache_maintenance(&mut self, cache: &BlockCache, board: &Board, pages: Option<&[u32]>) {
         const MAX_CHECKED: usize = 4096;
+        let named = |id: BlockId| {
+            let (first, last) = cache.pages(id);
+            pages.is_none_or(|p| p.contains(&first) || p.contains(&last))
+        };
         let unchanged = self.linked.len() <= MAX_CHECKED
             && self.linked.iter().all(|&id| {
                 let want = cache.bytes(id);
-                !want.is_empty() && board.same_phys(cache.block(id).pc, want)
+                !named(id) || (!want.is_empty() && board.same_phys(cache.block(id).pc, want))
             });
         if !unchanged {
             self.flush_chains();
@@ -1022,9 +1027,9 @@ pub(crate) fn links_into_page(jit: &Option<Box<Jit>>, va: u32) -> bool {
 }
 
 /// Instruction-cache maintenance happened (see `Jit::icache_maintenance`).
-pub(crate) fn icache_maintenance(jit: &mut Option<Box<Jit>>, cache: &BlockCache, board: &Board) {
+pub(crate) fn icache_maintenance(jit: &mut Option<Box<Jit>>, cache: &BlockCache, board: &Board, pages: Option<&[u32]>) {
     if let Some(j) = jit.as_deref_mut() {
-        j.icache_maintenance(cache, board);
+        j.icache_maintenance(cache, board, pages);
     }
 }
 

@@ -478,13 +478,29 @@ impl Vm {
                 Some(crate::sys::TlbOp::Mva { va, .. }) | Some(crate::sys::TlbOp::MvaAllAsids(va)) => jit::links_into_page(&self.jit, va),
                 _ => true,
             };
+        // Instruction-cache maintenance: the pages whose code may have changed are those the data-cache
+        // maintenance since the last one named (None: any page). Linux cleans a page before it first maps
+        // it executable, and then invalidates the whole instruction cache at every executable mapping;
+        // most of those name no page, and then nothing has to be checked.
+        let changed = if fx & SYS_ICACHE != 0 { Some(self.cpu.dc_take()) } else { None };
+        let icache_work = changed.as_ref().is_some_and(|c| c.as_ref().is_none_or(|p| !p.is_empty()));
         if tlb_cuts_links || (fx & SYS_MMU != 0 && soft) {
             jit::flush_chains(&mut self.jit);
-        } else if fx & SYS_ICACHE != 0 {
-            jit::icache_maintenance(&mut self.jit, &self.cache, &self.board);
+        } else if icache_work {
+            let pages = changed.as_ref().and_then(|c| c.as_deref());
+            jit::icache_maintenance(&mut self.jit, &self.cache, &self.board, pages);
         }
-        if fx & SYS_ICACHE != 0 {
-            self.cache.new_epoch();
+        if let Some(c) = changed {
+            match c {
+                None => self.cache.new_epoch(),
+                Some(pages) => {
+                    self.stats.icache_pages += pages.len() as u64;
+                    if pages.is_empty() {
+                        self.stats.icache_unchanged += 1;
+                    }
+                    self.cache.code_changed(&pages);
+                }
+            }
             self.stats.icache_flushes += 1;
         }
         if fx & SYS_ATS != 0 {

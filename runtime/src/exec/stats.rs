@@ -99,6 +99,11 @@ pub struct Stats {
     pub undefined_insns: u64,
     pub exceptions: u64,
     pub icache_flushes: u64,
+    /// Instruction-cache invalidations after which no page's code could have changed (no data-cache
+    /// maintenance since the one before, caches on): nothing was checked.
+    pub icache_unchanged: u64,
+    /// Pages named for checking by the other invalidations (those that named pages, not all of memory).
+    pub icache_pages: u64,
     pub tlb_flushes: u64,
     pub interrupts: u64,
     pub wfi_sleeps: u64,

@@ -571,10 +571,20 @@ impl HsptState {
             }
             return Ok(i);
         }
-        let limit = match self.org {
-            SptOrganisation::Private | SptOrganisation::Shared => MAX_VIEWS_PRIVATE,
-            SptOrganisation::Group(n) => n,
-        } + 1; // + the physical view
+        let i = match self.org {
+            SptOrganisation::Group(n) => self.group_slot(owner, n)?,
+            SptOrganisation::Private | SptOrganisation::Shared => self.private_slot(&ckey)?,
+        };
+        self.views[i].key = Some(ckey);
+        self.index.insert(ckey, i);
+        self.views[i].owner = owner;
+        self.views[i].last_use = self.clock;
+        Ok(i)
+    }
+
+    /// A region for a new view, up to `MAX_VIEWS_PRIVATE` views, then the least recently used one's.
+    fn private_slot(&mut self, ckey: &ViewKey) -> io::Result<usize> {
+        let limit = MAX_VIEWS_PRIVATE + 1; // + the physical view
         let victim = (0..self.views.len())
             .filter(|&i| i != self.phys_view && i != self.pinned)
             .min_by_key(|&i| self.views[i].last_use);
@@ -599,11 +609,62 @@ impl HsptState {
             self.regions_recycled += 1;
             i
         };
-        self.views[i].key = Some(ckey);
-        self.index.insert(ckey, i);
-        self.views[i].owner = owner;
-        self.views[i].last_use = self.clock;
         Ok(i)
+    }
+
+    /// Group organisation: a region for a new view of address space `owner`. The pool holds the regions
+    /// of at most `n` address spaces, each with as many views as it uses (privileged, unprivileged, one
+    /// per DACR state), so that a process's system calls and interrupts never recycle its own regions.
+    /// A further address space takes the regions of the least recently used one, flushed; never those
+    /// of the address space in use (`pinned`: an LDRT's unprivileged view is the same address space's).
+    fn group_slot(&mut self, owner: (u8, u32), n: usize) -> io::Result<usize> {
+        let phys = self.phys_view;
+        let owner_of = |v: &ViewSlot| v.key.map(|k| (k.asid, k.ttbr0));
+        // Address spaces held, with the last use of any of their views.
+        let mut held: Vec<((u8, u32), u64)> = Vec::new();
+        for (i, v) in self.views.iter().enumerate() {
+            let Some(o) = owner_of(v).filter(|_| i != phys) else { continue };
+            match held.iter_mut().find(|h| h.0 == o) {
+                Some(h) => h.1 = h.1.max(v.last_use),
+                None => held.push((o, v.last_use)),
+            }
+        }
+        if !held.iter().any(|h| h.0 == owner) && held.len() >= n {
+            let in_use = (self.pinned != phys).then(|| owner_of(&self.views[self.pinned])).flatten();
+            let victim = held.iter().filter(|h| Some(h.0) != in_use).min_by_key(|h| h.1).map(|h| h.0);
+            for i in 0..self.views.len() {
+                if i == phys || victim.is_none() || owner_of(&self.views[i]) != victim {
+                    continue;
+                }
+                if self.views[i].dirty {
+                    self.flush_causes.recycle += 1;
+                }
+                let old = self.views[i].key.take().expect("held views have keys");
+                self.index.remove(&old);
+                tracing::debug!(view = i, old = ?old, new_owner = ?owner, "HSPT: shadow region recycled for another address space");
+                self.flush_view(i);
+                self.regions_recycled += 1;
+            }
+        }
+        if let Some(i) = (0..self.views.len()).find(|&i| i != phys && self.views[i].key.is_none()) {
+            return Ok(i);
+        }
+        let base = reserve()?;
+        tracing::debug!(view = self.views.len(), base = ?base, "HSPT: new shadow region");
+        self.views.push(ViewSlot::new(base));
+        self.mappings += 1;
+        self.settle(0);
+        Ok(self.views.len() - 1)
+    }
+
+    /// The physical address of `va` as a privileged read sees it under the translation registers `regs`
+    /// (`mmu`: SCTLR.M), which is how data-cache maintenance by MVA names its line; None if it does not
+    /// translate.
+    pub fn translate_privileged(&self, regs: &WalkRegs, mmu: bool, va: u32) -> Option<u32> {
+        if !mmu {
+            return Some(va);
+        }
+        walk::walk(regs, va, Access::Read, true, |pa| self.read_pt(pa)).ok().map(|t| t.pa)
     }
 
     pub fn view_base(&self, i: usize) -> *mut u8 {
@@ -919,6 +980,28 @@ mod tests {
         // With a pinned and b recycled as c: asking for a 4th space recycles c, not a.
         let d = st.view_for(key(4, TTB, true)).unwrap();
         assert_ne!(d, a);
+        assert_eq!(d, c);
+        // Another view of the address space in use (its unprivileged one) recycles nothing.
+        st.pinned = d;
+        let before = st.regions_recycled;
+        let u = st.view_for(key(4, TTB, false)).unwrap();
+        assert!(u != a && u != d);
+        assert_eq!(st.regions_recycled, before, "an address space's own views never evict each other");
+        // A 5th address space takes both of the least recently used one's regions... which is space 1
+        // (a), since 4 is in use: a's region is flushed and reused.
+        let e = st.view_for(key(5, TTB, true)).unwrap();
+        assert_eq!(e, a);
+        assert_eq!(st.regions_recycled, before + 1);
+        assert!(!st.views[a].dirty, "recycled regions are flushed");
+        // Then space 4 (2 views) is the least recently used once 5 is pinned: both its regions go, one is
+        // taken, the other stays free for the next view.
+        st.pinned = e;
+        let f = st.view_for(key(6, TTB, true)).unwrap();
+        assert!(f == d || f == u);
+        assert_eq!(st.regions_recycled, before + 3);
+        let g = st.view_for(key(6, TTB, false)).unwrap();
+        assert!((g == d || g == u) && g != f, "the freed region is reused");
+        assert_eq!(st.views.len(), 4, "physical view + 3 regions");
         assert_eq!("group=2".parse::<SptOrganisation>(), Ok(SptOrganisation::Group(2)));
         assert!("group=0".parse::<SptOrganisation>().is_err());
         assert!("sharde".parse::<SptOrganisation>().is_err());

@@ -250,6 +250,8 @@ pub enum SysEffect {
     /// Instruction-cache maintenance: translated blocks may be stale. `Some(va)`
     /// names one cache line (ICIMVAU), `None` all of them (ICIALLU, ICIALLUIS).
     ICacheFlush(Option<u32>),
+    /// Data-cache maintenance: `Some(va)` by MVA (one line), `None` by set/way (every line).
+    DCache(Option<u32>),
     /// A generic timer register changed: re-evaluate the timer interrupts.
     Timer,
     /// Some other system state changed that translated code may depend on (CPACR).
@@ -471,8 +473,11 @@ impl Cp15 {
             (7, 0, 5, 1) => SysEffect::ICacheFlush(Some(v & !0x3f)),
             // Branch predictor maintenance (BPIALLIS, BPIALL, BPIMVA): no predictor to maintain.
             (7, 0, 1, 6) | (7, 0, 5, 6) | (7, 0, 5, 7) => SysEffect::None,
-            // Data and unified cache maintenance by MVA and set/way: caches are not modelled.
-            (7, 0, 6, 1 | 2) | (7, 0, 10, 1 | 2) | (7, 0, 11, 1) | (7, 0, 14, 1 | 2) => SysEffect::None,
+            // Data and unified cache maintenance: caches are not modelled, but what is cleaned (or
+            // invalidated) tells which pages' code may have changed (`CpuState::dc_record`).
+            // DCIMVAC, DCCMVAC, DCCMVAU, DCCIMVAC by MVA; DCISW, DCCSW, DCCISW by set/way.
+            (7, 0, 6 | 10 | 11 | 14, 1) => SysEffect::DCache(Some(v)),
+            (7, 0, 6 | 10 | 14, 2) => SysEffect::DCache(None),
             // ATS1CPR, ATS1CPW, ATS1CUR, ATS1CUW: the walk needs guest memory, so the
             // dispatcher performs it (PAR reads as a fault until it has). The
             // ATS12NSO* forms (opc2 4-7) need the Security Extensions: UNDEFINED.
@@ -686,6 +691,10 @@ mod tests {
         assert_eq!(c.write(reg(0, 7, 5, 0), 0, true, 0), Some(SysEffect::ICacheFlush(None)));
         assert_eq!(c.write(reg(0, 7, 5, 1), 0x1047, true, 0), Some(SysEffect::ICacheFlush(Some(0x1040))));
         assert_eq!(c.write(reg(0, 7, 5, 6), 0, true, 0), Some(SysEffect::None), "BPIALL");
+        assert_eq!(c.write(reg(0, 7, 11, 1), 0x8000_1040, true, 0), Some(SysEffect::DCache(Some(0x8000_1040))), "DCCMVAU");
+        assert_eq!(c.write(reg(0, 7, 14, 1), 0x8000_1040, true, 0), Some(SysEffect::DCache(Some(0x8000_1040))), "DCCIMVAC");
+        assert_eq!(c.write(reg(0, 7, 10, 2), 0x40, true, 0), Some(SysEffect::DCache(None)), "DCCSW");
+        assert_eq!(c.write(reg(0, 7, 6, 2), 0x40, true, 0), Some(SysEffect::DCache(None)), "DCISW");
         assert_eq!(c.write(reg(0, 7, 14, 1), 0, false, 0), None, "DCCIMVAC is PL1 only");
         assert_eq!(
             c.write(reg(0, 7, 8, 3), 0x9001_abc4, true, 0),

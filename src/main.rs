@@ -167,8 +167,11 @@ struct RunArgs {
     /// default 1024).
     #[arg(long, value_name = "N", value_parser = parse_soft_tlb)]
     soft_tlb: Option<usize>,
-    /// Organisation of HSPT shadow regions: shared, private, or group=N (N regions, recycled LRU).
-    #[arg(long, default_value = "private", value_parser = parse_spt)]
+    /// Organisation of HSPT shadow regions: shared (one set of regions; a context switch unmaps the
+    /// non-global pages), private (a set per address space), or group=N (the regions of N address spaces,
+    /// recycled least recently used first). Default shared: the fastest on many short processes, within a few per cent of the others elsewhere
+    /// (README, "Memory organisations").
+    #[arg(long, default_value = "shared", value_parser = parse_spt)]
     spt: hspt_runtime::mem::hspt::SptOrganisation,
     /// HSPT prefill window: on a miss, also map the valid neighbouring pages of this
     /// aligned window of small pages (0 or 1 = off; at most 64).

@@ -615,8 +615,9 @@ impl HsptState {
     /// Group organisation: a region for a new view of address space `owner`. The pool holds the regions
     /// of at most `n` address spaces, each with as many views as it uses (privileged, unprivileged, one
     /// per DACR state), so that a process's system calls and interrupts never recycle its own regions.
-    /// A further address space takes the regions of the least recently used one, flushed; never those
-    /// of the address space in use (`pinned`: an LDRT's unprivileged view is the same address space's).
+    /// A further address space takes the regions of the least recently used one, flushed; those of the
+    /// address space in use (`pinned`) only when it is the only one held (group=1: the CPU is switching
+    /// away from it; an LDRT's unprivileged view is the same address space's and never gets here).
     fn group_slot(&mut self, owner: (u8, u32), n: usize) -> io::Result<usize> {
         let phys = self.phys_view;
         let owner_of = |v: &ViewSlot| v.key.map(|k| (k.asid, k.ttbr0));
@@ -631,7 +632,8 @@ impl HsptState {
         }
         if !held.iter().any(|h| h.0 == owner) && held.len() >= n {
             let in_use = (self.pinned != phys).then(|| owner_of(&self.views[self.pinned])).flatten();
-            let victim = held.iter().filter(|h| Some(h.0) != in_use).min_by_key(|h| h.1).map(|h| h.0);
+            let lru = |it: &mut dyn Iterator<Item = &((u8, u32), u64)>| it.min_by_key(|h| h.1).map(|h| h.0);
+            let victim = lru(&mut held.iter().filter(|h| Some(h.0) != in_use)).or_else(|| lru(&mut held.iter()));
             for i in 0..self.views.len() {
                 if i == phys || victim.is_none() || owner_of(&self.views[i]) != victim {
                     continue;
@@ -966,7 +968,7 @@ mod tests {
     }
 
     #[test]
-    fn group_recycles_least_recently_used_but_never_the_pinned_view() {
+    fn group_recycles_the_least_recently_used_address_space() {
         let (_ram, mut st) = setup();
         st.org = SptOrganisation::Group(2);
         let a = st.view_for(key(1, TTB, true)).unwrap();
@@ -1002,6 +1004,16 @@ mod tests {
         let g = st.view_for(key(6, TTB, false)).unwrap();
         assert!((g == d || g == u) && g != f, "the freed region is reused");
         assert_eq!(st.views.len(), 4, "physical view + 3 regions");
+        // group=1: switching to another address space recycles the one in use.
+        let (_ram, mut st) = setup();
+        st.org = SptOrganisation::Group(1);
+        let a = st.view_for(key(1, TTB, true)).unwrap();
+        st.pinned = a;
+        assert_eq!(st.view_for(key(1, TTB, false)).unwrap(), a + 1, "its own second view");
+        let b = st.view_for(key(2, TTB, true)).unwrap();
+        assert!(b == a || b == a + 1);
+        assert_eq!(st.regions_recycled, 2);
+        assert_eq!(st.views.len(), 3);
         assert_eq!("group=2".parse::<SptOrganisation>(), Ok(SptOrganisation::Group(2)));
         assert!("group=0".parse::<SptOrganisation>().is_err());
         assert!("sharde".parse::<SptOrganisation>().is_err());

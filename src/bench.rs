@@ -196,15 +196,7 @@ fn all_hspt_configs() -> Vec<Config> {
         Config::hspt("spt-shared", &["--tier", "interp", "--spt", "shared"]),
         Config::hspt("spt-private", &["--tier", "interp", "--spt", "private"]),
     ];
-    for n in SPT_GROUPS {
-        v.push(Config {
-            name: format!("spt-group{n}"),
-            kind: Kind::Hspt,
-            args: vec!["--tier".into(), "interp".into(), "--spt".into(), format!("group={n}")],
-            unavailable: None,
-            prep: Prep::None,
-        });
-    }
+    v.extend(SPT_GROUPS.map(|n| Config::hspt(&format!("spt-group{n}"), &["--tier", "interp", "--spt", &format!("group={n}")])));
     // The same under the default tiering (interpreter, then the JIT for hot blocks): what a user gets. The
     // software MMU's compiled code looks its TLB up inline (as QEMU's does), so the comparison holds there too.
     v.push(Config::hspt("mmu-soft-auto", &["--tier", "auto", "--mmu", "soft"]));
@@ -212,15 +204,7 @@ fn all_hspt_configs() -> Vec<Config> {
     v.push(Config::hspt("mmu-soft-auto-tlb64k", &["--tier", "auto", "--mmu", "soft", "--soft-tlb", "65536"]));
     v.push(Config::hspt("spt-private-auto", &["--tier", "auto", "--spt", "private"]));
     v.push(Config::hspt("spt-shared-auto", &["--tier", "auto", "--spt", "shared"]));
-    for n in SPT_GROUPS {
-        v.push(Config {
-            name: format!("spt-group{n}-auto"),
-            kind: Kind::Hspt,
-            args: vec!["--tier".into(), "auto".into(), "--spt".into(), format!("group={n}")],
-            unavailable: None,
-            prep: Prep::None,
-        });
-    }
+    v.extend(SPT_GROUPS.map(|n| Config::hspt(&format!("spt-group{n}-auto"), &["--tier", "auto", "--spt", &format!("group={n}")])));
     v
 }
 

@@ -251,3 +251,41 @@ fn every_condition_right_after_every_flag_setter() {
         }
     }
 }
+
+#[test]
+fn more_blocks_getting_hot_at_once_than_the_hot_list_holds_all_reach_llvm() {
+    // 100 blocks of `add r0, r0, #1; b next`, then `subs r1, r1, #1; bne start`: in quick code they count
+    // down together, and all reach zero within one pass, between two visits of the dispatcher (chaining
+    // runs up to 256 blocks), while the hot list holds 64 (quick.rs HOT_MAX). The others must list
+    // themselves later, or they would stay in quick code for good.
+    const BLOCKS: usize = 100;
+    let code = RAM_BASE + 0x1000;
+    let mut words = Vec::new();
+    for _ in 0..BLOCKS {
+        words.extend([0xe280_0001u32, 0xeaff_ffff]); // add r0, r0, #1; b <next instruction>
+    }
+    let back = -((words.len() as i32 + 1) + 2); // bne start, from the word after subs
+    words.extend([0xe251_1001, 0x1a00_0000 | (back as u32 & 0x00ff_ffff)]); // subs r1, r1, #1; bne start
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let backend = Arc::new(LlvmBackend::default());
+    let opts = JitOptions { backend, threshold: 50, log: true, quick: Some(0) };
+    let mut h = Harness::new(RAM, Box::new(CapturedConsole::default()), Some(opts)).expect("board");
+    assert!(h.board.write_phys(code, &bytes));
+    let end = code + bytes.len() as u32;
+    let mut total = 0u32;
+    for _ in 0..200 {
+        let mut cpu = CpuState::new();
+        cpu.r[1] = 100;
+        cpu.r[15] = code;
+        h.run(&mut cpu, (code, end), end, 100_000);
+        assert_eq!(cpu.r[0], 100 * BLOCKS as u32, "every pass adds one per block");
+        total += 1;
+        // The compiles finish on another thread; the dispatcher installs them as it goes.
+        if h.jit_stats().unwrap().compiled as usize > BLOCKS {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let st = h.jit_stats().unwrap();
+    assert_eq!(st.compiled as usize, BLOCKS + 1, "every block of the loop gets LLVM code ({total} runs of the loop)");
+}

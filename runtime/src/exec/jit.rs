@@ -448,12 +448,17 @@ impl Jit {
         }
         loop {
             let Some(w) = self.worker.as_ref() else { return };
-            let Ok(d) = w.done.try_recv() else { return };
+            let Ok(d) = w.done.try_recv() else { break };
             self.in_flight -= 1;
             if d.generation != self.generation || self.slots.get(d.id as usize).is_none_or(|s| s.state != State::Queued) {
                 continue;
             }
             self.install(d.id, d.result, d.secs, cache.block(d.id));
+        }
+        // The next batch, now that the compile thread is idle (else the candidates would wait for another
+        // block to get hot, and code that already runs compiled may never make one).
+        if self.in_flight == 0 && !self.candidates.is_empty() {
+            self.send_hottest(cache);
         }
     }
 

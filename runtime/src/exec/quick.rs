@@ -58,6 +58,9 @@ pub struct QuickCell {
 /// Most blocks listed in `ChainCtx::hot` between two visits of the dispatcher.
 pub const HOT_MAX: u32 = 64;
 
+/// Runs after which a block that found `ChainCtx::hot` full tries to list itself again.
+const HOT_RETRY: i32 = 64;
+
 /// Compiled code runs only under `jit_entry::hspt_jit_enter`, which saves and
 /// restores every callee-saved register itself (its fault landing relies on that
 /// too), so quick code saves none: its frame is `FRAME` bytes of temporaries.
@@ -297,7 +300,11 @@ fn build_stubs() -> Result<(Vec<u8>, [usize; NSTUB]), String> {
         ; mov eax, DWORD [rax + offset_of!(QuickCell, id) as i32]
         ; mov DWORD [rbp + rcx * 4 + HOT_IDS], eax
         ; add DWORD [rbp + HOT_N], 1
+        ; ret
         ; full:
+        // The list is full until the dispatcher takes it: count down again and ask later (left at zero,
+        // the count would go negative and the block would never be listed, so never reach LLVM).
+        ; mov DWORD [rax + C_COUNT], HOT_RETRY
         ; ret
     );
     let mut at = [0usize; NSTUB];

@@ -45,6 +45,10 @@ pub struct Board {
     pub rtc: Pl031,
     /// Running with the software MMU (its TLB is `HsptState::soft`) instead of HSPT.
     soft: bool,
+    /// The access of the last data abort (view key, address, write), filled as soon as the CPU is back in
+    /// that view: the guest's handler has mapped the page by then, and the retried access would otherwise
+    /// fault again on the host just to fill it.
+    refill: Option<(hspt::ViewKey, u32, bool)>,
 }
 
 /// How guest virtual memory is reached.
@@ -81,6 +85,7 @@ impl Board {
             cur_base: phys,
             cur_view: 0,
             itlb: vec![(0, 0); ITLB].into_boxed_slice(),
+            refill: None,
             recycled_seen: 0,
             owner_switches_seen: 0,
             uart: Pl011::new(console),
@@ -163,6 +168,11 @@ impl Board {
         let key = hspt::key_for(cpu, false);
         let i = self.st_mut().view_for(key)?;
         self.st_mut().pinned = i;
+        if let Some((_, va, write)) = self.refill.filter(|r| r.0 == key) {
+            self.refill = None;
+            // Whatever the walk finds (still unmapped, a device): the access, retried, sorts it out.
+            let _ = self.st_mut().fill(i, va, write);
+        }
         if self.cur_view != i || self.st().owner_switches != self.owner_switches_seen {
             self.owner_switches_seen = self.st().owner_switches;
             if self.st().org == SptOrganisation::Shared {
@@ -181,6 +191,14 @@ impl Board {
             cpu.soft_ctx = softmmu::ctx_bits(i);
         }
         Ok(())
+    }
+
+    /// A data abort is being taken for the CPU's current access (DFAR, DFSR.WnR): its page is filled when the
+    /// CPU next selects the same view (`select`), normally as the abort handler returns.
+    pub fn note_data_abort(&mut self, cpu: &CpuState) {
+        if !self.soft {
+            self.refill = Some((hspt::key_for(cpu, false), cpu.cp15.dfar, cpu.cp15.dfsr & 1 << 11 != 0));
+        }
     }
 
     /// A view was recycled for another key since we last looked: per-view caches

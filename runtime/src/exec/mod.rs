@@ -329,6 +329,9 @@ impl Vm {
                                 if cpu.t != 0 { "Thumb" } else { "ARM" }
                             );
                         }
+                        if e == Exception::DataAbort {
+                            self.board.note_data_abort(cpu);
+                        }
                         cpu.take_exception(e, ret);
                         if let Some(stop) = self.check_runaway(ret) {
                             return stop;

@@ -710,7 +710,7 @@ impl HsptState {
 
     /// Resolves a miss at guest `va` in view `i` for a read or write: maps the
     /// page (Ok(None)), or reports a device address (Ok(Some(pa))) or a guest fault.
-    pub(super) fn fill(&mut self, i: usize, va: u32, write: bool) -> Result<Option<u32>, MemFault> {
+    pub(crate) fn fill(&mut self, i: usize, va: u32, write: bool) -> Result<Option<u32>, MemFault> {
         let Some(key) = self.views[i].key else {
             // Physical view: everything that is RAM is already mapped.
             return Ok(Some(va));

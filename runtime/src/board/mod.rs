@@ -49,6 +49,8 @@ pub struct Board {
     /// that view: the guest's handler has mapped the page by then, and the retried access would otherwise
     /// fault again on the host just to fill it.
     refill: Option<(hspt::ViewKey, u32, bool)>,
+    /// Pages that refill mapped (`--stats` hspt.abort_refills).
+    pub abort_refills: u64,
 }
 
 /// How guest virtual memory is reached.
@@ -86,6 +88,7 @@ impl Board {
             cur_view: 0,
             itlb: vec![(0, 0); ITLB].into_boxed_slice(),
             refill: None,
+            abort_refills: 0,
             recycled_seen: 0,
             owner_switches_seen: 0,
             uart: Pl011::new(console),
@@ -170,8 +173,10 @@ impl Board {
         self.st_mut().pinned = i;
         if let Some((_, va, write)) = self.refill.filter(|r| r.0 == key) {
             self.refill = None;
-            // Whatever the walk finds (still unmapped, a device): the access, retried, sorts it out.
-            let _ = self.st_mut().fill(i, va, write);
+            // Whatever else the walk finds (still unmapped, a device): the access, retried, sorts it out.
+            if let Ok(None) = self.st_mut().fill(i, va, write) {
+                self.abort_refills += 1;
+            }
         }
         if self.cur_view != i || self.st().owner_switches != self.owner_switches_seen {
             self.owner_switches_seen = self.st().owner_switches;

@@ -161,6 +161,7 @@ impl Vm {
         };
         self.stats.hspt.fills = fills;
         self.stats.hspt.guest_aborts = aborts;
+        self.stats.hspt.abort_refills = self.board.abort_refills;
         // Flush events (a TLBIALL counts once however many views it empties).
         self.stats.hspt.flushes = causes_total(self.board.hspt_detail().3);
         self.stats.hspt.views_flushed = flushes;

@@ -58,6 +58,8 @@ pub struct HsptStats {
     pub fills: u64,
     pub prefilled: u64,
     pub guest_aborts: u64,
+    /// Pages of a data abort mapped as the guest returned from its handler (saving a host fault each).
+    pub abort_refills: u64,
     pub flushes: u64,
     pub flushes_by_cause: FlushCauses,
     /// Views emptied (one flush event may empty many).

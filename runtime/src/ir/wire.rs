@@ -533,27 +533,14 @@ mod tests {
 
     #[test]
     fn the_tables_turn_discriminants_back() {
-        for (i, v) in FLAGS.iter().enumerate() {
-            assert_eq!(*v as usize, i);
+        macro_rules! in_order {
+            ($($t:ident),*) => {$(
+                for (i, v) in $t.iter().enumerate() {
+                    assert_eq!(*v as usize, i, "{} is not in declaration order", stringify!($t));
+                }
+            )*};
         }
-        for (i, v) in BINOPS.iter().enumerate() {
-            assert_eq!(*v as usize, i);
-        }
-        for (i, v) in UNOPS.iter().enumerate() {
-            assert_eq!(*v as usize, i);
-        }
-        for (i, v) in SHIFTS.iter().enumerate() {
-            assert_eq!(*v as usize, i);
-        }
-        for (i, v) in SIZES.iter().enumerate() {
-            assert_eq!(*v as usize, i);
-        }
-        for (i, v) in RAISES.iter().enumerate() {
-            assert_eq!(*v as usize, i);
-        }
-        for (i, v) in REASONS.iter().enumerate() {
-            assert_eq!(*v as usize, i);
-        }
+        in_order!(FLAGS, BINOPS, UNOPS, SHIFTS, SIZES, RAISES, REASONS);
     }
 
     /// The block a generated test case starts with.

@@ -174,6 +174,8 @@ struct Gen<'a> {
     rax_in: Option<u16>,
     /// What the host flags hold right after the previous op (see `HostFlags`).
     hflags: Option<HostFlags>,
+    /// The host register each temporary lives in instead of its frame slot, if any (`homes`).
+    home: Vec<Option<u8>>,
 }
 
 /// The guest flags the host's flags still mirror after the op that set them, so a
@@ -232,7 +234,80 @@ const RAX: u8 = 0;
 const RCX: u8 = 1;
 const RDX: u8 = 2;
 const RSI: u8 = 6;
+const R8: u8 = 8;
+const R9: u8 = 9;
+const R10: u8 = 10;
 const R11: u8 = 11;
+const R15: u8 = 15;
+
+/// Whether `op`'s code calls out (to a helper or the interpreter's functions),
+/// which may change every caller-saved register.
+fn calls_out(op: &Op) -> bool {
+    match *op {
+        Op::Call { .. } | Op::ShiftC { .. } => true,
+        Op::Bin { op, .. } | Op::BinImm { op, .. } => matches!(op, BinOp::UDiv | BinOp::SDiv),
+        Op::Un { op, .. } => matches!(op, UnOp::Clz | UnOp::Rbit | UnOp::Rev16 | UnOp::Revsh),
+        _ => false,
+    }
+}
+
+/// Host registers for temporaries (a linear scan over the ops' order): a temporary
+/// that lives past the op after the one that makes it gets r8, r9, r10 or r15 for
+/// its whole life, if one is free then, instead of its frame slot; r15 only, the
+/// callee-saved one, if it lives across an op that calls out. The templates never
+/// write these four. Skips go forward only, so along every path the ops run in
+/// this order, and a register holds one live temporary at any point on it.
+/// Deferred temporaries (`Pend`: constants, PC-relative values, guest registers)
+/// get none: they reach a slot only if materialised.
+fn homes(b: &Block) -> Vec<Option<u8>> {
+    let n = b.ntmp as usize;
+    let mut def = vec![usize::MAX; n];
+    let mut last = vec![0usize; n];
+    let mut uses = vec![0u32; n];
+    let mut deferred = vec![false; n];
+    let mut calls = Vec::new();
+    for (i, op) in b.ops.iter().enumerate() {
+        op.for_each_read(|t| {
+            if let Some(l) = last.get_mut(t as usize) {
+                *l = (*l).max(i);
+                uses[t as usize] += 1;
+            }
+        });
+        for d in op.dests() {
+            if let Some(x) = def.get_mut(d as usize) {
+                if *x == usize::MAX {
+                    *x = i;
+                }
+            }
+        }
+        if let Op::Const { d, .. } | Op::PcRel { d, .. } | Op::GetReg { d, .. } = *op {
+            if let Some(x) = deferred.get_mut(d as usize) {
+                *x = true;
+            }
+        }
+        if calls_out(op) {
+            calls.push(i);
+        }
+    }
+    let mut home = vec![None; n];
+    let mut order: Vec<usize> = (0..n).filter(|&t| def[t] != usize::MAX && uses[t] > 0 && !deferred[t]).collect();
+    // A single read by the next op, as the first value it loads into rax, takes the
+    // value from rax (`settle_rax`): no home needed.
+    order.retain(|&t| !(uses[t] == 1 && last[t] == def[t] + 1 && first_rax(&b.ops[last[t]]) == Some(t as u16)));
+    order.sort_by_key(|&t| def[t]);
+    // (register, last use of the temporary holding it)
+    let mut busy: Vec<(u8, usize)> = Vec::new();
+    for t in order {
+        busy.retain(|&(_, l)| l >= def[t]);
+        let across_call = calls.iter().any(|&c| c > def[t] && c < last[t]);
+        let pool: &[u8] = if across_call { &[R15] } else { &[R8, R9, R10, R15] };
+        if let Some(&r) = pool.iter().find(|r| !busy.iter().any(|&(b, _)| b == **r)) {
+            home[t] = Some(r);
+            busy.push((r, last[t]));
+        }
+    }
+    home
+}
 
 /// The stack frame for `ntmp` temporaries: 8 bytes each, and 8 mod 16 in all, since
 /// the return address leaves RSP at 8 mod 16 at the entry and helper calls need it at 0.
@@ -366,6 +441,7 @@ pub fn compile(b: &Block, cell: u64) -> Result<QuickCode, String> {
         rax: None,
         rax_in: None,
         hflags: None,
+        home: homes(b),
     };
     g.prologue(cell);
     g.ops()?;
@@ -380,6 +456,11 @@ impl Gen<'_> {
         t as i32 * 8
     }
 
+    /// The host register temporary `t` lives in, if it has one (`homes`).
+    fn home(&self, t: u16) -> Option<u8> {
+        self.home.get(t as usize).copied().flatten()
+    }
+
     /// Register `r` (a number, `RAX`...) = the 64-bit value of temporary `t`.
     fn ld(&mut self, r: u8, t: u16) {
         if r == RAX {
@@ -389,6 +470,10 @@ impl Gen<'_> {
             }
         }
         match self.pend.get(t as usize).copied().unwrap_or(Pend::Slot) {
+            Pend::Slot if self.home(t).is_some() => {
+                let h = self.home(t).unwrap_or(R11);
+                dynasm!(self.a ; .arch x64 ; mov Rq(r), Rq(h));
+            }
             Pend::Slot => {
                 let o = self.t(t);
                 if short(o) {
@@ -412,6 +497,10 @@ impl Gen<'_> {
     /// Register `r` (a number) = the low 32 bits of temporary `t`, zero-extended.
     fn ld32(&mut self, r: u8, t: u16) {
         match self.pend.get(t as usize).copied().unwrap_or(Pend::Slot) {
+            Pend::Slot if self.home(t).is_some() => {
+                let h = self.home(t).unwrap_or(R11);
+                dynasm!(self.a ; .arch x64 ; mov Rd(r), Rd(h));
+            }
             Pend::Slot => {
                 let o = self.t(t);
                 if short(o) {
@@ -593,6 +682,12 @@ impl Gen<'_> {
 
     /// Slot of temporary `t` = register `r` (shorter code for the first 16 slots).
     fn store_slot(&mut self, t: u16, r: u8) {
+        if let Some(h) = self.home(t) {
+            if h != r {
+                dynasm!(self.a ; .arch x64 ; mov Rq(h), Rq(r));
+            }
+            return;
+        }
         let o = self.t(t);
         if short(o) {
             dynasm!(self.a ; .arch x64 ; mov QWORD [BYTE rsp + o as i8], Rq(r));
@@ -727,9 +822,9 @@ impl Gen<'_> {
                     ; and ecx, 1
                     ; mov BYTE [rbx + T], cl
                     ; mov edx, !3i32
-                    ; mov r8d, !1i32
+                    ; mov esi, !1i32
                     ; test ecx, ecx
-                    ; cmovne edx, r8d
+                    ; cmovne edx, esi
                     ; and eax, edx);
                 self.thumb = None;
             }
@@ -1144,12 +1239,9 @@ impl Gen<'_> {
                 self.ld(RCX, cin);
                 dynasm!(self.a ; .arch x64 ; mov edi, k);
                 self.call_abs(q_shift_c as *const () as u64);
-                let (td, tdc) = (self.t(d), self.t(dc));
-                dynasm!(self.a ; .arch x64
-                    ; mov ecx, eax
-                    ; mov QWORD [rsp + td], rcx
-                    ; shr rax, 32
-                    ; mov QWORD [rsp + tdc], rax);
+                dynasm!(self.a ; .arch x64 ; mov ecx, eax ; shr rax, 32);
+                self.store_slot(d, RCX);
+                self.store_slot(dc, RAX);
             }
             Op::Select { d, c, a, b } => {
                 self.ld(RAX, a);
@@ -1187,15 +1279,15 @@ impl Gen<'_> {
             Op::LoadExcl { d, addr, size, insn } => {
                 self.pre_access(addr, insn, Some(size.bytes()), false);
                 self.load(size);
-                let (td, nb) = (self.t(d), size.bytes() as i32);
+                let nb = size.bytes() as i32;
+                self.store_slot(d, RAX);
                 dynasm!(self.a ; .arch x64
-                    ; mov QWORD [rsp + td], rax
                     ; mov DWORD [rbx + EXCL_ADDR], ecx
                     ; mov DWORD [rbx + EXCL_VALID], nb);
             }
             Op::StoreExcl { d, addr, s, size, insn } => {
                 self.pre_access(addr, insn, Some(size.bytes()), false);
-                let (td, nb) = (self.t(d), size.bytes() as i32);
+                let nb = size.bytes() as i32;
                 let fail = self.a.new_dynamic_label();
                 let done = self.a.new_dynamic_label();
                 dynasm!(self.a ; .arch x64
@@ -1204,13 +1296,9 @@ impl Gen<'_> {
                     ; cmp DWORD [rbx + EXCL_ADDR], ecx
                     ; jne =>fail);
                 self.store(s, size);
-                dynasm!(self.a ; .arch x64
-                    ; mov QWORD [rsp + td], 0
-                    ; jmp =>done
-                    ; =>fail
-                    ; mov QWORD [rsp + td], 1
-                    ; =>done
-                    ; mov DWORD [rbx + EXCL_VALID], 0);
+                dynasm!(self.a ; .arch x64 ; xor eax, eax ; jmp =>done ; =>fail ; mov eax, 1 ; =>done);
+                self.store_slot(d, RAX);
+                dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + EXCL_VALID], 0);
             }
             Op::ClearExcl => dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + EXCL_VALID], 0),
             Op::Call { d, h, a, b, c, insn } => {

@@ -2,12 +2,17 @@
 //! reference); the code shape follows `hspt_runtime::exec::backend`.
 //!
 //! Temporaries are allocas (promoted to SSA by the pass pipeline, which also
-//! builds the phis the forward skips need). Guest state is loaded from and
-//! stored to `CpuState` in program order; guest memory accesses are volatile and
-//! go through a pointer formed from `mem_base`, which may alias `CpuState` as far
-//! as LLVM knows, so no state store is moved across an access (precise faults),
-//! while redundant state stores between two accesses are still removed.
+//! builds the phis the forward skips need). So are the guest registers r0–r14
+//! and the flags N, Z, C, V the block touches (`Shadow`): loaded from `CpuState`
+//! once at the function's entry, they stay in host registers through the block
+//! and around its own loop, and what the block changed since the last
+//! synchronisation is stored back (`sync`) before each guest access (precise
+//! faults), helper call, exception and exit. Guest memory accesses are volatile,
+//! after a compiler barrier that reads all memory, so no state store is moved
+//! across one or dropped; the shadows, allocas that never escape, need no
+//! reload after it.
 
+use std::cell::Cell;
 use std::mem::offset_of;
 
 use inkwell::basic_block::BasicBlock;
@@ -63,6 +68,48 @@ pub struct Lower<'a, 'ctx> {
     soft_tlb: IntValue<'ctx>,
     soft_ctx: IntValue<'ctx>,
     soft_mask: IntValue<'ctx>,
+    /// The shadows of guest state (index `sh_reg`/`sh_flag`), for what the block touches.
+    shadow: [Option<PointerValue<'ctx>>; NSH],
+    /// Shadows changed since `CpuState` last got them, on the path being built (a bit per index).
+    dirty: Cell<u32>,
+    /// Shadows dirty on some skip to op i (indexed by the op the skip goes to).
+    label_dirty: Vec<u32>,
+}
+
+/// Shadowed guest state: r0–r14 (indices 0–14) and the flags N, Z, C, V (15–18).
+const NSH: usize = 19;
+
+fn sh_flag(f: Flag) -> Option<usize> {
+    match f {
+        Flag::N => Some(15),
+        Flag::Z => Some(16),
+        Flag::C => Some(17),
+        Flag::V => Some(18),
+        Flag::Q | Flag::Ge => None,
+    }
+}
+
+/// The shadows `op` reads or writes (a bit per index).
+fn shadow_uses(op: &Op) -> u32 {
+    const NZCV: u32 = 0xf << 15;
+    match *op {
+        Op::GetReg { r, .. } | Op::SetReg { r, .. } if r < 15 => 1 << r,
+        Op::GetFlag { f, .. } | Op::SetFlag { f, .. } => sh_flag(f).map_or(0, |i| 1 << i),
+        Op::SetNZ { .. } => 3 << 15,
+        Op::GetNZCV { .. } | Op::SetNZCV { .. } | Op::AddFlags { .. } | Op::SubFlags { .. } => NZCV,
+        Op::Cond { cond, .. } | Op::SkipUnlessCond { cond, .. } if cond < 0xe => NZCV,
+        _ => 0,
+    }
+}
+
+fn sh_off(i: usize) -> u64 {
+    match i {
+        0..=14 => r_off(i),
+        15 => hspt_runtime::cpu::flag_offset(Flag::N) as u64,
+        16 => hspt_runtime::cpu::flag_offset(Flag::Z) as u64,
+        17 => hspt_runtime::cpu::flag_offset(Flag::C) as u64,
+        _ => hspt_runtime::cpu::flag_offset(Flag::V) as u64,
+    }
 }
 
 fn r_off(r: usize) -> u64 {
@@ -118,6 +165,9 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             soft_tlb: ctx.i64_type().const_zero(),
             soft_ctx: ctx.i64_type().const_zero(),
             soft_mask: ctx.i64_type().const_zero(),
+            shadow: [None; NSH],
+            dirty: Cell::new(0),
+            label_dirty: vec![0; block.ops.len() + 1],
         };
         // Allocas for every temporary written, in the entry block.
         for op in &block.ops {
@@ -127,6 +177,14 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 }
             }
         }
+        let used = block.ops.iter().fold(0u32, |m, op| m | shadow_uses(op));
+        for i in 0..NSH {
+            if used & (1 << i) != 0 {
+                let ty = if i < 15 { l.i32 } else { l.i8 };
+                l.shadow[i] = Some(l.b.build_alloca(ty, "")?);
+            }
+        }
+        l.reload()?;
         l.pc0 = l.load(l.i32, r_off(15))?;
         l.mem_base = l.load(l.i64, offset_of!(CpuState, mem_base) as u64)?;
         if soft {
@@ -174,6 +232,60 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         self.b.build_store(p, v)?;
         Ok(())
     }
+
+    // ----- shadowed guest state -----
+
+    fn sh_ty(&self, i: usize) -> IntType<'ctx> {
+        if i < 15 {
+            self.i32
+        } else {
+            self.i8
+        }
+    }
+    /// Shadow `i`'s value (from `CpuState` if the block has no shadow for it).
+    fn sh_get(&self, i: usize) -> R<IntValue<'ctx>> {
+        match self.shadow[i] {
+            Some(p) => Ok(self.b.build_load(self.sh_ty(i), p, "")?.into_int_value()),
+            None => self.load(self.sh_ty(i), sh_off(i)),
+        }
+    }
+    /// Shadow `i` = `v` (dirty until the next `sync`).
+    fn sh_set(&self, i: usize, v: IntValue<'ctx>) -> R<()> {
+        match self.shadow[i] {
+            Some(p) => {
+                self.b.build_store(p, v)?;
+                self.dirty.set(self.dirty.get() | 1 << i);
+                Ok(())
+            }
+            None => self.store(sh_off(i), v),
+        }
+    }
+    /// `CpuState` gets every shadow changed since the last synchronisation on this path.
+    fn sync(&self) -> R<()> {
+        let d = self.dirty.get();
+        for i in 0..NSH {
+            if d & (1 << i) != 0 {
+                if let Some(p) = self.shadow[i] {
+                    let v = self.b.build_load(self.sh_ty(i), p, "")?.into_int_value();
+                    self.store(sh_off(i), v)?;
+                }
+            }
+        }
+        self.dirty.set(0);
+        Ok(())
+    }
+    /// Every shadow = `CpuState`'s value (at the entry, and after a helper, which may change any).
+    fn reload(&self) -> R<()> {
+        for i in 0..NSH {
+            if let Some(p) = self.shadow[i] {
+                let v = self.load(self.sh_ty(i), sh_off(i))?;
+                self.b.build_store(p, v)?;
+            }
+        }
+        self.dirty.set(0);
+        Ok(())
+    }
+
     fn c32(&self, v: u32) -> IntValue<'ctx> {
         self.i32.const_int(v as u64, false)
     }
@@ -272,12 +384,25 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     }
     /// Flag as i1 (`!= 0`, as `condition_passed` reads it).
     fn flag_set(&self, f: Flag) -> R<IntValue<'ctx>> {
-        let v = self.load(self.i8, Self::flag_off(f))?;
+        let v = self.flag_get8(f)?;
         self.icmp(IntPredicate::NE, v, self.c8(0))
     }
     fn store_flag_i1(&self, f: Flag, v: IntValue<'ctx>) -> R<()> {
         let b = self.b.build_int_z_extend(v, self.i8, "")?;
-        self.store(Self::flag_off(f), b)
+        self.flag_put8(f, b)
+    }
+    /// Flag byte `f` (its shadow for N, Z, C, V).
+    fn flag_get8(&self, f: Flag) -> R<IntValue<'ctx>> {
+        match sh_flag(f) {
+            Some(i) => self.sh_get(i),
+            None => self.load(self.i8, Self::flag_off(f)),
+        }
+    }
+    fn flag_put8(&self, f: Flag, v: IntValue<'ctx>) -> R<()> {
+        match sh_flag(f) {
+            Some(i) => self.sh_set(i, v),
+            None => self.store(Self::flag_off(f), v),
+        }
     }
     /// `condition_passed` as i1.
     fn cond(&self, cond: u8) -> R<IntValue<'ctx>> {
@@ -435,30 +560,42 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         bd.build_int_z_extend(r, self.i64, "")
     }
 
-    /// AddWithCarry: stores NZCV, returns the 32-bit result.
+    /// AddWithCarry: sets NZCV, returns the 32-bit result. In 32 bits: the carry
+    /// out is r < x, or r == x with a carry in; the overflow is (x ^ r) & (y ^ r) < 0.
     fn add_with_carry(&self, x: IntValue<'ctx>, y: IntValue<'ctx>, cin: IntValue<'ctx>) -> R<IntValue<'ctx>> {
         let bd = &self.b;
-        let zx = bd.build_int_z_extend(x, self.i64, "")?;
-        let zy = bd.build_int_z_extend(y, self.i64, "")?;
-        let zc = bd.build_int_z_extend(cin, self.i64, "")?;
-        let usum = bd.build_int_add(zx, zy, "")?;
-        let usum = bd.build_int_add(usum, zc, "")?;
-        let sx = bd.build_int_s_extend(x, self.i64, "")?;
-        let sy = bd.build_int_s_extend(y, self.i64, "")?;
-        let ssum = bd.build_int_add(sx, sy, "")?;
-        let ssum = bd.build_int_add(ssum, zc, "")?;
-        let r = bd.build_int_truncate(usum, self.i32, "")?;
-        let c = bd.build_right_shift(usum, self.c64(32), false, "")?;
-        let c = bd.build_int_truncate(c, self.i8, "")?;
-        let sr = bd.build_int_s_extend(r, self.i64, "")?;
-        let v = self.icmp(IntPredicate::NE, sr, ssum)?;
+        let cin = bd.build_and(cin, self.c32(1), "")?;
+        let r = bd.build_int_add(bd.build_int_add(x, y, "")?, cin, "")?;
+        let lt = self.icmp(IntPredicate::ULT, r, x)?;
+        let eq = self.icmp(IntPredicate::EQ, r, x)?;
+        let has_c = self.icmp(IntPredicate::NE, cin, self.c32(0))?;
+        let c = bd.build_or(lt, bd.build_and(eq, has_c, "")?, "")?;
+        let ov = bd.build_and(bd.build_xor(x, r, "")?, bd.build_xor(y, r, "")?, "")?;
+        let v = self.icmp(IntPredicate::SLT, ov, self.c32(0))?;
+        self.set_nzcv(r, c, v)?;
+        Ok(r)
+    }
+
+    /// SUBS: x - y with NZCV as AddWithCarry(x, NOT y, 1): C is x >= y (unsigned),
+    /// V is (x ^ y) & (x ^ r) < 0.
+    fn sub_flags(&self, x: IntValue<'ctx>, y: IntValue<'ctx>) -> R<IntValue<'ctx>> {
+        let bd = &self.b;
+        let r = bd.build_int_sub(x, y, "")?;
+        let c = self.icmp(IntPredicate::UGE, x, y)?;
+        let ov = bd.build_and(bd.build_xor(x, y, "")?, bd.build_xor(x, r, "")?, "")?;
+        let v = self.icmp(IntPredicate::SLT, ov, self.c32(0))?;
+        self.set_nzcv(r, c, v)?;
+        Ok(r)
+    }
+
+    /// N and Z from the 32-bit `r`, C and V from the i1s `c` and `v`.
+    fn set_nzcv(&self, r: IntValue<'ctx>, c: IntValue<'ctx>, v: IntValue<'ctx>) -> R<()> {
         let n = self.icmp(IntPredicate::SLT, r, self.c32(0))?;
         let z = self.icmp(IntPredicate::EQ, r, self.c32(0))?;
         self.store_flag_i1(Flag::N, n)?;
         self.store_flag_i1(Flag::Z, z)?;
-        self.store(Self::flag_off(Flag::C), c)?;
-        self.store_flag_i1(Flag::V, v)?;
-        Ok(r)
+        self.store_flag_i1(Flag::C, c)?;
+        self.store_flag_i1(Flag::V, v)
     }
 
     fn shift_c(&self, kind: ShiftKind, a: IntValue<'ctx>, amt: IntValue<'ctx>, cin: IntValue<'ctx>) -> R<(IntValue<'ctx>, IntValue<'ctx>)> {
@@ -556,6 +693,8 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     /// fault, the alignment check and the unprivileged-access check. Returns the
     /// 32-bit guest address.
     fn pre_access(&mut self, addr: Tmp, insn: u16, align: Option<u32>, user: bool) -> R<IntValue<'ctx>> {
+        // A fault (or EXIT_RETRY) leaves the block here: CpuState must be current.
+        self.sync()?;
         let pc = self.insn_pc(insn)?;
         self.store(r_off(15), pc)?;
         let a = self.t32(addr)?;
@@ -714,6 +853,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     }
 
     fn raise(&self, kind: RaiseKind, insn: u16) -> R<()> {
+        self.sync()?;
         let info = self.block.insns[insn as usize];
         let pc = self.insn_pc(insn)?;
         self.store(r_off(15), pc)?;
@@ -745,6 +885,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     }
 
     fn exit(&self, reason: ExitReason) -> R<()> {
+        self.sync()?;
         self.add_insns(self.block.insns.len() as u64)?;
         if reason == ExitReason::Branch {
             self.chain(None)?;
@@ -882,11 +1023,15 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         }
         for (i, op) in ops.iter().enumerate() {
             if let Some(bb) = labels[i] {
+                // Dirty where the paths join: on any of them.
+                let fall = if self.terminated() { 0 } else { self.dirty.get() };
+                self.dirty.set(fall | self.label_dirty[i]);
                 if !self.terminated() {
                     self.b.build_unconditional_branch(bb)?;
                 }
                 self.b.position_at_end(bb);
             } else if self.terminated() {
+                self.dirty.set(0);
                 // Unreachable ops after an exit: give them a block (removed later).
                 let bb = self.new_bb("dead");
                 self.b.position_at_end(bb);
@@ -894,6 +1039,8 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             self.op(i, *op, &labels)?;
         }
         if let Some(bb) = labels[ops.len()] {
+            let fall = if self.terminated() { 0 } else { self.dirty.get() };
+            self.dirty.set(fall | self.label_dirty[ops.len()]);
             if !self.terminated() {
                 self.b.build_unconditional_branch(bb)?;
             }
@@ -915,15 +1062,19 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 self.set32(d, v)?
             }
             Op::GetReg { d, r } => {
-                let v = self.load(self.i32, r_off(r as usize))?;
+                let v = if r < 15 { self.sh_get(r as usize)? } else { self.load(self.i32, r_off(r as usize))? };
                 self.set32(d, v)?
             }
             Op::SetReg { r, s } => {
                 let v = self.t32(s)?;
-                self.store(r_off(r as usize), v)?
+                if r < 15 {
+                    self.sh_set(r as usize, v)?
+                } else {
+                    self.store(r_off(r as usize), v)?
+                }
             }
             Op::GetFlag { d, f } => {
-                let v = self.load(self.i8, Self::flag_off(f))?;
+                let v = self.flag_get8(f)?;
                 self.set32(d, v)?
             }
             Op::SetFlag { f, s } => {
@@ -937,7 +1088,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                         self.store(Self::flag_off(Flag::Q), bd.build_or(q, nz, "")?)?
                     }
                     Flag::Ge => self.store(Self::flag_off(f), bd.build_and(v8, self.c8(0xf), "")?)?,
-                    _ => self.store(Self::flag_off(f), bd.build_and(v8, self.c8(1), "")?)?,
+                    _ => self.flag_put8(f, bd.build_and(v8, self.c8(1), "")?)?,
                 }
             }
             Op::SetNZ { s } => {
@@ -950,7 +1101,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             Op::GetNZCV { d } => {
                 let mut acc = self.c32(0);
                 for (f, sh) in [(Flag::N, 31), (Flag::Z, 30), (Flag::C, 29), (Flag::V, 28)] {
-                    let v = self.load(self.i8, Self::flag_off(f))?;
+                    let v = self.flag_get8(f)?;
                     let v = bd.build_int_z_extend(v, self.i32, "")?;
                     let v = bd.build_left_shift(v, self.c32(sh), "")?;
                     acc = bd.build_or(acc, v, "")?;
@@ -962,7 +1113,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 for (f, sh) in [(Flag::N, 31), (Flag::Z, 30), (Flag::C, 29), (Flag::V, 28)] {
                     let b = bd.build_right_shift(v, self.c32(sh), false, "")?;
                     let b = bd.build_and(b, self.c32(1), "")?;
-                    self.store(Self::flag_off(f), bd.build_int_truncate(b, self.i8, "")?)?;
+                    self.flag_put8(f, bd.build_int_truncate(b, self.i8, "")?)?;
                 }
             }
             Op::Cond { d, cond } => {
@@ -986,8 +1137,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 self.set32(d, r)?
             }
             Op::SubFlags { d, a, b } => {
-                let nb = bd.build_not(self.t32(b)?, "")?;
-                let r = self.add_with_carry(self.t32(a)?, nb, self.c32(1))?;
+                let r = self.sub_flags(self.t32(a)?, self.t32(b)?)?;
                 self.set32(d, r)?
             }
             Op::ShiftC { d, dc, kind, a, amt, cin } => {
@@ -1072,12 +1222,15 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             }
             Op::ClearExcl => self.store(offset_of!(CpuState, excl_valid) as u64, self.c32(0))?,
             Op::Call { d, h, a, b, c, insn } => {
+                // The helper reads and may change guest state in CpuState.
+                self.sync()?;
                 let pc = self.insn_pc(insn)?;
                 self.store(r_off(15), pc)?;
                 let args = [self.t64(a)?, self.t64(b)?, self.t64(c)?];
                 // Through the helper table (no host address in the code; checked by check_helpers).
                 let r = self.call_helper(h, args)?;
                 self.set64(d, r)?;
+                self.reload()?;
                 // Helpers may change anything, the instruction set state included.
                 self.thumb_known = None;
                 if h.may_raise {
@@ -1095,7 +1248,9 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 }
             }
             Op::SkipUnless { c, n } => {
-                let target = labels[(i + 1 + n as usize).min(self.block.ops.len())].expect("skip label");
+                let to = (i + 1 + n as usize).min(self.block.ops.len());
+                self.label_dirty[to] |= self.dirty.get();
+                let target = labels[to].expect("skip label");
                 let cv = self.t64(c)?;
                 let go = self.icmp(IntPredicate::NE, cv, self.c64(0))?;
                 let cont = self.new_bb("");
@@ -1103,7 +1258,9 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 self.b.position_at_end(cont);
             }
             Op::SkipUnlessCond { cond, n } => {
-                let target = labels[(i + 1 + n as usize).min(self.block.ops.len())].expect("skip label");
+                let to = (i + 1 + n as usize).min(self.block.ops.len());
+                self.label_dirty[to] |= self.dirty.get();
+                let target = labels[to].expect("skip label");
                 let go = self.cond(cond)?;
                 let cont = self.new_bb("");
                 self.b.build_conditional_branch(go, cont, target)?;
@@ -1118,6 +1275,8 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             Op::Raise { kind, insn } => self.raise(kind, insn)?,
             Op::Exit { reason } => self.exit(reason)?,
             Op::ExitTo { off, kind, reason } => {
+                // Leaving, or looping to the entry's state (all in CpuState).
+                self.sync()?;
                 let slot = self.exit_no;
                 if reason == ExitReason::Branch {
                     self.exit_no += 1;

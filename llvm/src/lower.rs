@@ -133,6 +133,10 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         func.as_global_value().set_visibility(inkwell::GlobalVisibility::Hidden);
         let nounwind = ctx.create_enum_attribute(inkwell::attributes::Attribute::get_named_enum_kind_id("nounwind"), 0);
         func.add_attribute(inkwell::attributes::AttributeLoc::Function, nounwind);
+        // Blocks run only under `jit_entry::hspt_jit_enter`, which saves every
+        // callee-saved register itself, and chain by tail calls: saving them again in
+        // each block would cost pushes and pops at every block boundary.
+        func.add_attribute(inkwell::attributes::AttributeLoc::Function, ctx.create_string_attribute("no_callee_saved_registers", ""));
         let b = ctx.create_builder();
         let entry = ctx.append_basic_block(func, "entry");
         b.position_at_end(entry);

@@ -51,7 +51,7 @@ fn link_one(elf: &Elf<'_>, obj: &[u8], symbol: &str, code_section: Option<usize>
         }
         let align = sh.sh_addralign.max(1) as usize;
         max_align = max_align.max(align);
-        let at = (out.len() + align - 1) / align * align;
+        let at = out.len().div_ceil(align) * align;
         out.resize(at, 0);
         if sh.sh_type == SHT_NOBITS {
             out.resize(at + sh.sh_size as usize, 0);

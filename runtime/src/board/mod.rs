@@ -365,7 +365,7 @@ impl Board {
             return Ok(va);
         }
         let tag = ((self.cur_view as u64) << 20 | (va >> 12) as u64) + 1;
-        let slot = ((va >> 12) as usize ^ self.cur_view * 7) & (ITLB - 1);
+        let slot = ((va >> 12) as usize ^ (self.cur_view * 7)) & (ITLB - 1);
         let (t, ppage) = self.itlb[slot];
         if t == tag {
             return Ok(ppage << 12 | (va & 0xfff));

@@ -165,7 +165,7 @@ impl Record {
             && self.entry < self.code_len
             && self.align.is_power_of_two()
             && self.align <= MAX_ALIGN
-            && self.code_off % self.align as u64 == 0
+            && self.code_off.is_multiple_of(self.align as u64)
             && self.code_off.checked_add(self.code_len as u64).is_some_and(|e| e <= code_len)
     }
 }

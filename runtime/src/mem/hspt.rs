@@ -588,26 +588,28 @@ impl HsptState {
         let victim = (0..self.views.len())
             .filter(|&i| i != self.phys_view && i != self.pinned)
             .min_by_key(|&i| self.views[i].last_use);
-        let i = if self.views.len() < limit || victim.is_none() {
-            // (Over the limit only when the one view allowed is in use: group=1 and an LDRT.)
-            let base = reserve()?;
-            tracing::debug!(view = self.views.len(), key = ?ckey, base = ?base, "HSPT: new shadow region");
-            self.views.push(ViewSlot::new(base));
-            self.mappings += 1;
-            self.settle(0);
-            self.views.len() - 1
-        } else {
-            let i = victim.expect("checked above");
-            if self.views[i].dirty {
-                self.flush_causes.recycle += 1;
+        let i = match victim.filter(|_| self.views.len() >= limit) {
+            None => {
+                // (Over the limit only when the one view allowed is in use: group=1 and an LDRT.)
+                let base = reserve()?;
+                tracing::debug!(view = self.views.len(), key = ?ckey, base = ?base, "HSPT: new shadow region");
+                self.views.push(ViewSlot::new(base));
+                self.mappings += 1;
+                self.settle(0);
+                self.views.len() - 1
             }
-            if let Some(old) = self.views[i].key {
-                self.index.remove(&old);
+            Some(i) => {
+                if self.views[i].dirty {
+                    self.flush_causes.recycle += 1;
+                }
+                if let Some(old) = self.views[i].key {
+                    self.index.remove(&old);
+                }
+                tracing::debug!(view = i, old = ?self.views[i].key, new = ?ckey, "HSPT: shadow region recycled for another address space");
+                self.flush_view(i);
+                self.regions_recycled += 1;
+                i
             }
-            tracing::debug!(view = i, old = ?self.views[i].key, new = ?ckey, "HSPT: shadow region recycled for another address space");
-            self.flush_view(i);
-            self.regions_recycled += 1;
-            i
         };
         Ok(i)
     }

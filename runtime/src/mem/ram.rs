@@ -18,7 +18,7 @@ pub struct GuestRam {
 impl GuestRam {
     /// Creates `size` bytes of zeroed RAM at guest physical `start`.
     pub fn new(start: u32, size: u32) -> io::Result<GuestRam> {
-        if size == 0 || size % 0x1000 != 0 {
+        if size == 0 || !size.is_multiple_of(0x1000) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "RAM size must be a non-zero multiple of 4 KiB"));
         }
         if (start as u64) + (size as u64) > (1u64 << 32) {
@@ -98,7 +98,7 @@ impl View {
 
     /// Maps `len` bytes of RAM at physical `pa` to guest address `va` in this view.
     pub fn map(&self, ram: &GuestRam, va: u32, pa: u32, len: u32, writable: bool) -> io::Result<()> {
-        if !ram.contains(pa, len) || va % 0x1000 != 0 || pa % 0x1000 != 0 || len % 0x1000 != 0 {
+        if !ram.contains(pa, len) || !va.is_multiple_of(0x1000) || !pa.is_multiple_of(0x1000) || !len.is_multiple_of(0x1000) {
             return Err(io::Error::new(io::ErrorKind::InvalidInput, "mapping outside RAM or unaligned"));
         }
         if va as u64 + len as u64 > 1u64 << 32 {

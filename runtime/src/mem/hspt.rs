@@ -94,6 +94,11 @@ pub(super) struct ViewSlot {
     pub sections: [u64; 64],
     /// 64 KiB chunks holding any mapping (so TLB maintenance skips views without one).
     pub chunks: Box<[u64; 1024]>,
+    /// Small pages mapped, 16 bits per 64 KiB chunk, meaningful only while the chunk is marked in
+    /// `chunks` (a chunk's bits start again when it is marked anew). A hint for prefill, which
+    /// skips neighbours already mapped: a page it says is mapped but is not (unmapped by a path
+    /// that does not clear it) just faults and is filled when touched.
+    pub page_bits: Box<[u16]>,
     /// Whether anything is mapped at all.
     pub dirty: bool,
     /// The address space (ASID, TTBR0) whose pages the view holds (shared organisation).
@@ -118,6 +123,7 @@ impl ViewSlot {
             last_use: 0,
             sections: [0; 64],
             chunks: Box::new([0; 1024]),
+            page_bits: vec![0u16; 1 << 16].into_boxed_slice(),
             dirty: false,
             owner: (0, 0),
             nonglobal: Vec::new(),
@@ -134,9 +140,25 @@ impl ViewSlot {
         let first = (va >> 16) as usize;
         let last = ((va as u64 + len as u64 - 1) >> 16) as usize;
         for c in first..=last {
+            if self.chunks[c / 64] & (1 << (c % 64)) == 0 {
+                self.page_bits[c] = 0;
+            }
             self.chunks[c / 64] |= 1 << (c % 64);
         }
+        for p in (va >> 12) as u64..(va as u64 + len as u64 + 0xfff) >> 12 {
+            self.page_bits[(p >> 4) as usize] |= 1 << (p & 15);
+        }
         self.dirty = true;
+    }
+    /// Whether the small page at `va` is mapped (see `page_bits`).
+    fn page_mapped(&self, va: u32) -> bool {
+        self.chunk_mapped(va) && self.page_bits[(va >> 16) as usize] & (1 << ((va >> 12) & 15)) != 0
+    }
+    /// Forgets the pages of [va, va + len), now unmapped.
+    fn forget_pages(&mut self, va: u32, len: u64) {
+        for p in (va >> 12) as u64..(va as u64 + len + 0xfff) >> 12 {
+            self.page_bits[(p >> 4) as usize] &= !(1 << (p & 15));
+        }
     }
     /// Forgets the marks of the 64 KiB chunks in [va, va + len) (chunk-aligned), now unmapped.
     fn unmark(&mut self, va: u32, len: u32) {
@@ -480,6 +502,7 @@ impl HsptState {
         // Merge adjacent ranges so the unmapping takes few system calls.
         let mut cur: Option<(u32, u64)> = None;
         for (va, len) in ranges {
+            v.forget_pages(va, len as u64);
             match cur {
                 Some((s, e)) if va as u64 <= e => cur = Some((s, e.max(va as u64 + len as u64))),
                 _ => {
@@ -788,6 +811,10 @@ impl HsptState {
                 pages[k as usize] = (pa >> 12, writable, global);
                 continue;
             }
+            if self.views[i].page_mapped(vp) {
+                // Mapped already (by an earlier fill of this window): mapping it again would cost an mmap.
+                continue;
+            }
             if let Ok(t) = walk::walk(regs, vp, Access::Read, privileged, |a| self.read_pt(a)) {
                 if t.size == 0x1000 && self.ram_contains(t.pa & !0xfff, 0x1000) {
                     pages[k as usize] = (t.pa >> 12, t.writable, t.global);
@@ -938,6 +965,29 @@ mod tests {
         assert_eq!(st.fill(i, 0x0010_3004, false), Ok(None));
         assert_eq!(st.fills, fills + 1);
         assert!(st.views[i].chunk_mapped(0x0010_3000));
+    }
+
+    #[test]
+    fn prefill_maps_only_the_pages_of_its_window_not_mapped_yet() {
+        let (_ram, mut st) = setup();
+        st.prefill = 16;
+        // Page 0x105 invalid at first: the window maps the other 15.
+        poke(&st, L2 + (5 << 2), 0);
+        let i = st.view_for(key(1, TTB, true)).unwrap();
+        let before = st.pages_mapped;
+        assert_eq!(st.fill(i, 0x0010_3004, false), Ok(None));
+        assert_eq!(st.pages_mapped - before, 15);
+        // The guest maps it and touches it: that page alone is mapped, not the window again.
+        poke(&st, L2 + (5 << 2), 0x4010_5000 | (1 << 11) | (0b11 << 4) | 0b10);
+        assert_eq!(st.fill(i, 0x0010_5008, true), Ok(None));
+        assert_eq!(st.pages_mapped - before, 16);
+        // TLB maintenance unmaps the chunk: the next fill maps the whole window again.
+        st.tlb_maintenance(TlbOp::Mva { va: 0x0010_5000, asid: 1 });
+        assert_eq!(st.fill(i, 0x0010_3004, false), Ok(None));
+        assert_eq!(st.pages_mapped - before, 32);
+        // SAFETY: the fill just mapped this page of the view.
+        let v = unsafe { std::ptr::read(st.view_base(i).add(0x0010_3000) as *const u32) };
+        assert_eq!(v, 0xfeed_f00d);
     }
 
     #[test]

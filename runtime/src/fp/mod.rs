@@ -951,15 +951,77 @@ pub fn vnmul32(n: u32, m: u32, fpscr: &mut u32) -> u32 {
 
 /// VADD.F64 (`FPAdd`).
 pub fn add64(a: u64, b: u64, fpscr: &mut u32) -> u64 {
+    if let Some(r) = host_add64(a, b, *fpscr) {
+        *fpscr |= r.1;
+        return r.0;
+    }
     addsub(a, b, false, D, fpscr)
 }
 /// VSUB.F64 (`FPSub`).
 pub fn sub64(a: u64, b: u64, fpscr: &mut u32) -> u64 {
+    if let Some(r) = host_add64(a, b ^ 1 << 63, *fpscr) {
+        *fpscr |= r.1;
+        return r.0;
+    }
     addsub(a, b, true, D, fpscr)
 }
 /// VMUL.F64 (`FPMul`).
 pub fn mul64(a: u64, b: u64, fpscr: &mut u32) -> u64 {
+    if let Some(r) = host_mul64(a, b, *fpscr) {
+        *fpscr |= r.1;
+        return r.0;
+    }
     mul(a, b, D, fpscr)
+}
+
+/// The host's double arithmetic where it must give what [`addsub`] and [`mul`] give:
+/// round to nearest, both operands normal, and a result well inside the normal range
+/// (so neither flush-to-zero, default NaN, overflow nor underflow, tiny before
+/// rounding, can play a part). IEEE 754 then fixes the result bit for bit; the only
+/// flag is inexact. Anything else: None, and the software path decides.
+fn host_fast_ok(a: u64, b: u64, fpscr: u32) -> bool {
+    let normal = |x: u64| {
+        let e = (x >> 52) & 0x7ff;
+        e != 0 && e != 0x7ff
+    };
+    (fpscr >> FPSCR_RMODE_SHIFT) & 3 == RMODE_RN && normal(a) && normal(b)
+}
+/// A result the fast paths keep: finite, and at least 2^-968 in magnitude (the
+/// error terms below are then exact, and nothing is near the underflow threshold).
+fn host_result_ok(r: f64) -> bool {
+    let e = (r.to_bits() >> 52) & 0x7ff;
+    (55..0x7ff).contains(&e)
+}
+/// a + b on the host: (result, IXC if inexact), by the exact error term of the sum.
+fn host_add64(a: u64, b: u64, fpscr: u32) -> Option<(u64, u32)> {
+    if !host_fast_ok(a, b, fpscr) {
+        return None;
+    }
+    let (x, y) = (f64::from_bits(a), f64::from_bits(b));
+    let s = x + y;
+    if !host_result_ok(s) {
+        return None;
+    }
+    // TwoSum: s + err == x + y exactly.
+    let yy = s - x;
+    let err = (x - (s - yy)) + (y - yy);
+    if !err.is_finite() {
+        return None;
+    }
+    Some((s.to_bits(), if err != 0.0 { FPSCR_IXC } else { 0 }))
+}
+/// a × b on the host: (result, IXC if inexact), by the exact error term of the product.
+fn host_mul64(a: u64, b: u64, fpscr: u32) -> Option<(u64, u32)> {
+    if !host_fast_ok(a, b, fpscr) {
+        return None;
+    }
+    let (x, y) = (f64::from_bits(a), f64::from_bits(b));
+    let p = x * y;
+    if !host_result_ok(p) {
+        return None;
+    }
+    let err = x.mul_add(y, -p);
+    Some((p.to_bits(), if err != 0.0 { FPSCR_IXC } else { 0 }))
 }
 /// VDIV.F64 (`FPDiv`).
 pub fn div64(a: u64, b: u64, fpscr: &mut u32) -> u64 {

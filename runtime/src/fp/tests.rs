@@ -779,3 +779,37 @@ fn non_fused_multiply_accumulate() {
         }
     }
 }
+
+fn soft_add64(a: u64, b: u64, f: &mut u32) -> u64 {
+    addsub(a, b, false, D, f)
+}
+fn soft_sub64(a: u64, b: u64, f: &mut u32) -> u64 {
+    addsub(a, b, true, D, f)
+}
+fn soft_mul64(a: u64, b: u64, f: &mut u32) -> u64 {
+    mul(a, b, D, f)
+}
+
+/// `add64`, `sub64` and `mul64` take the host's arithmetic where it must agree with
+/// the software path: they give its result and its flags, in every mode.
+#[test]
+fn host_fast_paths_match_the_software_path() {
+    type F = fn(u64, u64, &mut u32) -> u64;
+    let ops: [(&str, F, F); 3] = [("add", add64, soft_add64), ("sub", sub64, soft_sub64), ("mul", mul64, soft_mul64)];
+    let mut r = Rng(0x5EED_FA57_0000_0001);
+    let mut fast = 0u64;
+    for i in 0..iters(200_000) {
+        let a = r.v64(None);
+        let b = r.v64(if i & 1 == 0 { Some(a) } else { None });
+        for mode in [RN, RN | FZ, RN | DN, RN | FZ | DN, RP, RM, RZ] {
+            for (name, ours, soft) in ops {
+                let (mut f1, mut f2) = (mode, mode);
+                let (x, y) = (ours(a, b, &mut f1), soft(a, b, &mut f2));
+                assert_eq!((x, f1), (y, f2), "{name}({a:#018x}, {b:#018x}) fpscr {mode:#x}");
+            }
+        }
+        fast += host_add64(a, b, RN).is_some() as u64 + host_mul64(a, b, RN).is_some() as u64;
+    }
+    // The cases above reach the fast paths, not only the fallback.
+    assert!(fast > iters(200_000) as u64 / 4, "{fast} fast-path results");
+}

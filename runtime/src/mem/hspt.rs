@@ -99,6 +99,8 @@ pub(super) struct ViewSlot {
     /// skips neighbours already mapped: a page it says is mapped but is not (unmapped by a path
     /// that does not clear it) just faults and is filled when touched.
     pub page_bits: Box<[u16]>,
+    /// 64 KiB chunks holding a large-page (64 KiB) mapping: TLB maintenance by MVA unmaps all of it.
+    pub large: Box<[u64; 1024]>,
     /// Whether anything is mapped at all.
     pub dirty: bool,
     /// The address space (ASID, TTBR0) whose pages the view holds (shared organisation).
@@ -124,6 +126,7 @@ impl ViewSlot {
             sections: [0; 64],
             chunks: Box::new([0; 1024]),
             page_bits: vec![0u16; 1 << 16].into_boxed_slice(),
+            large: Box::new([0; 1024]),
             dirty: false,
             owner: (0, 0),
             nonglobal: Vec::new(),
@@ -166,10 +169,12 @@ impl ViewSlot {
         let last = ((va as u64 + len as u64 - 1) >> 16) as usize;
         for c in first..=last {
             self.chunks[c / 64] &= !(1 << (c % 64));
+            self.large[c / 64] &= !(1 << (c % 64));
         }
     }
     fn clear_marks(&mut self) {
         self.chunks.fill(0);
+        self.large.fill(0);
         self.sections = [0; 64];
         self.dirty = false;
         self.nonglobal.clear();
@@ -559,14 +564,23 @@ impl HsptState {
                     let mb = (va >> 20) as usize;
                     // The chunk (or section) is wholly unmapped: later maintenance of the
                     // other pages in it (Linux flushes a range page by page) costs nothing.
+                    let c = (va >> 16) as usize;
                     if v.sections[mb / 64] & (1 << (mb % 64)) != 0 {
                         Self::unmap_raw(v.base, (va & !0xf_ffff) as usize, 0x10_0000);
                         v.sections[mb / 64] &= !(1 << (mb % 64));
                         v.unmark(va & !0xf_ffff, 0x10_0000);
-                    } else {
-                        // A large page covers 64 KiB: unmap that much (always safe).
+                    } else if v.large[c / 64] & (1 << (c % 64)) != 0 {
+                        // A large page covers 64 KiB: unmap that much.
                         Self::unmap_raw(v.base, (va & !0xffff) as usize, 0x1_0000);
                         v.unmark(va & !0xffff, 0x1_0000);
+                    } else if v.page_mapped(va) {
+                        // Small pages only: just this one. Its neighbours stay mapped, so the refill
+                        // after a copy-on-write maps one page, not the prefill window again. (Every
+                        // mapping sets its pages' bits, so a clear bit is a page not mapped.)
+                        Self::unmap_raw(v.base, (va & !0xfff) as usize, 0x1000);
+                        v.forget_pages(va & !0xfff, 0x1000);
+                    } else {
+                        continue;
                     }
                     // A hole in a longer mapping splits it.
                     v.maps += 2;
@@ -778,6 +792,9 @@ impl HsptState {
             for mb in (vbase >> 20)..((vbase as u64 + tr.size as u64) >> 20) as u32 {
                 v.sections[mb as usize / 64] |= 1 << (mb % 64);
             }
+        } else if tr.size == 0x1_0000 {
+            let c = (vbase >> 16) as usize;
+            self.views[i].large[c / 64] |= 1 << (c % 64);
         }
         self.fills += 1;
         self.peak_mappings = self.peak_mappings.max(self.mappings);
@@ -945,26 +962,36 @@ mod tests {
     }
 
     #[test]
-    fn maintenance_by_mva_unmaps_a_chunk_once() {
+    fn maintenance_by_mva_unmaps_the_page_or_the_large_page() {
         let (_ram, mut st) = setup();
         st.prefill = 16;
         let i = st.view_for(key(1, TTB, true)).unwrap();
         assert_eq!(st.fill(i, 0x0010_3004, false), Ok(None));
-        assert!(st.views[i].chunk_mapped(0x0010_3000));
-        // The first page's maintenance unmaps the whole 64 KiB chunk and forgets it...
-        st.tlb_maintenance(TlbOp::Mva { va: 0x0010_3000, asid: 1 });
-        assert!(!st.views[i].chunk_mapped(0x0010_3000));
+        assert!(st.views[i].page_mapped(0x0010_3000) && st.views[i].page_mapped(0x0010_4000));
+        // Small pages: the page alone is unmapped; its neighbours stay.
         let maps = st.views[i].maps;
-        // ...so the other pages of the range (Linux flushes page by page) change nothing.
-        for p in 1..16 {
-            st.tlb_maintenance(TlbOp::Mva { va: 0x0010_0000 + p * 0x1000, asid: 1 });
-        }
-        assert_eq!(st.views[i].maps, maps, "no more unmappings");
-        // The page faults again (and is filled again) when touched.
-        let fills = st.fills;
+        st.tlb_maintenance(TlbOp::Mva { va: 0x0010_3000, asid: 1 });
+        assert!(!st.views[i].page_mapped(0x0010_3000));
+        assert!(st.views[i].chunk_mapped(0x0010_3000) && st.views[i].page_mapped(0x0010_4000));
+        assert_eq!(st.views[i].maps, maps + 2, "one hole");
+        // Maintenance of a page not mapped (Linux flushes ranges page by page) changes nothing.
+        st.tlb_maintenance(TlbOp::Mva { va: 0x0010_3000, asid: 1 });
+        assert_eq!(st.views[i].maps, maps + 2, "no more unmappings");
+        // The page faults again when touched, and only it is mapped again.
+        let (fills, mapped) = (st.fills, st.pages_mapped);
         assert_eq!(st.fill(i, 0x0010_3004, false), Ok(None));
-        assert_eq!(st.fills, fills + 1);
-        assert!(st.views[i].chunk_mapped(0x0010_3000));
+        assert_eq!((st.fills, st.pages_mapped), (fills + 1, mapped + 1));
+        // SAFETY: the neighbour page is still mapped in this view.
+        let w = unsafe { std::ptr::read(st.view_base(i).add(0x0010_3000) as *const u32) };
+        assert_eq!(w, 0xfeed_f00d);
+        // A large page (64 KiB) is unmapped whole, whichever of its pages is named.
+        for k in 16..32 {
+            poke(&st, L2 + (k << 2), 0x4011_0000 | (1 << 11) | (0b11 << 4) | 0b01);
+        }
+        assert_eq!(st.fill(i, 0x0011_0004, false), Ok(None));
+        assert!(st.views[i].chunk_mapped(0x0011_0000));
+        st.tlb_maintenance(TlbOp::Mva { va: 0x0011_2000, asid: 1 });
+        assert!(!st.views[i].chunk_mapped(0x0011_0000) && !st.views[i].page_mapped(0x0011_0000));
     }
 
     #[test]
@@ -981,10 +1008,11 @@ mod tests {
         poke(&st, L2 + (5 << 2), 0x4010_5000 | (1 << 11) | (0b11 << 4) | 0b10);
         assert_eq!(st.fill(i, 0x0010_5008, true), Ok(None));
         assert_eq!(st.pages_mapped - before, 16);
-        // TLB maintenance unmaps the chunk: the next fill maps the whole window again.
+        // TLB maintenance unmaps that page: a fill of another page of the window maps it (the
+        // faulting page is always mapped, whatever the hint says) and that page, nothing else.
         st.tlb_maintenance(TlbOp::Mva { va: 0x0010_5000, asid: 1 });
         assert_eq!(st.fill(i, 0x0010_3004, false), Ok(None));
-        assert_eq!(st.pages_mapped - before, 32);
+        assert_eq!(st.pages_mapped - before, 18);
         // SAFETY: the fill just mapped this page of the view.
         let v = unsafe { std::ptr::read(st.view_base(i).add(0x0010_3000) as *const u32) };
         assert_eq!(v, 0xfeed_f00d);

@@ -3,7 +3,7 @@
 //!
 //! Temporaries are allocas (promoted to SSA by the pass pipeline, which also
 //! builds the phis the forward skips need). So are the guest registers r0–r14
-//! and the flags N, Z, C, V the block touches (`Shadow`): loaded from `CpuState`
+//! and the flags N, Z, C, V the block touches (the shadows, `sh_get`/`sh_set`): loaded from `CpuState`
 //! once at the function's entry, they stay in host registers through the block
 //! and around its own loop, and what the block changed since the last
 //! synchronisation is stored back (`sync`) before each guest access (precise
@@ -68,7 +68,7 @@ pub struct Lower<'a, 'ctx> {
     soft_tlb: IntValue<'ctx>,
     soft_ctx: IntValue<'ctx>,
     soft_mask: IntValue<'ctx>,
-    /// The shadows of guest state (index `sh_reg`/`sh_flag`), for what the block touches.
+    /// The shadows of guest state (indices as `NSH` says), for what the block touches.
     shadow: [Option<PointerValue<'ctx>>; NSH],
     /// Shadows changed since `CpuState` last got them, on the path being built (a bit per index).
     dirty: Cell<u32>,
@@ -79,14 +79,11 @@ pub struct Lower<'a, 'ctx> {
 /// Shadowed guest state: r0–r14 (indices 0–14) and the flags N, Z, C, V (15–18).
 const NSH: usize = 19;
 
+/// The shadowed flags, from index 15.
+const SH_FLAGS: [Flag; 4] = [Flag::N, Flag::Z, Flag::C, Flag::V];
+
 fn sh_flag(f: Flag) -> Option<usize> {
-    match f {
-        Flag::N => Some(15),
-        Flag::Z => Some(16),
-        Flag::C => Some(17),
-        Flag::V => Some(18),
-        Flag::Q | Flag::Ge => None,
-    }
+    SH_FLAGS.iter().position(|&g| g == f).map(|k| 15 + k)
 }
 
 /// The shadows `op` reads or writes (a bit per index).
@@ -103,12 +100,10 @@ fn shadow_uses(op: &Op) -> u32 {
 }
 
 fn sh_off(i: usize) -> u64 {
-    match i {
-        0..=14 => r_off(i),
-        15 => hspt_runtime::cpu::flag_offset(Flag::N) as u64,
-        16 => hspt_runtime::cpu::flag_offset(Flag::Z) as u64,
-        17 => hspt_runtime::cpu::flag_offset(Flag::C) as u64,
-        _ => hspt_runtime::cpu::flag_offset(Flag::V) as u64,
+    if i < 15 {
+        r_off(i)
+    } else {
+        hspt_runtime::cpu::flag_offset(SH_FLAGS[i - 15]) as u64
     }
 }
 
@@ -566,6 +561,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
 
     /// AddWithCarry: sets NZCV, returns the 32-bit result. In 32 bits: the carry
     /// out is r < x, or r == x with a carry in; the overflow is (x ^ r) & (y ^ r) < 0.
+    /// `cin` is 0 or 1 (`Op::AddFlags`); bit 0 is used, as quick code's `bt` does.
     fn add_with_carry(&self, x: IntValue<'ctx>, y: IntValue<'ctx>, cin: IntValue<'ctx>) -> R<IntValue<'ctx>> {
         let bd = &self.b;
         let cin = bd.build_and(cin, self.c32(1), "")?;

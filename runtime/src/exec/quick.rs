@@ -8,8 +8,10 @@
 //! Code shape (the ABI of `backend.rs`, as LLVM's code has it):
 //! - `fn(cpu: rdi, ctx: rsi, slots: rdx) -> eax`. Pinned while it runs: rbx =
 //!   CpuState, rbp = ChainCtx, r12 = the exit slots, r13 = `mem_base`, r14 = the
-//!   block's PC at entry (PC-relative values derive from it). Temporaries live in
-//!   the stack frame, 8 bytes each, and are loaded into scratch registers per op.
+//!   block's PC at entry (PC-relative values derive from it). A temporary that
+//!   lives past the next op has r8, r9, r10 or r15 for its life if one is free
+//!   (`homes`), else a stack-frame slot of 8 bytes; ops load them into scratch
+//!   registers.
 //! - Guest state is read and written in `CpuState` in program order; before each
 //!   guest access and helper call the instruction's PC is stored. A guest access
 //!   is one host load or store at r13 + the zero-extended address, so the HSPT
@@ -470,13 +472,11 @@ impl Gen<'_> {
             }
         }
         match self.pend.get(t as usize).copied().unwrap_or(Pend::Slot) {
-            Pend::Slot if self.home(t).is_some() => {
-                let h = self.home(t).unwrap_or(R11);
-                dynasm!(self.a ; .arch x64 ; mov Rq(r), Rq(h));
-            }
             Pend::Slot => {
                 let o = self.t(t);
-                if short(o) {
+                if let Some(h) = self.home(t) {
+                    dynasm!(self.a ; .arch x64 ; mov Rq(r), Rq(h));
+                } else if short(o) {
                     dynasm!(self.a ; .arch x64 ; mov Rq(r), QWORD [BYTE rsp + o as i8]);
                 } else {
                     dynasm!(self.a ; .arch x64 ; mov Rq(r), QWORD [rsp + o]);
@@ -497,13 +497,11 @@ impl Gen<'_> {
     /// Register `r` (a number) = the low 32 bits of temporary `t`, zero-extended.
     fn ld32(&mut self, r: u8, t: u16) {
         match self.pend.get(t as usize).copied().unwrap_or(Pend::Slot) {
-            Pend::Slot if self.home(t).is_some() => {
-                let h = self.home(t).unwrap_or(R11);
-                dynasm!(self.a ; .arch x64 ; mov Rd(r), Rd(h));
-            }
             Pend::Slot => {
                 let o = self.t(t);
-                if short(o) {
+                if let Some(h) = self.home(t) {
+                    dynasm!(self.a ; .arch x64 ; mov Rd(r), Rd(h));
+                } else if short(o) {
                     dynasm!(self.a ; .arch x64 ; mov Rd(r), DWORD [BYTE rsp + o as i8]);
                 } else {
                     dynasm!(self.a ; .arch x64 ; mov Rd(r), DWORD [rsp + o]);

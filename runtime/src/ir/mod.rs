@@ -163,7 +163,8 @@ pub enum Op {
     /// `Bin` with an immediate right operand.
     BinImm { d: Tmp, op: BinOp, a: Tmp, imm: u32 },
     Un { d: Tmp, op: UnOp, a: Tmp },
-    /// d = a + b + cin (32-bit); sets NZCV as AddWithCarry (Arm ARM A2.2.1).
+    /// d = a + b + cin (32-bit); sets NZCV as AddWithCarry (Arm ARM A2.2.1). `cin` is 0 or 1
+    /// (a constant or the C flag; the code generators use its bit 0).
     AddFlags { d: Tmp, a: Tmp, b: Tmp, cin: Tmp },
     /// d = a - b = AddWithCarry(a, NOT b, 1), setting NZCV (SUBS, CMP).
     SubFlags { d: Tmp, a: Tmp, b: Tmp },

@@ -95,9 +95,10 @@ pub(super) struct ViewSlot {
     /// 64 KiB chunks holding any mapping (so TLB maintenance skips views without one).
     pub chunks: Box<[u64; 1024]>,
     /// Small pages mapped, 16 bits per 64 KiB chunk, meaningful only while the chunk is marked in
-    /// `chunks` (a chunk's bits start again when it is marked anew). A hint for prefill, which
-    /// skips neighbours already mapped: a page it says is mapped but is not (unmapped by a path
-    /// that does not clear it) just faults and is filled when touched.
+    /// `chunks` (a chunk's bits start again when it is marked anew). Every mapping sets its pages'
+    /// bits (`mark`), so a clear bit is a page not mapped: TLB maintenance by MVA skips it. A set
+    /// bit may be stale (a page unmapped by a path that does not clear it): prefill then skips a
+    /// neighbour that faults and is filled when touched, and maintenance makes one needless unmapping.
     pub page_bits: Box<[u16]>,
     /// 64 KiB chunks holding a large-page (64 KiB) mapping: TLB maintenance by MVA unmaps all of it.
     pub large: Box<[u64; 1024]>,
@@ -562,8 +563,9 @@ impl HsptState {
                         ops += 1;
                     }
                     let mb = (va >> 20) as usize;
-                    // The chunk (or section) is wholly unmapped: later maintenance of the
-                    // other pages in it (Linux flushes a range page by page) costs nothing.
+                    // A section or a large page goes whole; otherwise the one page, if mapped.
+                    // Either way, Linux's page-by-page flush of a range then costs a system call
+                    // only for the pages still mapped.
                     let c = (va >> 16) as usize;
                     if v.sections[mb / 64] & (1 << (mb % 64)) != 0 {
                         Self::unmap_raw(v.base, (va & !0xf_ffff) as usize, 0x10_0000);

@@ -190,6 +190,7 @@ impl Backend for LlvmBackend {
             return blocks.iter().map(|b| self.compile(b)).collect();
         }
         let batch = with_machine(|tm| {
+            let t0 = std::time::Instant::now();
             let ctx = Context::create();
             let module = ctx.create_module("blocks");
             module.set_triple(&tm.get_triple());
@@ -202,10 +203,18 @@ impl Backend for LlvmBackend {
                 f.set_section(Some(&format!(".text.{name}")));
                 names.push(name);
             }
+            let t1 = std::time::Instant::now();
             module.verify().map_err(|e| format!("invalid LLVM IR: {e}"))?;
+            let t2 = std::time::Instant::now();
             module.run_passes(self.pipeline, tm, PassBuilderOptions::create()).map_err(|e| e.to_string())?;
+            let t3 = std::time::Instant::now();
             let buf = tm.write_to_memory_buffer(&module, FileType::Object).map_err(|e| e.to_string())?;
-            Ok(link::link_each(buf.as_slice(), &names))
+            let t4 = std::time::Instant::now();
+            let r = link::link_each(buf.as_slice(), &names);
+            if std::env::var_os("HSPT_LLVM_TIMING").is_some() {
+                eprintln!("BTIMING n {} lower {:?} verify {:?} passes {:?} codegen {:?} insns {}", blocks.len(), t1-t0, t2-t1, t3-t2, t4-t3, blocks.iter().map(|b| b.insns.len()).sum::<usize>());
+            }
+            Ok(r)
         });
         match batch {
             Ok(results) => results,

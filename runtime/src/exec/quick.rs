@@ -253,6 +253,16 @@ fn calls_out(op: &Op) -> bool {
     }
 }
 
+/// Whether `op`'s code (with the settling and materializing around it) is only
+/// moves, or nothing, so that the host flags survive it.
+fn flag_neutral(op: &Op) -> bool {
+    match *op {
+        Op::Const { .. } | Op::PcRel { .. } | Op::GetFlag { .. } => true,
+        Op::GetReg { r, .. } | Op::SetReg { r, .. } => r < 15,
+        _ => false,
+    }
+}
+
 /// Host registers for temporaries (a linear scan over the ops' order): a temporary
 /// that lives past the op after the one that makes it gets r8, r9, r10 or r15 for
 /// its whole life, if one is free then, instead of its frame slot; r15 only, the
@@ -1035,10 +1045,15 @@ impl Gen<'_> {
             }
             self.settle_rax(first_rax(&op));
             let flags_before = self.hflags.take();
-            if matches!(op, Op::SkipUnlessCond { .. } | Op::Cond { .. }) {
+            if matches!(op, Op::SkipUnlessCond { .. } | Op::Cond { .. } | Op::GetFlag { .. }) {
                 self.hflags = flags_before;
             }
             self.op(op, &labels, i)?;
+            // Ops whose code is moves only (or nothing) leave the host flags as they were: a
+            // flag-setting op's result written back (`SUBS r0, ...`) before the condition.
+            if flags_before.is_some() && flag_neutral(&op) {
+                self.hflags = flags_before;
+            }
             let left = &mut self.left;
             op.for_each_read(|t| {
                 if let Some(n) = left.get_mut(t as usize) {
@@ -1104,8 +1119,25 @@ impl Gen<'_> {
                 self.store_cpu32(r_off(r as usize), RAX);
             }
             Op::GetFlag { d, f } => {
-                let fo = off_of(f);
-                dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rbx + fo]);
+                // N, Z, C and V are 1 exactly when MI, EQ, CS and VS pass: from the host's
+                // flags if they mirror it (no reload of the byte just stored).
+                let cond = match f {
+                    Flag::N => Some(4),
+                    Flag::Z => Some(0),
+                    Flag::C => Some(2),
+                    Flag::V => Some(6),
+                    _ => None,
+                };
+                match cond.zip(self.hflags).and_then(|(c, hf)| host_cond(hf, c)) {
+                    Some(cc) => {
+                        self.setcc_al(cc);
+                        dynasm!(self.a ; .arch x64 ; movzx eax, al);
+                    }
+                    None => {
+                        let fo = off_of(f);
+                        dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rbx + fo]);
+                    }
+                }
                 self.st(d);
             }
             Op::SetFlag { f, s } => {

@@ -178,6 +178,8 @@ struct Gen<'a> {
     hflags: Option<HostFlags>,
     /// The host register each temporary lives in instead of its frame slot, if any (`homes`).
     home: Vec<Option<u8>>,
+    /// Per op: the flags (`F_N`..`F_V`) whose stores it can skip (`dead_flag_stores`).
+    dead: Vec<u8>,
 }
 
 /// The guest flags the host's flags still mirror after the op that set them, so a
@@ -261,6 +263,58 @@ fn flag_neutral(op: &Op) -> bool {
         Op::GetReg { r, .. } | Op::SetReg { r, .. } => r < 15,
         _ => false,
     }
+}
+
+/// Whether `op` may end its block with `EXIT_RETRY`: a guest access (which may fault,
+/// or fail its checks) or a call out (helpers access guest memory too).
+fn may_retry(op: &Op) -> bool {
+    matches!(op, Op::Load { .. } | Op::Store { .. } | Op::LoadExcl { .. } | Op::StoreExcl { .. }) || calls_out(op)
+}
+
+const F_N: u8 = 1;
+const F_Z: u8 = 2;
+const F_C: u8 = 4;
+const F_V: u8 = 8;
+
+/// Per op that sets flags: those of them that no one can see before a later op sets
+/// them again, so their stores are skipped. Between the two there may be only ops that
+/// neither read the flags nor leave the block (no guest access, whose fault would let
+/// the interpreter see them; no helper, skip, join or exit): Thumb code sets flags at
+/// almost every 16-bit instruction, and most of them are never read.
+fn dead_flag_stores(ops: &[Op], label_at: impl Fn(usize) -> bool) -> Vec<u8> {
+    let sets = |op: &Op| match *op {
+        Op::AddFlags { .. } | Op::SubFlags { .. } | Op::SetNZCV { .. } => F_N | F_Z | F_C | F_V,
+        Op::SetNZ { .. } => F_N | F_Z,
+        _ => 0,
+    };
+    let mut dead = vec![0u8; ops.len()];
+    for (i, op) in ops.iter().enumerate() {
+        let mine = sets(op);
+        if mine == 0 {
+            continue;
+        }
+        let mut killed = 0u8;
+        for (j, later) in ops.iter().enumerate().skip(i + 1) {
+            if label_at(j) || killed & mine == mine {
+                break;
+            }
+            let transparent = match *later {
+                Op::Const { .. } | Op::PcRel { .. } | Op::Select { .. } | Op::MulL { .. } => true,
+                Op::GetS { .. } | Op::SetS { .. } | Op::GetD { .. } | Op::SetD { .. } => true,
+                Op::GetReg { r, .. } | Op::SetReg { r, .. } => r < 15,
+                Op::Bin { .. } | Op::BinImm { .. } | Op::Un { .. } => !calls_out(later),
+                _ => false,
+            };
+            let w = sets(later);
+            if w != 0 {
+                killed |= w;
+            } else if !transparent {
+                break;
+            }
+        }
+        dead[i] = killed & mine;
+    }
+    dead
 }
 
 /// Host registers for temporaries (a linear scan over the ops' order): a temporary
@@ -454,6 +508,7 @@ pub fn compile(b: &Block, cell: u64) -> Result<QuickCode, String> {
         rax_in: None,
         hflags: None,
         home: homes(b),
+        dead: Vec::new(),
     };
     g.prologue(cell);
     g.ops()?;
@@ -610,7 +665,10 @@ impl Gen<'_> {
     /// makes the frame (`FRAME`, the same in every quick block); the inner entry,
     /// where quick code chains to quick code (found through the exit-slot header),
     /// takes the frame, rbx, rbp and r13 as they are and the exit slots in rdx.
-    /// Both go to the LLVM code once it replaces this code.
+    /// The entry goes to the LLVM code once it replaces this code; the inner entry
+    /// need not check, since `Jit::install` then takes it out of the slot header, the
+    /// only place quick code finds it. A block that may leave with `EXIT_RETRY` (it
+    /// accesses guest memory or calls out) names itself in `cur_code`/`cur_pc0`.
     fn prologue(&mut self, cell: u64) {
         let (entry, body, inner) = (self.entry, self.body, self.inner);
         dynasm!(self.a
@@ -626,16 +684,20 @@ impl Gen<'_> {
             ; mov r13, QWORD [rbx + MEM_BASE]
             ; jmp >framed
             ; =>inner
-            ; mov rax, QWORD cell as i64
-            ; mov rcx, QWORD [rax + C_FWD_CODE]
-            ; test rcx, rcx
-            ; jnz ->forward_framed
             ; framed:
             ; mov r12, rdx
             ; mov r14d, DWORD [rbx + PC]
-            ; lea rax, [=>entry]
-            ; mov QWORD [rbp + CUR_CODE], rax
-            ; mov DWORD [rbp + CUR_PC0], r14d
+        );
+        if self.b.ops.iter().any(may_retry) {
+            dynasm!(self.a
+                ; .arch x64
+                ; lea rax, [=>entry]
+                ; mov QWORD [rbp + CUR_CODE], rax
+                ; mov DWORD [rbp + CUR_PC0], r14d
+            );
+        }
+        dynasm!(self.a
+            ; .arch x64
             ; =>body
             ; mov rax, QWORD cell as i64
             ; sub DWORD [rax + C_COUNT], 1
@@ -657,13 +719,20 @@ impl Gen<'_> {
             ; ->forward:
             ; mov rdx, QWORD [rax + C_FWD_SLOTS]
             ; jmp rcx
-            ; ->forward_framed:
-            ; mov rdx, QWORD [rax + C_FWD_SLOTS]
-            ; mov rdi, rbx
-            ; mov rsi, rbp
-            ; add rsp, FRAME
-            ; jmp rcx
         );
+    }
+
+    /// Stores the host's S, Z and O flags as N, Z and V, except those in `dead`.
+    fn store_nzv(&mut self, dead: u8, n: i32, z: i32, v: i32) {
+        if dead & F_V == 0 {
+            dynasm!(self.a ; .arch x64 ; seto BYTE [rbx + v]);
+        }
+        if dead & F_N == 0 {
+            dynasm!(self.a ; .arch x64 ; sets BYTE [rbx + n]);
+        }
+        if dead & F_Z == 0 {
+            dynasm!(self.a ; .arch x64 ; sete BYTE [rbx + z]);
+        }
     }
 
     /// Leaves with exit code `code`.
@@ -871,7 +940,9 @@ impl Gen<'_> {
         // rax = the key of the next (PC, T, ITSTATE) in this generation (`backend::chain_key`).
         // `key_hi`: eax holds the PC (zero-extended) and these are the key's T and ITSTATE bits.
         if let Some(hi) = key_hi {
-            if hi != 0 {
+            if hi == 1 << 32 {
+                dynasm!(self.a ; .arch x64 ; bts rax, 32);
+            } else if hi != 0 {
                 dynasm!(self.a ; .arch x64 ; mov rdx, QWORD hi as i64 ; or rax, rdx);
             }
         } else {
@@ -1035,6 +1106,7 @@ impl Gen<'_> {
                 }
             }
         }
+        self.dead = dead_flag_stores(ops, |i| labels[i].is_some());
         // Whether an op so far may have changed T: then it is unknown where paths join.
         let mut t_changed = false;
         // Whether an op so far may have changed ITSTATE.
@@ -1152,7 +1224,9 @@ impl Gen<'_> {
             Op::SetNZ { s } => {
                 let (n, z) = (off_of(Flag::N), off_of(Flag::Z));
                 self.ld(RAX, s);
-                dynasm!(self.a ; .arch x64 ; test eax, eax ; sets BYTE [rbx + n] ; sete BYTE [rbx + z]);
+                dynasm!(self.a ; .arch x64 ; test eax, eax);
+                // V is never dead here (SetNZ does not set it).
+                self.store_nzv(self.dead[i] | F_V, n, z, 0);
                 self.hflags = Some(HostFlags::Logic);
             }
             Op::GetNZCV { d } => {
@@ -1218,13 +1292,12 @@ impl Gen<'_> {
                 self.ld(RAX, a);
                 self.ld(RCX, b);
                 self.ld(RDX, cin);
-                dynasm!(self.a ; .arch x64
-                    ; bt edx, 0
-                    ; adc eax, ecx
-                    ; setc BYTE [rbx + c]
-                    ; seto BYTE [rbx + v]
-                    ; sets BYTE [rbx + n]
-                    ; sete BYTE [rbx + z]);
+                dynasm!(self.a ; .arch x64 ; bt edx, 0 ; adc eax, ecx);
+                let dead = self.dead[i];
+                if dead & F_C == 0 {
+                    dynasm!(self.a ; .arch x64 ; setc BYTE [rbx + c]);
+                }
+                self.store_nzv(dead, n, z, v);
                 self.st(d);
                 self.hflags = Some(HostFlags::Add);
             }
@@ -1232,12 +1305,12 @@ impl Gen<'_> {
                 let (n, z, c, v) = (off_of(Flag::N), off_of(Flag::Z), off_of(Flag::C), off_of(Flag::V));
                 self.ld(RAX, a);
                 self.ld(RCX, b);
-                dynasm!(self.a ; .arch x64
-                    ; sub eax, ecx
-                    ; setae BYTE [rbx + c]
-                    ; seto BYTE [rbx + v]
-                    ; sets BYTE [rbx + n]
-                    ; sete BYTE [rbx + z]);
+                dynasm!(self.a ; .arch x64 ; sub eax, ecx);
+                let dead = self.dead[i];
+                if dead & F_C == 0 {
+                    dynasm!(self.a ; .arch x64 ; setae BYTE [rbx + c]);
+                }
+                self.store_nzv(dead, n, z, v);
                 self.st(d);
                 self.hflags = Some(HostFlags::Sub);
             }
@@ -1428,7 +1501,14 @@ impl Gen<'_> {
                     && self.it_now == Some(0)
                     && self.thumb == Some(self.b.thumb);
                 dynasm!(self.a ; .arch x64 ; lea eax, [r14 + off as i32]);
-                self.write_pc(kind);
+                // A branch in the block's own state to an offset aligned for it needs no
+                // masking: the block's PC (r14) is aligned already.
+                let align = if self.b.thumb { 2 } else { 4 };
+                if matches!(kind, PcWrite::Branch) && self.thumb == Some(self.b.thumb) && off % align == 0 {
+                    dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + PC], eax);
+                } else {
+                    self.write_pc(kind);
+                }
                 self.add_insns(self.b.insns.len() as u64);
                 if self_loop {
                     // Loops inside the function while the chain budget lasts.
@@ -1506,5 +1586,25 @@ mod tests {
         assert!(q.inner > 0 && q.inner < q.code.code.len(), "inner entry {} in {} bytes", q.inner, q.code.code.len());
         assert!(compile(&Block { ops: vec![], ..ok.clone() }, 0).is_err());
         assert!(compile(&Block { ntmp: crate::ir::MAX_TMPS as u16 + 1, ..ok }, 0).is_err());
+    }
+    #[test]
+    fn flag_stores_are_skipped_only_where_nothing_can_see_them() {
+        let adds = Op::AddFlags { d: 2, a: 0, b: 1, cin: 3 };
+        let subs = Op::SubFlags { d: 2, a: 0, b: 1 };
+        let movs = Op::SetNZ { s: 2 };
+        let set_r0 = Op::SetReg { r: 0, s: 2 };
+        let load = Op::Load { d: 4, addr: 0, size: MemSize::U32, insn: 1, user: false, align: false };
+        let exit = Op::Exit { reason: ExitReason::Branch };
+        let all = F_N | F_Z | F_C | F_V;
+        let none = |_| false;
+        // ADDS r0; SUBS r0: the first one's flags are never seen; the last ones leave the block.
+        assert_eq!(dead_flag_stores(&[adds, set_r0, subs, set_r0, exit], none), vec![all, 0, 0, 0, 0]);
+        // MOVS after ADDS sets only N and Z: C and V of the ADDS stay.
+        assert_eq!(dead_flag_stores(&[adds, movs, exit], none)[0], F_N | F_Z);
+        // A guest access may fault, and the interpreter then sees the flags.
+        assert_eq!(dead_flag_stores(&[adds, load, subs, exit], none)[0], 0);
+        // A condition reads them; a join may bring another path's.
+        assert_eq!(dead_flag_stores(&[adds, Op::Cond { d: 5, cond: 0 }, subs, exit], none)[0], 0);
+        assert_eq!(dead_flag_stores(&[adds, set_r0, subs, exit], |i| i == 2)[0], 0);
     }
 }

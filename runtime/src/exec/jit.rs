@@ -85,6 +85,8 @@ struct Slot {
     cell: usize,
     /// Quick code was tried (made, or refused).
     q_tried: bool,
+    /// Its runs when the candidates were last ranked (`Jit::send_hottest`).
+    seen: i64,
 }
 
 /// Memory that never moves (compiled code holds addresses into it): the blocks'
@@ -616,10 +618,9 @@ impl Jit {
     /// as one batch: the code that matters most is compiled first, however long
     /// the list of merely warm blocks grows.
     fn send_hottest(&mut self, cache: &BlockCache) {
-        let (slots, cells, threshold) = (&self.slots, &self.cells, self.threshold as i64);
+        let (slots, cells, threshold) = (&mut self.slots, &self.cells, self.threshold as i64);
         // Runs so far: counted by the dispatcher, or (quick code) by the block's cell.
-        let runs = |id: BlockId| {
-            let s = &slots[id as usize];
+        let runs = |s: &Slot| {
             if s.q_entry != 0 {
                 threshold - cells.get(s.cell).count.load(Relaxed) as i64
             } else {
@@ -628,7 +629,23 @@ impl Jit {
         };
         let n = self.candidates.len().min(self.batch);
         if self.candidates.len() > n {
-            self.candidates.select_nth_unstable_by_key(n - 1, |&id| std::cmp::Reverse(runs(id)));
+            // The backend gets through a few hundred blocks a second, far fewer than a program's
+            // hot set, so the order matters: the guest instructions each candidate ran since the
+            // last ranking (code hot during boot that no longer runs waits behind what runs now).
+            let mut ranked: Vec<(i64, BlockId)> = self
+                .candidates
+                .iter()
+                .map(|&id| {
+                    let s = &mut slots[id as usize];
+                    let r = runs(s);
+                    let heat = (r - s.seen).max(0) * cache.block(id).insns.len().max(1) as i64;
+                    s.seen = r;
+                    (heat, id)
+                })
+                .collect();
+            ranked.select_nth_unstable_by_key(n - 1, |&(heat, _)| std::cmp::Reverse(heat));
+            self.candidates.clear();
+            self.candidates.extend(ranked.iter().map(|&(_, id)| id));
         }
         let chosen: Vec<BlockId> = self.candidates.drain(..n).collect();
         let generation = self.generation;

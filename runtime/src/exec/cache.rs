@@ -13,7 +13,8 @@ use std::collections::HashMap;
 
 use crate::ir::Block;
 
-const FRONT: usize = 4096;
+/// Entries of the direct-mapped front of the map (every dispatch looks there first).
+const FRONT: usize = 16384;
 
 /// Index of a block in the cache.
 pub type BlockId = u32;
@@ -22,13 +23,14 @@ struct Entry {
     block: Block,
     /// The guest instruction bytes the block was translated from.
     bytes: Vec<u8>,
-    /// The epoch the block was translated or last found current in.
-    epoch: u64,
 }
 
 pub struct BlockCache {
     entries: Vec<Entry>,
-    map: HashMap<u64, BlockId>,
+    /// Per block: the epoch it was translated or last found current in (apart from
+    /// `entries`, whose large elements cost every dispatch a cache miss to check it).
+    epochs: Vec<u64>,
+    map: KeyMap,
     front: Box<[(u64, BlockId)]>,
     epoch: u64,
     /// The epoch of the last maintenance that may have changed any page.
@@ -52,16 +54,46 @@ fn key(pa: u32, thumb: bool, it: u8) -> u64 {
     pa as u64 | (thumb as u64) << 32 | (it as u64) << 40 | 1 << 63
 }
 
+/// A multiplicative hash of the whole key: the page bits count as much as the offset
+/// (code hot in many pages at the same offsets used to evict itself from the front).
+#[inline]
+fn mix(k: u64) -> u64 {
+    let h = k.wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    h ^ (h >> 32)
+}
+
 #[inline]
 fn slot(k: u64) -> usize {
-    ((k as u32 >> 1) ^ (k >> 32) as u32) as usize & (FRONT - 1)
+    mix(k) as usize & (FRONT - 1)
 }
+
+/// The map's hasher: `mix` (keys are block keys, not attacker-chosen strings; SipHash
+/// cost more than the rest of a dispatch's lookup).
+#[derive(Default)]
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = mix(self.0 ^ b as u64);
+        }
+    }
+    fn write_u64(&mut self, k: u64) {
+        self.0 = mix(self.0 ^ k);
+    }
+}
+
+type KeyMap = HashMap<u64, BlockId, std::hash::BuildHasherDefault<KeyHasher>>;
 
 impl BlockCache {
     pub fn new() -> Self {
         BlockCache {
             entries: Vec::new(),
-            map: HashMap::new(),
+            epochs: Vec::new(),
+            map: KeyMap::default(),
             front: vec![(0, 0); FRONT].into_boxed_slice(),
             epoch: 0,
             all_changed: 0,
@@ -89,28 +121,29 @@ impl BlockCache {
     /// none since then named its pages (then it is marked current).
     #[inline]
     pub fn is_current(&mut self, id: BlockId) -> bool {
-        let e = &self.entries[id as usize];
-        if e.epoch == self.epoch {
+        let epoch = self.epochs[id as usize];
+        if epoch == self.epoch {
             return true;
         }
-        if e.epoch < self.all_changed || e.bytes.is_empty() {
+        let e = &self.entries[id as usize];
+        if epoch < self.all_changed || e.bytes.is_empty() {
             return false;
         }
         let (first, last) = (e.block.pc >> 12, e.block.pc.wrapping_add(e.bytes.len() as u32 - 1) >> 12);
-        let changed = |p: u32| self.page_changed.get(&p).is_some_and(|&c| c > e.epoch);
+        let changed = |p: u32| self.page_changed.get(&p).is_some_and(|&c| c > epoch);
         if changed(first) || changed(last) {
             return false;
         }
-        self.entries[id as usize].epoch = self.epoch;
+        self.epochs[id as usize] = self.epoch;
         true
     }
 
     /// Checks an old-epoch block against the bytes now in memory: keeps it if they
     /// are the same, forgets it otherwise (the caller then translates again).
     pub fn revalidate(&mut self, id: BlockId, current: &[u8]) -> bool {
-        let e = &mut self.entries[id as usize];
+        let e = &self.entries[id as usize];
         if e.bytes == current {
-            e.epoch = self.epoch;
+            self.epochs[id as usize] = self.epoch;
             self.revalidated += 1;
             true
         } else {
@@ -135,7 +168,8 @@ impl BlockCache {
     pub fn insert(&mut self, b: Block, bytes: Vec<u8>) -> BlockId {
         let k = key(b.pc, b.thumb, b.it);
         let id = self.entries.len() as BlockId;
-        self.entries.push(Entry { block: b, bytes, epoch: self.epoch });
+        self.entries.push(Entry { block: b, bytes });
+        self.epochs.push(self.epoch);
         self.map.insert(k, id);
         self.front[slot(k)] = (k, id);
         id
@@ -145,7 +179,8 @@ impl BlockCache {
     /// block): it gets an id to run under, and the full block at its PC stays cached.
     pub fn insert_uncached(&mut self, b: Block, bytes: Vec<u8>) -> BlockId {
         let id = self.entries.len() as BlockId;
-        self.entries.push(Entry { block: b, bytes, epoch: self.epoch });
+        self.entries.push(Entry { block: b, bytes });
+        self.epochs.push(self.epoch);
         id
     }
 
@@ -183,6 +218,7 @@ impl BlockCache {
     pub fn clear(&mut self) {
         self.generation += 1;
         self.entries.clear();
+        self.epochs.clear();
         self.map.clear();
         self.front.fill((0, 0));
     }

@@ -38,6 +38,9 @@ pub struct Board {
     cur_view: usize,
     /// Instruction-side translation cache: (view << 20 | vpage) + 1 -> ppage.
     itlb: Box<[(u64, u32)]>,
+    /// Part of every `itlb` tag: bumping it empties the table (`flush_itlb`) without
+    /// touching its 16 KiB (Linux issues a TLB operation for almost every page it remaps).
+    itlb_gen: u64,
     recycled_seen: u64,
     owner_switches_seen: u64,
     pub uart: Pl011,
@@ -67,6 +70,8 @@ pub const UART_IRQ: u32 = 33;
 pub const RTC_IRQ: u32 = 34;
 
 const ITLB: usize = 1024;
+/// Where the generation starts in an instruction-TLB tag (below: the view index and the page).
+const ITLB_GEN_SHIFT: u32 = 40;
 
 impl Board {
     /// A board with `ram_bytes` of RAM and the console writing to `console`.
@@ -87,6 +92,7 @@ impl Board {
             cur_base: phys,
             cur_view: 0,
             itlb: vec![(0, 0); ITLB].into_boxed_slice(),
+            itlb_gen: 0,
             refill: None,
             abort_refills: 0,
             recycled_seen: 0,
@@ -181,7 +187,7 @@ impl Board {
         if self.cur_view != i || self.st().owner_switches != self.owner_switches_seen {
             self.owner_switches_seen = self.st().owner_switches;
             if self.st().org == SptOrganisation::Shared {
-                self.itlb.fill((0, 0));
+                self.flush_itlb();
             }
         }
         self.cur_view = i;
@@ -212,7 +218,7 @@ impl Board {
         let rec = self.st().regions_recycled;
         if rec != self.recycled_seen {
             self.recycled_seen = rec;
-            self.itlb.fill((0, 0));
+            self.flush_itlb();
             if let Some(t) = self.st_mut().soft.as_mut() {
                 t.flush();
             }
@@ -223,11 +229,11 @@ impl Board {
     pub fn tlb_maintenance(&mut self, op: TlbOp) {
         if let Some(t) = self.st_mut().soft.as_mut() {
             t.maintenance(op);
-            self.itlb.fill((0, 0));
+            self.flush_itlb();
             return;
         }
         self.st_mut().tlb_maintenance(op);
-        self.itlb.fill((0, 0));
+        self.flush_itlb();
     }
 
     /// Counts the times a shadow view started serving another translation regime (recycled, or a shared
@@ -359,12 +365,22 @@ impl Board {
         }
     }
 
+    /// Empties the instruction TLB: a new generation, so no old tag matches (the table is
+    /// cleared for real only when the generation wraps).
+    fn flush_itlb(&mut self) {
+        self.itlb_gen += 1;
+        if self.itlb_gen >= 1 << (64 - ITLB_GEN_SHIFT - 1) {
+            self.itlb_gen = 0;
+            self.itlb.fill((0, 0));
+        }
+    }
+
     /// Translates an instruction address (Arm ARM B3.12: prefetch permission checks).
     pub fn translate_fetch(&mut self, cpu: &CpuState, va: u32) -> Result<u32, MemFault> {
         if !cpu.cp15.sctlr_m() {
             return Ok(va);
         }
-        let tag = ((self.cur_view as u64) << 20 | (va >> 12) as u64) + 1;
+        let tag = (self.itlb_gen << ITLB_GEN_SHIFT | (self.cur_view as u64) << 20 | (va >> 12) as u64) + 1;
         let slot = ((va >> 12) as usize ^ (self.cur_view * 7)) & (ITLB - 1);
         let (t, ppage) = self.itlb[slot];
         if t == tag {

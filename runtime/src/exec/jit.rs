@@ -36,9 +36,11 @@ const BATCH: usize = 32;
 /// Interpreted runs of blocks whose quick code is staged before the staging window is sealed.
 const STAGE_WAITS: u32 = 256;
 /// Chained block executions between two visits of the dispatcher (interrupts, timer, console):
-/// at tens of nanoseconds a block, tens of microseconds, far below a timer tick. (256 sent a
-/// Linux session to the dispatcher about 1.6 million times; 2048: sqlite 0.98 -> 0.90 s.)
-const CHAIN_BUDGET: i64 = 2048;
+/// at about ten nanoseconds a block, under 100 microseconds, far below a timer tick; the
+/// dispatcher polls the timer after every budget's worth (`Vm::run_loop`). (256 sent a Linux
+/// session to the dispatcher about 1.6 million times; 2048: sqlite 0.98 -> 0.90 s; 8192: xz and
+/// sqlite a few per cent faster again.)
+pub(crate) const CHAIN_BUDGET: i64 = 8192;
 
 /// How the VM uses a backend.
 #[derive(Clone)]
@@ -255,6 +257,8 @@ pub(crate) struct Jit {
     token: (u64, u64),
     /// Whether the last compiled run chained into other blocks.
     chained: bool,
+    /// Chained jumps in the last run of compiled code (`hops`).
+    last_hops: u64,
     /// Chaining allowed (HSPT_JIT_NOCHAIN=1 turns it off, for diagnosis).
     chaining: bool,
     /// Per virtual page (PC >> 12): the chain generation in which compiled code on it was entered from
@@ -313,6 +317,7 @@ impl Jit {
             by_entry: std::collections::HashMap::new(),
             token: (0, 0),
             chained: false,
+            last_hops: 0,
             chaining: std::env::var_os("HSPT_JIT_NOCHAIN").is_none(),
             link_pages: Vec::new(),
             linked: Vec::new(),
@@ -793,6 +798,7 @@ impl Jit {
         // Every chained jump (and every loop round inside a block) spent one unit.
         let spent = (budget - self.ctx.budget).max(0) as u64;
         self.chained = spent != 0;
+        self.last_hops = spent;
         self.ctx.hits += spent;
         self.stats.chain_hits = self.ctx.hits;
         let x = &mut self.stats.exits;
@@ -1042,6 +1048,11 @@ impl Harness {
 #[inline]
 pub(crate) fn chained(jit: &Option<Box<Jit>>) -> bool {
     jit.as_deref().is_some_and(|j| j.chained)
+}
+
+/// Chained jumps (and loop rounds) in the last run of compiled code.
+pub(crate) fn hops(jit: &Option<Box<Jit>>) -> u64 {
+    jit.as_deref().map_or(0, |j| j.last_hops)
 }
 
 /// Whether chain links may lead into code on the virtual page of `va` (else a change of that page's

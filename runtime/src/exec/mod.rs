@@ -307,6 +307,13 @@ impl Vm {
             }
             let chain = self.debug.is_none() && self.config.trace.is_none();
             let exit = jit::run(&mut self.jit, &self.cache, block, cpu, &mut self.board, &mut self.temps, chain);
+            // Long runs of chained code count towards the next poll: the timer is looked at
+            // after at most one chain budget's worth of blocks, however few the dispatches.
+            let hops = jit::hops(&self.jit);
+            if hops > 0 {
+                let per_poll = (jit::CHAIN_BUDGET as u64 / 256).max(1);
+                countdown = countdown.saturating_sub((hops / per_poll) as u32);
+            }
             let b = self.cache.block(block);
             match exit {
                 ExitReason::Branch => {

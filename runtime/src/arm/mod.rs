@@ -127,12 +127,14 @@ impl Fields {
     /// The bits of field `c` (a letter in the pattern), concatenated MSB first.
     pub fn get(&self, c: char) -> u32 {
         let c = c as u8;
-        let bits: Vec<u8> = self.pattern.bytes().filter(|&b| b != b' ').collect();
-        let n = bits.len();
+        // Pattern characters from the most significant bit down; spaces are for reading only.
+        // (No allocation: the translator asks for several fields of every instruction.)
+        let mut bit = self.pattern.bytes().filter(|&b| b != b' ').count() as u32;
         let mut v = 0u32;
-        for (i, &b) in bits.iter().enumerate() {
+        for b in self.pattern.bytes().filter(|&b| b != b' ') {
+            bit -= 1;
             if b == c {
-                v = (v << 1) | ((self.insn >> (n - 1 - i)) & 1);
+                v = (v << 1) | ((self.insn >> bit) & 1);
             }
         }
         v
@@ -829,6 +831,10 @@ mod tests {
         assert_eq!(r.value, 0x0280_0000);
         let f = Fields { insn: 0xe291_2003, pattern: r.pattern };
         assert_eq!((f.get('n'), f.get('d'), f.get('i'), f.get('S'), f.get('c')), (1, 2, 3, 1, 0xe));
+        // A field in three pieces (Thumb's i:imm3:imm8), read most significant piece first.
+        let t = Row::new("t", "11110 i 0 1000 S nnnn 0 iii dddd iiiiiiii", h);
+        let f = Fields { insn: 1 << 26 | 0b101 << 12 | 0x3 << 8 | 0xab, pattern: t.pattern };
+        assert_eq!((f.get('i'), f.get('d'), f.get('n')), (0xdab, 3, 0));
         let r16 = Row::new("y", "010001zz 1 o mmm ddd", h);
         assert_eq!(r16.bits(), 16);
         assert_eq!(r16.sbz, 0x0300);

@@ -256,7 +256,7 @@ fn every_condition_right_after_every_flag_setter() {
 fn more_blocks_getting_hot_at_once_than_the_hot_list_holds_all_reach_llvm() {
     // 100 blocks of `add r0, r0, #1; b next`, then `subs r1, r1, #1; bne start`: in quick code they count
     // down together, and all reach zero within one pass, between two visits of the dispatcher (chaining
-    // runs up to 2048 blocks), while the hot list holds 64 (quick.rs HOT_MAX). The others must list
+    // runs up to 8192 blocks), while the hot list holds 64 (quick.rs HOT_MAX). The others must list
     // themselves later, or they would stay in quick code for good.
     const BLOCKS: usize = 100;
     let code = RAM_BASE + 0x1000;

@@ -498,8 +498,17 @@ impl HsptState {
         v.owner = owner;
         // Instruction-side translations cached per view are stale now too.
         self.owner_switches += 1;
+        if self.drop_nonglobal(i) {
+            tracing::trace!(view = i, owner = ?owner, "HSPT: shared view changed hands, non-global pages unmapped");
+            self.flush_causes.context_switch += 1;
+        }
+    }
+
+    /// Unmaps view `i`'s non-global pages in bulk; its global ones stay. False if it had none.
+    fn drop_nonglobal(&mut self, i: usize) -> bool {
+        let v = &mut self.views[i];
         if v.nonglobal.is_empty() {
-            return;
+            return false;
         }
         Self::unmap_mirror(v.base);
         let mut ops = 1u64;
@@ -525,13 +534,12 @@ impl HsptState {
             Self::unmap_raw(v.base, s as usize, (e - s as u64) as usize);
             ops += 1;
         }
-        tracing::trace!(view = i, owner = ?owner, "HSPT: shared view changed hands, non-global pages unmapped");
         // each unmapping may split a mapping it cuts into
         self.views[i].maps += 2 * ops;
         self.mappings += 2 * ops;
         self.settle(0);
         self.flushes += 1;
-        self.flush_causes.context_switch += 1;
+        true
     }
 
     /// Applies guest TLB maintenance (Arm ARM B4.2.2) to the shadow regions.
@@ -542,10 +550,22 @@ impl HsptState {
                 self.flush_all();
                 self.flush_causes.tlb += 1;
             }
-            TlbOp::Asid(asid) => {
-                let shared = self.org == SptOrganisation::Shared;
+            // A shared view holds global pages, which TLBIASID leaves alone, and non-global pages of
+            // its owner only (`switch_owner` drops the previous owner's): only those go, and only if
+            // the owner is that address space. (Linux flushes an ASID at every fork, for the parent's
+            // copy-on-write, whichever process the view serves then.)
+            TlbOp::Asid(asid) if self.org == SptOrganisation::Shared => {
                 for i in 0..self.views.len() {
-                    let hit = self.views[i].key.is_some_and(|k| k.mmu && (k.asid == asid || shared));
+                    let v = &self.views[i];
+                    if v.key.is_some_and(|k| k.mmu) && v.owner.0 == asid && self.drop_nonglobal(i) {
+                        tracing::trace!(view = i, asid, "HSPT: TLBIASID unmaps the owner's non-global pages");
+                        self.flush_causes.tlb += 1;
+                    }
+                }
+            }
+            TlbOp::Asid(asid) => {
+                for i in 0..self.views.len() {
+                    let hit = self.views[i].key.is_some_and(|k| k.mmu && k.asid == asid);
                     if hit && self.views[i].dirty {
                         tracing::trace!(view = i, asid, pages = self.views[i].pages, "HSPT: TLBIASID flushes a view");
                         self.flush_view(i);
@@ -1047,6 +1067,33 @@ mod tests {
         assert_eq!(a, b, "one view for every address space");
         assert_eq!((st.flush_causes.context_switch, st.owner_switches), (1, 1));
         assert!(st.views[a].nonglobal.is_empty());
+    }
+
+    #[test]
+    fn tlbiasid_on_a_shared_view_drops_only_its_owners_non_global_pages() {
+        let (_ram, mut st) = setup();
+        st.org = SptOrganisation::Shared;
+        st.prefill = 1;
+        let a = st.view_for(key(1, TTB, true)).unwrap();
+        // A non-global small page of address space 1, and a global section.
+        st.fill(a, 0x0010_3000, false).unwrap();
+        st.fill(a, 0x0040_0000, false).unwrap();
+        assert!(st.views[a].page_mapped(0x0010_3000) && st.views[a].chunk_mapped(0x0040_0000));
+        // Another address space's flush (Linux's at a fork in another process): nothing to do.
+        let before = (st.pages_unmapped, st.flushes);
+        st.tlb_maintenance(TlbOp::Asid(2));
+        assert_eq!((st.pages_unmapped, st.flushes), before);
+        assert!(st.views[a].page_mapped(0x0010_3000));
+        // The owner's: its page goes, the global section stays, readable.
+        st.tlb_maintenance(TlbOp::Asid(1));
+        assert!(!st.views[a].page_mapped(0x0010_3000));
+        assert_eq!(st.pages_unmapped, before.0 + 1);
+        assert_eq!(st.flush_causes.tlb, 1);
+        // SAFETY: the section is still mapped in the view (it was not unmapped above).
+        let _ = unsafe { std::ptr::read_volatile(st.view_base(a).add(0x0040_0000) as *const u32) };
+        // TLBIALL still unmaps everything.
+        st.tlb_maintenance(TlbOp::All);
+        assert!(!st.views[a].chunk_mapped(0x0040_0000));
     }
 
     #[test]

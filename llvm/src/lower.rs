@@ -977,20 +977,15 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             // The table missed: there is nowhere else to look.
             return Ok(());
         }
-        // A slot that misses may still hit in the table (the lookup fills the slot), out of line.
-        let lookup = bd.build_int_to_ptr(self.load_ctx(self.i64, offset_of!(ChainCtx, lookup) as u64)?, self.ptr, "")?;
-        let pair = self.ctx.struct_type(&[self.i64.into(), self.i64.into()], false);
-        let fty = pair.fn_type(&[self.ptr.into(), self.ptr.into(), self.ptr.into()], false);
-        let r = bd.build_indirect_call(fty, lookup, &[self.cpu.into(), self.ctx_ptr.into(), entry.into()], "")?;
-        let r = basic(r.try_as_basic_value()).into_struct_value();
-        let code = bd.build_extract_value(r, 0, "")?.into_int_value();
-        let next = bd.build_extract_value(r, 1, "")?.into_int_value();
-        let jump = self.new_bb("chain_jump");
-        let done = self.new_bb("chain_out");
-        bd.build_conditional_branch(self.icmp(IntPredicate::NE, code, self.c64(0))?, jump, done)?;
-        bd.position_at_end(jump);
-        self.tail_call(code, next)?;
-        bd.position_at_end(done);
+        // A slot that misses may still hit in the table (the lookup fills the slot): out of line,
+        // in the stub all blocks share (`quick::S_LLVM_MISS`), which jumps on or returns `Branch`.
+        let stub_off = offset_of!(ChainCtx, stubs) + 8 * hspt_runtime::exec::quick::S_LLVM_MISS;
+        let stub = self.load_ctx(self.i64, stub_off as u64)?;
+        let slot_addr = bd.build_ptr_to_int(entry, self.i64, "")?;
+        self.tail_call(stub, slot_addr)?;
+        // The caller's return goes in a block nothing reaches (the tail call ended this one).
+        let after = self.new_bb("chain_done");
+        bd.position_at_end(after);
         Ok(())
     }
 

@@ -155,7 +155,8 @@ pub struct ChainCtx {
     /// code uses stay as they were.)
     pub hot_n: u32,
     pub hot: [u32; super::quick::HOT_MAX as usize],
-    /// The addresses of the code quick blocks share (`quick::stubs`).
+    /// The addresses of the code quick blocks share (`quick::stubs`); LLVM's code uses
+    /// `quick::S_LLVM_MISS` too.
     pub stubs: [u64; super::quick::NSTUB],
 }
 

@@ -73,7 +73,7 @@ const HOT_RETRY: i32 = 64;
 /// block's frame (`FRAME`) with the registers of the module doc.
 /// (Jumps between blocks are each block's own: one shared indirect jump for them
 /// all would be mispredicted.)
-pub const NSTUB: usize = 4;
+pub const NSTUB: usize = 5;
 /// Leaves the frame and returns eax.
 const S_RET: usize = 0;
 /// The exit slot at rcx missed (the PC is stored): chains through `ChainCtx::lookup`
@@ -85,6 +85,11 @@ const S_HOT: usize = 2;
 /// The chain budget ran out (a chain took it below zero): gives the unit back and
 /// returns `Branch`.
 const S_SPENT: usize = 3;
+/// For LLVM's code, reached by a tail call from a static exit whose slot missed, with
+/// rdi = CpuState, rsi = ChainCtx, rdx = the slot: looks the next block up
+/// (`ChainCtx::lookup`, which fills the slot) and jumps there, or returns `Branch`. One
+/// shared miss path instead of a call and two more basic blocks in every exit.
+pub const S_LLVM_MISS: usize = 4;
 
 const MODE_USR: i8 = 0x10;
 
@@ -428,6 +433,22 @@ fn build_stubs() -> Result<(Vec<u8>, [usize; NSTUB]), String> {
         ; out:
         ; mov eax, ExitReason::Branch as i32
         ; jmp =>ret
+        ; .align 16
+        ; =>labels[S_LLVM_MISS]
+        // No frame: the stack is as at the entry of the block that tail-called here.
+        ; push rdi
+        ; push rsi
+        ; sub rsp, 8
+        ; call QWORD [rsi + LOOKUP]
+        ; add rsp, 8
+        ; pop rsi
+        ; pop rdi
+        ; test rax, rax
+        ; jz >none
+        ; jmp rax
+        ; none:
+        ; mov eax, ExitReason::Branch as i32
+        ; ret
         ; .align 16
         ; =>labels[S_SPENT]
         ; add QWORD [rbp + BUDGET], 1

@@ -151,8 +151,7 @@ pub struct ChainCtx {
     /// dispatcher), and spends the budget on a hit.
     pub lookup: u64,
     /// Quick code that got hot (`quick.rs`): how many ids `hot` lists; the
-    /// dispatcher takes them to the LLVM tier. (After `lookup`: the offsets LLVM's
-    /// code uses stay as they were.)
+    /// dispatcher takes them to the LLVM tier.
     pub hot_n: u32,
     pub hot: [u32; super::quick::HOT_MAX as usize],
     /// The addresses of the code quick blocks share (`quick::stubs`); LLVM's code uses

@@ -103,6 +103,10 @@ pub struct Vm {
     debug: Option<Box<gdb::Debugger>>,
 }
 
+/// Dispatches between two polls of the timer, the console and the run's limits (`Vm::run_loop`);
+/// a run of chained compiled code counts as many as its share of the chain budget.
+const POLL_EVERY: u32 = 256;
+
 impl Vm {
     pub fn new(board: Board, config: Config) -> Vm {
         Vm { cpu: Box::new(CpuState::new()), board, cache: BlockCache::new(), stats: Stats::default(), config, temps: Temps::default(), last_exception_pc: None, repeat_exceptions: 0, last_sctlr: 0, last_exception_insns: 0, panic_grace: 20_000, jit: None, debug: None }
@@ -186,7 +190,7 @@ impl Vm {
         let mut countdown: u32 = 0;
         loop {
             if countdown == 0 {
-                countdown = 256;
+                countdown = POLL_EVERY;
                 if let Some(limit) = self.config.timeout {
                     if start.elapsed() >= limit {
                         return Stop::Timeout(limit);
@@ -311,7 +315,7 @@ impl Vm {
             // after at most one chain budget's worth of blocks, however few the dispatches.
             let hops = jit::hops(&self.jit);
             if hops > 0 {
-                let per_poll = (jit::CHAIN_BUDGET as u64 / 256).max(1);
+                let per_poll = (jit::CHAIN_BUDGET as u64 / POLL_EVERY as u64).max(1);
                 countdown = countdown.saturating_sub((hops / per_poll) as u32);
             }
             let b = self.cache.block(block);

@@ -743,15 +743,18 @@ impl Gen<'_> {
         );
     }
 
-    /// Stores the host's S, Z and O flags as N, Z and V, except those in `dead`.
-    fn store_nzv(&mut self, dead: u8, n: i32, z: i32, v: i32) {
-        if dead & F_V == 0 {
+    /// Stores the host's O, S and Z flags as V, N and Z, those of `sets` not in `dead`
+    /// (C is stored by the op: its sense differs after `sub` and `adc`).
+    fn store_flags(&mut self, sets: u8, dead: u8) {
+        let (n, z, v) = (off_of(Flag::N), off_of(Flag::Z), off_of(Flag::V));
+        let live = sets & !dead;
+        if live & F_V != 0 {
             dynasm!(self.a ; .arch x64 ; seto BYTE [rbx + v]);
         }
-        if dead & F_N == 0 {
+        if live & F_N != 0 {
             dynasm!(self.a ; .arch x64 ; sets BYTE [rbx + n]);
         }
-        if dead & F_Z == 0 {
+        if live & F_Z != 0 {
             dynasm!(self.a ; .arch x64 ; sete BYTE [rbx + z]);
         }
     }
@@ -1243,11 +1246,9 @@ impl Gen<'_> {
                 }
             }
             Op::SetNZ { s } => {
-                let (n, z) = (off_of(Flag::N), off_of(Flag::Z));
                 self.ld(RAX, s);
                 dynasm!(self.a ; .arch x64 ; test eax, eax);
-                // V is never dead here (SetNZ does not set it).
-                self.store_nzv(self.dead[i] | F_V, n, z, 0);
+                self.store_flags(F_N | F_Z, self.dead[i]);
                 self.hflags = Some(HostFlags::Logic);
             }
             Op::GetNZCV { d } => {
@@ -1309,7 +1310,7 @@ impl Gen<'_> {
                 self.st(d);
             }
             Op::AddFlags { d, a, b, cin } => {
-                let (n, z, c, v) = (off_of(Flag::N), off_of(Flag::Z), off_of(Flag::C), off_of(Flag::V));
+                let c = off_of(Flag::C);
                 self.ld(RAX, a);
                 self.ld(RCX, b);
                 self.ld(RDX, cin);
@@ -1318,12 +1319,12 @@ impl Gen<'_> {
                 if dead & F_C == 0 {
                     dynasm!(self.a ; .arch x64 ; setc BYTE [rbx + c]);
                 }
-                self.store_nzv(dead, n, z, v);
+                self.store_flags(F_N | F_Z | F_V, dead);
                 self.st(d);
                 self.hflags = Some(HostFlags::Add);
             }
             Op::SubFlags { d, a, b } => {
-                let (n, z, c, v) = (off_of(Flag::N), off_of(Flag::Z), off_of(Flag::C), off_of(Flag::V));
+                let c = off_of(Flag::C);
                 self.ld(RAX, a);
                 self.ld(RCX, b);
                 dynasm!(self.a ; .arch x64 ; sub eax, ecx);
@@ -1331,7 +1332,7 @@ impl Gen<'_> {
                 if dead & F_C == 0 {
                     dynasm!(self.a ; .arch x64 ; setae BYTE [rbx + c]);
                 }
-                self.store_nzv(dead, n, z, v);
+                self.store_flags(F_N | F_Z | F_V, dead);
                 self.st(d);
                 self.hflags = Some(HostFlags::Sub);
             }
@@ -1523,9 +1524,11 @@ impl Gen<'_> {
                     && self.thumb == Some(self.b.thumb);
                 dynasm!(self.a ; .arch x64 ; lea eax, [r14 + off as i32]);
                 // A branch in the block's own state to an offset aligned for it needs no
-                // masking: the block's PC (r14) is aligned already.
+                // masking when the block's PC (r14) is aligned: its low bits are those of the
+                // block's physical address (a page offset is the same in both).
                 let align = if self.b.thumb { 2 } else { 4 };
-                if matches!(kind, PcWrite::Branch) && self.thumb == Some(self.b.thumb) && off % align == 0 {
+                let aligned = (self.b.pc | off) & (align - 1) == 0;
+                if matches!(kind, PcWrite::Branch) && self.thumb == Some(self.b.thumb) && aligned {
                     dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + PC], eax);
                 } else {
                     self.write_pc(kind);

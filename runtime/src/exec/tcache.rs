@@ -40,6 +40,7 @@ use super::backend::CompiledCode;
 /// 3: the soft-TLB miss helper joins the helper table; CpuState::soft_tlb/soft_ctx.
 /// 4: MSR CPSR / CPS end their block as a plain branch unless the dispatcher must look.
 /// 5: the chain key after BX / BLX uses the T bit the write set, not the block's.
+/// 6: a static exit's slot miss tail-calls the shared stub `quick::S_LLVM_MISS`.
 pub const TRANSLATOR_VERSION: u32 = 6;
 /// Version of the file layout below.
 pub const FORMAT_VERSION: u32 = 1;

@@ -552,8 +552,8 @@ impl HsptState {
             }
             // A shared view holds global pages, which TLBIASID leaves alone, and non-global pages of
             // its owner only (`switch_owner` drops the previous owner's): only those go, and only if
-            // the owner is that address space. (Linux flushes an ASID at every fork, for the parent's
-            // copy-on-write, whichever process the view serves then.)
+            // the owner is that address space, whichever process the view serves when the operation
+            // comes (a kernel flushing the parent's address space at a fork, for instance).
             TlbOp::Asid(asid) if self.org == SptOrganisation::Shared => {
                 for i in 0..self.views.len() {
                     let v = &self.views[i];

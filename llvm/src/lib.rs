@@ -252,6 +252,44 @@ pub fn jit_smoke_add(a: u32, b: u32) -> Result<u32, String> {
 
 #[cfg(test)]
 mod tests {
+    use hspt_runtime::cpu::ExitReason;
+    use hspt_runtime::ir::{Block, InsnInfo, Op, PcWrite};
+
+    /// ARM code ending `blxeq <thumb target>` (an exit that switches to Thumb, skipped unless EQ)
+    /// then a branch in ARM state. Static exits share one exit sequence per (T, ITSTATE) known
+    /// there (lower.rs `shared_exit`): the fall-through path never ran the BLX, so it must get a
+    /// sequence of its own keyed T=0, not the Thumb exit's.
+    fn blx_then_branch() -> Block {
+        let insn = |off| InsnInfo { off, size: 4, it: 0 };
+        Block {
+            pc: 0x4000_0000,
+            thumb: false,
+            it: 0,
+            ops: vec![
+                Op::SkipUnlessCond { cond: 0, n: 1 },
+                Op::ExitTo { off: 0x101, kind: PcWrite::SetThumb(true), reason: ExitReason::Branch },
+                Op::ExitTo { off: 0x200, kind: PcWrite::Branch, reason: ExitReason::Branch },
+            ],
+            insns: vec![insn(0), insn(4)],
+            ntmp: 0,
+            len: 8,
+        }
+    }
+
+    #[test]
+    fn exits_in_different_states_do_not_share_their_sequence() {
+        let ir = super::LlvmBackend::default().llvm_ir(&blx_then_branch()).unwrap();
+        // Each sequence tail-calls twice (the slot's hit, the shared miss stub).
+        assert_eq!(ir.matches("musttail call").count(), 4, "{ir}");
+        // T=1 (bit 32 of the key) only in the Thumb exit's key.
+        assert_eq!(ir.matches("4294967296").count(), 1, "{ir}");
+        // Two exits in the same state share one.
+        let mut b = blx_then_branch();
+        b.ops[1] = Op::ExitTo { off: 0x100, kind: PcWrite::Branch, reason: ExitReason::Branch };
+        let ir = super::LlvmBackend::default().llvm_ir(&b).unwrap();
+        assert_eq!(ir.matches("musttail call").count(), 2, "{ir}");
+    }
+
     #[test]
     fn llvm_jit_compiles_and_runs_an_add() {
         assert_eq!(super::jit_smoke_add(40, 2).unwrap(), 42);

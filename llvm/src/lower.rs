@@ -62,6 +62,10 @@ pub struct Lower<'a, 'ctx> {
     loop_bb: Option<BasicBlock<'ctx>>,
     /// Thumb state while it is known at compile time (until a helper call).
     thumb_known: Option<bool>,
+    /// ITSTATE while it is known at compile time (until a helper call).
+    it_known: Option<u8>,
+    /// The exit sequences the block's static exits share (`shared_exit`), one per T and ITSTATE.
+    shared_exits: Vec<SharedExit<'ctx>>,
     /// Soft-MMU mode: guest accesses go through the software TLB (softmmu.rs).
     soft: bool,
     /// `CpuState::soft_tlb`, `soft_ctx` and `soft_mask` (soft mode; loaded at entry).
@@ -74,6 +78,8 @@ pub struct Lower<'a, 'ctx> {
     dirty: Cell<u32>,
     /// Shadows dirty on some skip to op i (indexed by the op the skip goes to).
     label_dirty: Vec<u32>,
+    /// What is known of T and ITSTATE on the skips to op i, merged (None: no skip goes there yet).
+    label_known: Vec<Option<Known>>,
 }
 
 /// Shadowed guest state: r0–r14 (indices 0–14) and the flags N, Z, C, V (15–18).
@@ -84,6 +90,23 @@ const SH_FLAGS: [Flag; 4] = [Flag::N, Flag::Z, Flag::C, Flag::V];
 
 fn sh_flag(f: Flag) -> Option<usize> {
     SH_FLAGS.iter().position(|&g| g == f).map(|k| 15 + k)
+}
+
+/// An exit sequence static exits share (`Lower::shared_exit`).
+struct SharedExit<'ctx> {
+    /// T and ITSTATE at the exits.
+    key: (bool, u8),
+    bb: BasicBlock<'ctx>,
+    /// The exits: where each comes from, its PC, slot number and dirty shadows.
+    from: Vec<(BasicBlock<'ctx>, IntValue<'ctx>, u64, u32)>,
+}
+
+/// T and ITSTATE as far as they are known at compile time on a path.
+type Known = (Option<bool>, Option<u8>);
+
+/// What is known on both of two paths that join.
+fn merge_known(a: Known, b: Known) -> Known {
+    ((a.0 == b.0).then_some(a.0).flatten(), (a.1 == b.1).then_some(a.1).flatten())
 }
 
 /// The shadows `op` reads or writes (a bit per index).
@@ -160,6 +183,8 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             retry_bb: None,
             loop_bb: None,
             thumb_known: Some(block.thumb),
+            it_known: Some(block.it),
+            shared_exits: Vec::new(),
             soft,
             soft_tlb: ctx.i64_type().const_zero(),
             soft_ctx: ctx.i64_type().const_zero(),
@@ -167,6 +192,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             shadow: [None; NSH],
             dirty: Cell::new(0),
             label_dirty: vec![0; block.ops.len() + 1],
+            label_known: vec![None; block.ops.len() + 1],
         };
         // Allocas for every temporary written, in the entry block.
         for op in &block.ops {
@@ -191,10 +217,13 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             l.soft_ctx = l.load(l.i64, offset_of!(CpuState, soft_ctx) as u64)?;
             l.soft_mask = l.load(l.i64, offset_of!(CpuState, soft_mask) as u64)?;
         }
-        // Who is running, for an EXIT_RETRY (backend.rs "chaining").
-        let me = l.b.build_ptr_to_int(func.as_global_value().as_pointer_value(), l.i64, "")?;
-        l.store_ctx(offset_of!(ChainCtx, cur_code) as u64, me)?;
-        l.store_ctx(offset_of!(ChainCtx, cur_pc0) as u64, l.pc0)?;
+        // Who is running, for an EXIT_RETRY (backend.rs "chaining"): only a block that can
+        // leave with one (a guest access, or a helper, which reads guest memory) says so.
+        if block.ops.iter().any(|op| matches!(op, Op::Load { .. } | Op::Store { .. } | Op::LoadExcl { .. } | Op::StoreExcl { .. } | Op::Call { .. })) {
+            let me = l.b.build_ptr_to_int(func.as_global_value().as_pointer_value(), l.i64, "")?;
+            l.store_ctx(offset_of!(ChainCtx, cur_code) as u64, me)?;
+            l.store_ctx(offset_of!(ChainCtx, cur_pc0) as u64, l.pc0)?;
+        }
         let body = l.new_bb("body");
         l.b.build_unconditional_branch(body)?;
         l.b.position_at_end(body);
@@ -911,6 +940,55 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         self.ret(ExitReason::Branch as u32)
     }
 
+    /// A static exit to `pc` through slot number `slot`, with T and ITSTATE known (in
+    /// `CpuState` already, but not the shadows nor the PC): the block's exits with the same T and
+    /// ITSTATE share one sequence (`finish_exits`: the shadows' stores, the PC, the instruction
+    /// count, the key, the slot's test and the tail calls). It is most of an exit's code, so
+    /// sharing it keeps blocks small: LLVM's compile time grows with the size of the function.
+    fn shared_exit(&mut self, th: bool, it: u8, pc: IntValue<'ctx>, slot: u64) -> R<()> {
+        let here = self.b.get_insert_block().expect("insert block");
+        let k = match self.shared_exits.iter().position(|e| e.key == (th, it)) {
+            Some(k) => k,
+            None => {
+                let bb = self.new_bb("exit");
+                self.shared_exits.push(SharedExit { key: (th, it), bb, from: Vec::new() });
+                self.shared_exits.len() - 1
+            }
+        };
+        let e = &mut self.shared_exits[k];
+        e.from.push((here, pc, slot, self.dirty.get()));
+        self.b.build_unconditional_branch(e.bb)?;
+        Ok(())
+    }
+
+    /// Builds the shared exit sequences (`shared_exit`), once every exit that jumps to them is known.
+    fn finish_exits(&mut self) -> R<()> {
+        let size = std::mem::size_of::<ChainEntry>() as u64;
+        for e in std::mem::take(&mut self.shared_exits) {
+            self.b.position_at_end(e.bb);
+            let pc = self.b.build_phi(self.i32, "")?;
+            let slot = self.b.build_phi(self.i64, "")?;
+            let mut dirty = 0;
+            for &(bb, v, k, d) in &e.from {
+                pc.add_incoming(&[(&v, bb)]);
+                slot.add_incoming(&[(&self.c64(k * size), bb)]);
+                dirty |= d;
+            }
+            // A shadow clean on some of the paths holds CpuState's value there: storing it again is harmless.
+            self.dirty.set(dirty);
+            self.sync()?;
+            let pc = pc.as_basic_value().into_int_value();
+            self.store(r_off(15), pc)?;
+            self.add_insns(self.block.insns.len() as u64)?;
+            // SAFETY: (LLVM IR semantics) inside the block's slot array.
+            let entry = unsafe { self.b.build_in_bounds_gep(self.i8, self.slots_ptr, &[slot.as_basic_value().into_int_value()], "")? };
+            (self.thumb_known, self.it_known) = (Some(e.key.0), Some(e.key.1));
+            self.chain_to(pc, entry, true)?;
+            self.ret(ExitReason::Branch as u32)?;
+        }
+        Ok(())
+    }
+
     /// Jumps to the next block if it is compiled (backend.rs "chaining"): for a
     /// static exit (`slot`) through the exit's own slot, inline, and on a miss
     /// through `ChainCtx::lookup` out of line, which fills the slot; for an
@@ -919,29 +997,12 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     fn chain(&self, slot: Option<u64>) -> R<()> {
         let bd = &self.b;
         let size = std::mem::size_of::<ChainEntry>() as u64;
-        let budget_off = offset_of!(ChainCtx, budget) as u64;
-        let field = |at: u64, off: usize| -> R<PointerValue<'ctx>> {
-            // SAFETY: (LLVM IR semantics) inside the block's slot array.
-            unsafe { bd.build_in_bounds_gep(self.i8, self.slots_ptr, &[self.c64(at + off as u64)], "") }
-        };
-        // The key of the next (PC, T, ITSTATE) in this generation (`backend::chain_key`).
         let pc = self.load(self.i32, r_off(15))?;
-        let t = match self.thumb_known {
-            Some(th) => self.c64((th as u64) << 32),
-            None => {
-                let t = bd.build_int_z_extend(self.load(self.i8, offset_of!(CpuState, t) as u64)?, self.i64, "")?;
-                bd.build_left_shift(bd.build_and(t, self.c64(1), "")?, self.c64(32), "")?
-            }
-        };
-        let it = bd.build_int_z_extend(self.load(self.i8, offset_of!(CpuState, it) as u64)?, self.i64, "")?;
-        let it = bd.build_left_shift(it, self.c64(33), "")?;
-        let gen = self.load_ctx(self.i64, offset_of!(ChainCtx, key_gen) as u64)?;
-        let key = bd.build_or(bd.build_int_z_extend(pc, self.i64, "")?, t, "")?;
-        let key = bd.build_or(bd.build_or(key, it, "")?, gen, "")?;
         // The entry to try: the exit's slot, or (an indirect branch) the chain table's
         // entry for the PC, probed inline (`jit_entry::chain_lookup` without the call).
         let entry = match slot {
-            Some(k) => field(k * size, 0)?,
+            // SAFETY: (LLVM IR semantics) inside the block's slot array.
+            Some(k) => unsafe { bd.build_in_bounds_gep(self.i8, self.slots_ptr, &[self.c64(k * size)], "")? },
             None => {
                 let i = bd.build_xor(
                     bd.build_right_shift(pc, self.c32(1), false, "")?,
@@ -955,6 +1016,32 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 unsafe { bd.build_in_bounds_gep(self.i8, table, &[at], "")? }
             }
         };
+        self.chain_to(pc, entry, slot.is_some())
+    }
+
+    /// `chain`'s test and jumps for the next `pc`, trying `entry` (an exit slot if
+    /// `is_slot`, else the chain table's entry for the PC).
+    fn chain_to(&self, pc: IntValue<'ctx>, entry: PointerValue<'ctx>, is_slot: bool) -> R<()> {
+        let bd = &self.b;
+        let budget_off = offset_of!(ChainCtx, budget) as u64;
+        // The key of the next (PC, T, ITSTATE) in this generation (`backend::chain_key`).
+        let t = match self.thumb_known {
+            Some(th) => self.c64((th as u64) << 32),
+            None => {
+                let t = bd.build_int_z_extend(self.load(self.i8, offset_of!(CpuState, t) as u64)?, self.i64, "")?;
+                bd.build_left_shift(bd.build_and(t, self.c64(1), "")?, self.c64(32), "")?
+            }
+        };
+        let it = match self.it_known {
+            Some(it) => self.c64((it as u64) << 33),
+            None => {
+                let it = bd.build_int_z_extend(self.load(self.i8, offset_of!(CpuState, it) as u64)?, self.i64, "")?;
+                bd.build_left_shift(it, self.c64(33), "")?
+            }
+        };
+        let gen = self.load_ctx(self.i64, offset_of!(ChainCtx, key_gen) as u64)?;
+        let key = bd.build_or(bd.build_int_z_extend(pc, self.i64, "")?, t, "")?;
+        let key = bd.build_or(bd.build_or(key, it, "")?, gen, "")?;
         let at = |off: usize| -> R<PointerValue<'ctx>> {
             // SAFETY: (LLVM IR semantics) a field of the entry.
             Ok(unsafe { bd.build_in_bounds_gep(self.i8, entry, &[self.c64(off as u64)], "")? })
@@ -973,7 +1060,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         let next = bd.build_load(self.i64, at(offset_of!(ChainEntry, slots))?, "")?.into_int_value();
         self.tail_call(code, next)?;
         bd.position_at_end(slow);
-        if slot.is_none() {
+        if !is_slot {
             // The table missed: there is nowhere else to look.
             return Ok(());
         }
@@ -1004,6 +1091,23 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
 
     // ----- the block -----
 
+    /// A skip to op `to` leaves from here: what is known here holds there only if every path agrees.
+    fn note_skip(&mut self, to: usize) {
+        let here = (self.thumb_known, self.it_known);
+        self.label_known[to] = Some(self.label_known[to].map_or(here, |k| merge_known(k, here)));
+    }
+
+    /// At op `i`, where skips join the fall-through path (if it is still open): what all of them know.
+    fn join_known(&mut self, i: usize) {
+        let fall = (!self.terminated()).then_some((self.thumb_known, self.it_known));
+        let k = match (self.label_known[i], fall) {
+            (Some(a), Some(b)) => merge_known(a, b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => return,
+        };
+        (self.thumb_known, self.it_known) = k;
+    }
+
     fn body(&mut self) -> R<()> {
         let ops = &self.block.ops;
         // Basic blocks at the targets of forward skips.
@@ -1021,6 +1125,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 // Dirty where the paths join: on any of them.
                 let fall = if self.terminated() { 0 } else { self.dirty.get() };
                 self.dirty.set(fall | self.label_dirty[i]);
+                self.join_known(i);
                 if !self.terminated() {
                     self.b.build_unconditional_branch(bb)?;
                 }
@@ -1036,6 +1141,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         if let Some(bb) = labels[ops.len()] {
             let fall = if self.terminated() { 0 } else { self.dirty.get() };
             self.dirty.set(fall | self.label_dirty[ops.len()]);
+            self.join_known(ops.len());
             if !self.terminated() {
                 self.b.build_unconditional_branch(bb)?;
             }
@@ -1045,7 +1151,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             // The interpreter's fall-off-the-end behaviour (the translator always exits).
             self.exit(ExitReason::Branch)?;
         }
-        Ok(())
+        self.finish_exits()
     }
 
     fn op(&mut self, i: usize, op: Op, labels: &[Option<BasicBlock<'ctx>>]) -> R<()> {
@@ -1228,6 +1334,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 self.reload()?;
                 // Helpers may change anything, the instruction set state included.
                 self.thumb_known = None;
+                self.it_known = None;
                 if h.may_raise {
                     let p = self.load(self.i8, offset_of!(CpuState, pending) as u64)?;
                     let none = self.icmp(IntPredicate::EQ, p, self.c8(pending_byte(None)))?;
@@ -1245,6 +1352,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             Op::SkipUnless { c, n } => {
                 let to = (i + 1 + n as usize).min(self.block.ops.len());
                 self.label_dirty[to] |= self.dirty.get();
+                self.note_skip(to);
                 let target = labels[to].expect("skip label");
                 let cv = self.t64(c)?;
                 let go = self.icmp(IntPredicate::NE, cv, self.c64(0))?;
@@ -1255,6 +1363,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             Op::SkipUnlessCond { cond, n } => {
                 let to = (i + 1 + n as usize).min(self.block.ops.len());
                 self.label_dirty[to] |= self.dirty.get();
+                self.note_skip(to);
                 let target = labels[to].expect("skip label");
                 let go = self.cond(cond)?;
                 let cont = self.new_bb("");
@@ -1266,32 +1375,54 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 self.write_pc(v, kind)?;
                 self.note_pc_write(kind);
             }
-            Op::SetIt { v } => self.store(offset_of!(CpuState, it) as u64, self.c8(v))?,
+            Op::SetIt { v } => {
+                self.store(offset_of!(CpuState, it) as u64, self.c8(v))?;
+                self.it_known = Some(v);
+            }
             Op::Raise { kind, insn } => self.raise(kind, insn)?,
             Op::Exit { reason } => self.exit(reason)?,
             Op::ExitTo { off, kind, reason } => {
-                // Leaving, or looping to the entry's state (all in CpuState).
-                self.sync()?;
                 let slot = self.exit_no;
                 if reason == ExitReason::Branch {
                     self.exit_no += 1;
                 }
                 let v = bd.build_int_add(self.pc0, self.c32(off), "")?;
-                self.write_pc(v, kind)?;
-                self.note_pc_write(kind);
+                // T after the PC write.
+                let t_after = match kind {
+                    PcWrite::Branch => self.thumb_known,
+                    PcWrite::Interwork => None,
+                    PcWrite::SetThumb(th) => Some(th),
+                };
                 let self_loop = off == 0
                     && reason == ExitReason::Branch
                     && matches!(kind, PcWrite::Branch)
                     && self.block.it == 0
-                    && self.thumb_known == Some(self.block.thumb);
-                if self_loop {
-                    self.exit_to_self()?
-                } else if reason == ExitReason::Branch {
-                    self.add_insns(self.block.insns.len() as u64)?;
-                    self.chain(Some(slot))?;
-                    self.ret(reason as u32)?
-                } else {
-                    self.exit(reason)?
+                    && t_after == Some(self.block.thumb);
+                match (t_after, self.it_known) {
+                    (Some(th), Some(it)) if reason == ExitReason::Branch && !self_loop => {
+                        // The state and the PC are stored in the shared sequence.
+                        if let PcWrite::SetThumb(th) = kind {
+                            self.store(offset_of!(CpuState, t) as u64, self.c8(th as u8))?;
+                        }
+                        self.note_pc_write(kind);
+                        let pc = self.b.build_and(v, self.c32(if th { !1 } else { !3 }), "")?;
+                        self.shared_exit(th, it, pc, slot)?
+                    }
+                    _ => {
+                        // Leaving, or looping to the entry's state (all in CpuState).
+                        self.sync()?;
+                        self.write_pc(v, kind)?;
+                        self.note_pc_write(kind);
+                        if self_loop {
+                            self.exit_to_self()?
+                        } else if reason == ExitReason::Branch {
+                            self.add_insns(self.block.insns.len() as u64)?;
+                            self.chain(Some(slot))?;
+                            self.ret(reason as u32)?
+                        } else {
+                            self.exit(reason)?
+                        }
+                    }
                 }
             }
         }

@@ -86,7 +86,8 @@ pub fn pending_byte(p: Option<Exception>) -> u8 {
 //
 // A compiled block is entered as `fn(*mut CpuState, *mut ChainCtx, *mut ExitSlot) -> u32`
 // (the third argument: its own exit slots, `exit_slots` of them). At
-// entry it stores its own entry address and its PC in `cur_code`/`cur_pc0` (so
+// entry a block that may leave with EXIT_RETRY (one with guest accesses or helper
+// calls) stores its own entry address and its PC in `cur_code`/`cur_pc0` (so
 // that an EXIT_RETRY can be traced to the block that made it). When it leaves
 // with `ExitReason::Branch` and `budget > 0`, it looks the next (PC, T, ITSTATE,
 // memory view) up — first in the exit's own slot for a branch to a fixed PC,

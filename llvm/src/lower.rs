@@ -353,6 +353,17 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     fn select(&self, c: IntValue<'ctx>, a: IntValue<'ctx>, b: IntValue<'ctx>) -> R<IntValue<'ctx>> {
         Ok(self.b.build_select(c, a, b, "")?.into_int_value())
     }
+    /// `llvm.<name>.with.overflow` of two 32-bit values: the result and the overflow bit (an i1).
+    /// x86 code generation turns the bit into one `seto`/`setc` after the arithmetic itself.
+    fn with_overflow(&self, name: &str, a: IntValue<'ctx>, b: IntValue<'ctx>) -> R<(IntValue<'ctx>, IntValue<'ctx>)> {
+        let i = Intrinsic::find(&format!("llvm.{name}.with.overflow")).expect("LLVM intrinsic");
+        let f = i.get_declaration(self.module, &[self.i32.into()]).expect("intrinsic declaration");
+        let call = self.b.build_call(f, &[a.into(), b.into()], "")?;
+        let pair = basic(call.try_as_basic_value()).into_struct_value();
+        let r = self.b.build_extract_value(pair, 0, "")?.into_int_value();
+        let o = self.b.build_extract_value(pair, 1, "")?.into_int_value();
+        Ok((r, o))
+    }
     fn intrinsic(&self, name: &str, args: &[IntValue<'ctx>], extra: &[IntValue<'ctx>]) -> R<IntValue<'ctx>> {
         let i = Intrinsic::find(name).expect("LLVM intrinsic");
         let ty = args[0].get_type();
@@ -594,25 +605,24 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     fn add_with_carry(&self, x: IntValue<'ctx>, y: IntValue<'ctx>, cin: IntValue<'ctx>) -> R<IntValue<'ctx>> {
         let bd = &self.b;
         let cin = bd.build_and(cin, self.c32(1), "")?;
-        let r = bd.build_int_add(bd.build_int_add(x, y, "")?, cin, "")?;
-        let lt = self.icmp(IntPredicate::ULT, r, x)?;
-        let eq = self.icmp(IntPredicate::EQ, r, x)?;
-        let has_c = self.icmp(IntPredicate::NE, cin, self.c32(0))?;
-        let c = bd.build_or(lt, bd.build_and(eq, has_c, "")?, "")?;
-        let ov = bd.build_and(bd.build_xor(x, r, "")?, bd.build_xor(y, r, "")?, "")?;
-        let v = self.icmp(IntPredicate::SLT, ov, self.c32(0))?;
+        // x + y, then + cin: the whole sum carries (overflows) iff one of the two steps does; the
+        // unsigned carries cannot both happen, and the signed overflows both happen only when
+        // they cancel (x + y below INT_MIN by one, wrapped to INT_MAX, then + 1), hence the xor.
+        let (s, c1) = self.with_overflow("uadd", x, y)?;
+        let (_, v1) = self.with_overflow("sadd", x, y)?;
+        let (r, c2) = self.with_overflow("uadd", s, cin)?;
+        let (_, v2) = self.with_overflow("sadd", s, cin)?;
+        let c = bd.build_or(c1, c2, "")?;
+        let v = bd.build_xor(v1, v2, "")?;
         self.set_nzcv(r, c, v)?;
         Ok(r)
     }
 
     /// SUBS: x - y with NZCV as AddWithCarry(x, NOT y, 1): C is x >= y (unsigned),
-    /// V is (x ^ y) & (x ^ r) < 0.
+    /// V the signed overflow of the subtraction.
     fn sub_flags(&self, x: IntValue<'ctx>, y: IntValue<'ctx>) -> R<IntValue<'ctx>> {
-        let bd = &self.b;
-        let r = bd.build_int_sub(x, y, "")?;
+        let (r, v) = self.with_overflow("ssub", x, y)?;
         let c = self.icmp(IntPredicate::UGE, x, y)?;
-        let ov = bd.build_and(bd.build_xor(x, y, "")?, bd.build_xor(x, r, "")?, "")?;
-        let v = self.icmp(IntPredicate::SLT, ov, self.c32(0))?;
         self.set_nzcv(r, c, v)?;
         Ok(r)
     }

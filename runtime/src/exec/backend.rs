@@ -121,9 +121,15 @@ pub struct ChainEntry {
 /// never match (the generation is part of the key), so invalidation is the
 /// same as for the table.
 ///
-/// Each block's slots follow a header entry (at `slots - 1`) whose `code` is the
-/// block's inner entry if it is quick code, else 0: quick code chaining to quick
-/// code jumps there and keeps its frame (`quick.rs`). LLVM's code never reads it.
+/// Each block's slots follow a header entry (at `slots - 1`). LLVM's code never
+/// reads it; for quick code (`quick.rs`) it is the block's per-block state, next to
+/// the exit slots its exits read anyway (so in the same cache lines):
+/// - `code`: the inner entry (0 once LLVM code replaces the block, or for LLVM code):
+///   quick code chaining to quick code jumps there and keeps its frame;
+/// - `key`, `base`: the LLVM code that replaces the quick code and its exit slots
+///   (0: none yet); the quick code's entry forwards to them;
+/// - `slots`: the runs left before the block is hot for the LLVM tier (low 32 bits,
+///   signed, counting below zero after) and the block's id (high 32 bits).
 pub type ExitSlot = ChainEntry;
 
 /// Exit slots block `b` uses: one per `Op::ExitTo` with `ExitReason::Branch`,

@@ -6,14 +6,13 @@
 //! `jit_entry::enter`; an `EXIT_RETRY` is finished by running that one
 //! instruction in the interpreter.
 
-use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{mpsc, Arc};
 use std::time::Instant;
 
 use super::backend::{chain_index, chain_key, exit_slots, Backend, ChainCtx, ChainEntry, CompiledCode, ExitSlot, CHAIN_BITS, CHAIN_GEN_SHIFT, EXIT_RETRY};
 use super::cache::{BlockCache, BlockId};
 use super::jit_entry::{self, CodeArena};
-use super::quick::{self, QuickCell};
+use super::quick;
 use crate::arm;
 use crate::board::Board;
 use crate::cpu::{CpuState, Exception, ExitReason};
@@ -78,13 +77,13 @@ struct Slot {
     exits: usize,
     /// The chain generation in which it was entered from the dispatcher (and listed in `Jit::linked`).
     linked_gen: u32,
-    /// Its quick code (`quick.rs`; 0: none): entry, chunk, exit slots, and its `QuickCell`.
+    /// Its quick code (`quick.rs`; 0: none): entry, chunk, exit slots.
     q_entry: usize,
     q_chunk: (usize, usize),
     q_exits: usize,
-    /// The number (in `Jit::exits`) of the header before `q_exits`.
+    /// The number (in `Jit::exits`) of the header before `q_exits` (the quick code's state:
+    /// `backend::ExitSlot`).
     q_header: usize,
-    cell: usize,
     /// Quick code was tried (made, or refused).
     q_tried: bool,
     /// Its runs when the candidates were last ranked (`Jit::send_hottest`).
@@ -92,7 +91,7 @@ struct Slot {
 }
 
 /// Memory that never moves (compiled code holds addresses into it): the blocks'
-/// exit slots and their `QuickCell`s. Runs of elements are handed out upwards in
+/// exit slots and their headers. Runs of elements are handed out upwards in
 /// chunks, and reset with the block cache.
 struct Pinned<T> {
     chunks: Vec<Box<[T]>>,
@@ -114,6 +113,16 @@ fn alloc_exit_slots_at(pool: &mut Pinned<ExitSlot>, n: usize, inner: u64) -> (us
     let i = pool.alloc(n.max(1) + 1);
     pool.chunks[i / PINNED_CHUNK][i % PINNED_CHUNK].code = inner;
     (i, pool.addr(i + 1))
+}
+
+/// The runs left in a quick block's header (`backend::ExitSlot`): the low half of `slots`, signed.
+fn count(h: &ExitSlot) -> i32 {
+    // SAFETY: quick code decrements the count through a pointer while it runs, never while we do.
+    unsafe { std::ptr::read_volatile(&h.slots) as u32 as i32 }
+}
+
+fn set_count(h: &mut ExitSlot, n: i32) {
+    h.slots = h.slots & !0xffff_ffff | n as u32 as u64;
 }
 
 impl<T: Default> Pinned<T> {
@@ -142,6 +151,10 @@ impl<T: Default> Pinned<T> {
 
     fn get(&self, i: usize) -> &T {
         &self.chunks[i / PINNED_CHUNK][i % PINNED_CHUNK]
+    }
+
+    fn get_mut(&mut self, i: usize) -> &mut T {
+        &mut self.chunks[i / PINNED_CHUNK][i % PINNED_CHUNK]
     }
 
     /// The address of element `i` (what compiled code is given).
@@ -227,7 +240,6 @@ pub(crate) struct Jit {
     threshold: u32,
     /// The quick tier's threshold (None: no quick tier).
     quick: Option<u32>,
-    cells: Pinned<QuickCell>,
     /// Interpreted runs of blocks with staged quick code since the window was last sealed.
     stage_waits: u32,
     /// The host refused to seal a window (reported once).
@@ -282,7 +294,6 @@ impl Jit {
         let mut jit = Jit {
             soft_mmu: opts.backend.soft_mmu(),
             quick: opts.quick.filter(|_| !opts.backend.soft_mmu()),
-            cells: Pinned::new(),
             stage_waits: 0,
             seal_refused: false,
             backend: opts.backend,
@@ -346,7 +357,12 @@ impl Jit {
         self.gen += 1;
         if self.gen >= 1 << (64 - CHAIN_GEN_SHIFT) {
             self.table.fill(ChainEntry::default());
+            // The quick blocks' headers hold their state, not links: they stay.
+            let headers: Vec<(usize, ExitSlot)> = self.slots.iter().filter(|s| s.q_entry != 0).map(|s| (s.q_header, *self.exits.get(s.q_header))).collect();
             self.exits.clear_all();
+            for (h, e) in headers {
+                *self.exits.get_mut(h) = e;
+            }
             self.gen = 1;
             // Generations start again: no old mark may pass for a new one.
             for s in &mut self.slots {
@@ -409,11 +425,10 @@ impl Jit {
                         // Links into the quick code now go on to this code: its entry
                         // forwards, and quick code no longer takes the inner entry
                         // (so the forwarding jump is the entry's own, not a shared one).
-                        let c = self.cells.get(slot.cell);
-                        c.fwd_slots.store(slot.exits as u64, Relaxed);
-                        c.fwd_code.store(entry as u64, Relaxed);
-                        let h = slot.q_header;
-                        self.exits.chunks[h / PINNED_CHUNK][h % PINNED_CHUNK].code = 0;
+                        let h = self.exits.get_mut(slot.q_header);
+                        h.key = entry as u64;
+                        h.base = slot.exits as u64;
+                        h.code = 0;
                     }
                     self.by_entry.insert(entry as u64, id);
                     if let Some(f) = self.perf_map.as_mut() {
@@ -439,7 +454,7 @@ impl Jit {
                 self.stats.failed += 1;
                 if slot.q_entry != 0 {
                     // The quick code keeps running; it will not count down to zero again.
-                    self.cells.get(slot.cell).count.store(i32::MIN / 2, Relaxed);
+                    set_count(self.exits.get_mut(slot.q_header), i32::MIN / 2);
                 }
                 if self.log {
                     tracing::warn!("JIT: block 0x{:08x} not compiled: {why}", block.pc);
@@ -542,13 +557,8 @@ impl Jit {
         self.slots[i].q_tried = true;
         // Runs left before the backend's threshold (never, without a backend tier).
         let left = if self.threshold == u32::MAX { i32::MAX } else { self.threshold.saturating_sub(self.slots[i].count).clamp(1, i32::MAX as u32) as i32 };
-        let cell = self.cells.alloc(1);
-        let c = self.cells.get(cell);
-        c.count.store(left, Relaxed);
-        c.id.store(id, Relaxed);
-        let addr = self.cells.addr(cell) as u64;
         let t = Instant::now();
-        let quick = match quick::compile(block, addr) {
+        let quick = match quick::compile(block) {
             Ok(c) => c,
             Err(why) => {
                 self.stats.quick_failed += 1;
@@ -577,7 +587,9 @@ impl Jit {
         s.q_entry = entry;
         s.q_chunk = (start, len);
         (s.q_header, s.q_exits) = alloc_exit_slots_at(&mut self.exits, exit_slots(block), (entry + quick.inner) as u64);
-        s.cell = cell;
+        let h = self.exits.get_mut(s.q_header);
+        set_count(h, left);
+        h.slots |= (id as u64) << 32;
         self.by_entry.insert(entry as u64, id);
         self.stats.quick_compiled += 1;
         self.stats.quick_code_bytes += code.code.len() as u64;
@@ -623,11 +635,11 @@ impl Jit {
     /// as one batch: the code that matters most is compiled first, however long
     /// the list of merely warm blocks grows.
     fn send_hottest(&mut self, cache: &BlockCache) {
-        let (slots, cells, threshold) = (&mut self.slots, &self.cells, self.threshold as i64);
-        // Runs so far: counted by the dispatcher, or (quick code) by the block's cell.
+        let (slots, exits, threshold) = (&mut self.slots, &self.exits, self.threshold as i64);
+        // Runs so far: counted by the dispatcher, or (quick code) in the block's header.
         let runs = |s: &Slot| {
             if s.q_entry != 0 {
-                threshold - cells.get(s.cell).count.load(Relaxed) as i64
+                threshold - count(exits.get(s.q_header)) as i64
             } else {
                 s.count as i64
             }
@@ -673,7 +685,6 @@ impl Jit {
             // No id names the old code any more, and none of it runs.
             self.arena.reset();
             self.exits.reset();
-            self.cells.reset();
             if let Some(tc) = self.tc.as_deref_mut() {
                 tc.reset_ids();
             }

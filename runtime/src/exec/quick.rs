@@ -24,17 +24,17 @@
 //! - A condition right after the op that set the flags tests the host's flags
 //!   (`HostFlags`). Register values reach their temporaries' slots only while
 //!   something still reads them (`Gen::materialize`).
-//! - Each block has a `QuickCell` (its address is in the code: quick code is
-//!   never cached): its first instructions forward to the LLVM code once that
-//!   exists, and the body counts its runs down; at zero it lists itself in
-//!   `ChainCtx::hot` for the dispatcher to send to the LLVM tier.
+//! - The header before the block's exit slots (`backend::ExitSlot`) holds its
+//!   state: the entry forwards to the LLVM code once that exists, and the body
+//!   counts the block's runs down; at zero it lists itself in `ChainCtx::hot` for
+//!   the dispatcher to send to the LLVM tier. (In a separate array, this state
+//!   cost a cache miss at most block entries of a cold program.)
 //!
 //! Operations that are rare and long (division, CLZ, RBIT, the barrel shifter
 //! with carry out by a register amount) call the interpreter's own functions, so
 //! they cannot differ.
 
 use std::mem::offset_of;
-use std::sync::atomic::{AtomicI32, AtomicU32, AtomicU64};
 
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
@@ -42,20 +42,6 @@ use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 use super::backend::{pending_byte, ChainCtx, ChainEntry, CompiledCode, CHAIN_BITS, EXIT_RETRY};
 use crate::cpu::{CpuState, Exception, ExitReason};
 use crate::ir::{interp, BinOp, Block, Flag, MemSize, Op, PcWrite, RaiseKind, ShiftKind, UnOp};
-
-/// Per-block state quick code reads and writes (at a fixed address, see the
-/// module doc). Atomics only for interior mutability: one thread uses it.
-#[repr(C)]
-#[derive(Debug, Default)]
-pub struct QuickCell {
-    /// Runs left before the block is hot for the LLVM tier (counts below zero after).
-    pub count: AtomicI32,
-    /// The block's id (what it lists in `ChainCtx::hot`).
-    pub id: AtomicU32,
-    /// The LLVM code that replaces this quick code (0: none yet) and its exit slots.
-    pub fwd_code: AtomicU64,
-    pub fwd_slots: AtomicU64,
-}
 
 /// Most blocks listed in `ChainCtx::hot` between two visits of the dispatcher.
 pub const HOT_MAX: u32 = 64;
@@ -80,7 +66,8 @@ const S_RET: usize = 0;
 /// (which fills the slot) or returns `Branch`. (The hit path is in each block: an
 /// indirect jump per exit predicts far better than one shared jump.)
 const S_MISS: usize = 1;
-/// Called when the cell at rax counts down to zero: lists the block in `ChainCtx::hot`.
+/// Called when the count in the header at rax (`H_*` offsets from it plus 32) reaches zero: lists the
+/// block in `ChainCtx::hot`.
 const S_HOT: usize = 2;
 /// The chain budget ran out (a chain took it below zero): gives the unit back and
 /// returns `Branch`.
@@ -134,9 +121,12 @@ const E_CODE: i32 = offset_of!(ChainEntry, code) as i32;
 const E_SLOTS: i32 = offset_of!(ChainEntry, slots) as i32;
 /// Where an exit-slot array's header keeps the block's inner entry (`backend::SlotHeader`).
 const H_INNER: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + offset_of!(ChainEntry, code) as i32;
-const C_COUNT: i32 = offset_of!(QuickCell, count) as i32;
-const C_FWD_CODE: i32 = offset_of!(QuickCell, fwd_code) as i32;
-const C_FWD_SLOTS: i32 = offset_of!(QuickCell, fwd_slots) as i32;
+/// ... the LLVM code that replaces the block, and its exit slots (0: none yet).
+const H_FWD_CODE: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + offset_of!(ChainEntry, key) as i32;
+const H_FWD_SLOTS: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + offset_of!(ChainEntry, base) as i32;
+/// ... the runs left (i32) and the block's id (u32).
+const H_COUNT: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + offset_of!(ChainEntry, slots) as i32;
+const H_ID: i32 = H_COUNT + 4;
 
 // ----- the interpreter's functions, callable from quick code -----
 
@@ -459,14 +449,14 @@ fn build_stubs() -> Result<(Vec<u8>, [usize; NSTUB]), String> {
         ; mov ecx, DWORD [rbp + HOT_N]
         ; cmp ecx, HOT_MAX as i32
         ; jae >full
-        ; mov eax, DWORD [rax + offset_of!(QuickCell, id) as i32]
+        ; mov eax, DWORD [rax + H_ID]
         ; mov DWORD [rbp + rcx * 4 + HOT_IDS], eax
         ; add DWORD [rbp + HOT_N], 1
         ; ret
         ; full:
         // The list is full until the dispatcher takes it: count down again and ask later (left at zero,
         // the count would go negative and the block would never be listed, so never reach LLVM).
-        ; mov DWORD [rax + C_COUNT], HOT_RETRY
+        ; mov DWORD [rax + H_COUNT], HOT_RETRY
         ; ret
     );
     let mut at = [0usize; NSTUB];
@@ -489,8 +479,8 @@ pub struct QuickCode {
 /// may have, so that quick code can jump into other quick code with its frame.
 const FRAME: i32 = frame_bytes(crate::ir::MAX_TMPS as u16);
 
-/// Compiles `b` to quick code using `cell` (the address of its `QuickCell`).
-pub fn compile(b: &Block, cell: u64) -> Result<QuickCode, String> {
+/// Compiles `b` to quick code.
+pub fn compile(b: &Block) -> Result<QuickCode, String> {
     if b.ops.is_empty() || b.insns.is_empty() {
         return Err("empty block".into());
     }
@@ -531,7 +521,7 @@ pub fn compile(b: &Block, cell: u64) -> Result<QuickCode, String> {
         home: homes(b),
         dead: Vec::new(),
     };
-    g.prologue(cell);
+    g.prologue();
     g.ops()?;
     g.epilogue_parts();
     let inner_at = g.a.labels().resolve_dynamic(inner).map_err(|e| format!("quick code: {e:?}"))?.0;
@@ -690,13 +680,12 @@ impl Gen<'_> {
     /// need not check, since `Jit::install` then takes it out of the slot header, the
     /// only place quick code finds it. A block that may leave with `EXIT_RETRY` (it
     /// accesses guest memory or calls out) names itself in `cur_code`/`cur_pc0`.
-    fn prologue(&mut self, cell: u64) {
+    fn prologue(&mut self) {
         let (entry, body, inner) = (self.entry, self.body, self.inner);
         dynasm!(self.a
             ; .arch x64
             ; =>entry
-            ; mov rax, QWORD cell as i64
-            ; mov rcx, QWORD [rax + C_FWD_CODE]
+            ; mov rcx, QWORD [rdx + H_FWD_CODE]
             ; test rcx, rcx
             ; jnz ->forward
             ; sub rsp, FRAME
@@ -720,9 +709,9 @@ impl Gen<'_> {
         dynasm!(self.a
             ; .arch x64
             ; =>body
-            ; mov rax, QWORD cell as i64
-            ; sub DWORD [rax + C_COUNT], 1
+            ; sub DWORD [r12 + H_COUNT], 1
             ; jnz >counted
+            ; mov rax, r12
             ; call QWORD [rbp + stub(S_HOT)]
             ; counted:
         );
@@ -738,7 +727,7 @@ impl Gen<'_> {
             ; jmp QWORD [rbp + stub(S_RET)]
             // The arguments are still in place at the entry.
             ; ->forward:
-            ; mov rdx, QWORD [rax + C_FWD_SLOTS]
+            ; mov rdx, QWORD [rdx + H_FWD_SLOTS]
             ; jmp rcx
         );
     }
@@ -1605,11 +1594,11 @@ mod tests {
         let exit = Op::ExitTo { off: 4, kind: PcWrite::Branch, reason: ExitReason::Branch };
         let info = crate::ir::InsnInfo { off: 0, size: 4, it: 0 };
         let ok = Block { pc: 0x1000, thumb: false, it: 0, ops: vec![exit], insns: vec![info], ntmp: 3, len: 4 };
-        let q = compile(&ok, 0x1234_5678_9abc).expect("compiles");
+        let q = compile(&ok).expect("compiles");
         assert_eq!(q.code.entry, 0);
         assert!(q.inner > 0 && q.inner < q.code.code.len(), "inner entry {} in {} bytes", q.inner, q.code.code.len());
-        assert!(compile(&Block { ops: vec![], ..ok.clone() }, 0).is_err());
-        assert!(compile(&Block { ntmp: crate::ir::MAX_TMPS as u16 + 1, ..ok }, 0).is_err());
+        assert!(compile(&Block { ops: vec![], ..ok.clone() }).is_err());
+        assert!(compile(&Block { ntmp: crate::ir::MAX_TMPS as u16 + 1, ..ok }).is_err());
     }
     #[test]
     fn flag_stores_are_skipped_only_where_nothing_can_see_them() {

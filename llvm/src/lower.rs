@@ -76,6 +76,9 @@ pub struct Lower<'a, 'ctx> {
     shadow: [Option<PointerValue<'ctx>>; NSH],
     /// Shadows changed since `CpuState` last got them, on the path being built (a bit per index).
     dirty: Cell<u32>,
+    /// Shadows that may be dirty at the loop header (`loop_bb`): those the block writes, if it can
+    /// branch to its own start (the loop keeps them in host registers, not storing them each round).
+    loop_dirty: u32,
     /// Shadows dirty on some skip to op i (indexed by the op the skip goes to).
     label_dirty: Vec<u32>,
     /// What is known of T and ITSTATE on the skips to op i, merged (None: no skip goes there yet).
@@ -118,6 +121,18 @@ fn shadow_uses(op: &Op) -> u32 {
         Op::SetNZ { .. } => 3 << 15,
         Op::GetNZCV { .. } | Op::SetNZCV { .. } | Op::AddFlags { .. } | Op::SubFlags { .. } => NZCV,
         Op::Cond { cond, .. } | Op::SkipUnlessCond { cond, .. } if cond < 0xe => NZCV,
+        _ => 0,
+    }
+}
+
+/// The shadows `op` writes (a bit per index).
+fn shadow_writes(op: &Op) -> u32 {
+    const NZCV: u32 = 0xf << 15;
+    match *op {
+        Op::SetReg { r, .. } if r < 15 => 1 << r,
+        Op::SetFlag { f, .. } => sh_flag(f).map_or(0, |i| 1 << i),
+        Op::SetNZ { .. } => 3 << 15,
+        Op::SetNZCV { .. } | Op::AddFlags { .. } | Op::SubFlags { .. } => NZCV,
         _ => 0,
     }
 }
@@ -191,6 +206,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             soft_mask: ctx.i64_type().const_zero(),
             shadow: [None; NSH],
             dirty: Cell::new(0),
+            loop_dirty: 0,
             label_dirty: vec![0; block.ops.len() + 1],
             label_known: vec![None; block.ops.len() + 1],
         };
@@ -203,6 +219,9 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             }
         }
         let used = block.ops.iter().fold(0u32, |m, op| m | shadow_uses(op));
+        if block.ops.iter().any(|op| matches!(op, Op::ExitTo { off: 0, kind: PcWrite::Branch, reason: ExitReason::Branch })) {
+            l.loop_dirty = block.ops.iter().fold(0u32, |m, op| m | shadow_writes(op));
+        }
         for i in 0..NSH {
             if used & (1 << i) != 0 {
                 let ty = if i < 15 { l.i32 } else { l.i8 };
@@ -932,9 +951,11 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         self.ret(reason as u32)
     }
 
-    /// A branch to the block's own start: loops inside the function while the
-    /// chain budget lasts (the dispatcher sees interrupts when it runs out).
-    fn exit_to_self(&self) -> R<()> {
+    /// A branch to the block's own start (at `pc`): loops inside the function while the
+    /// chain budget lasts (the dispatcher sees interrupts when it runs out). The shadows
+    /// stay in host registers round the loop (dirty at its header, `loop_dirty`); only
+    /// leaving stores them and the PC.
+    fn exit_to_self(&self, pc: IntValue<'ctx>) -> R<()> {
         let bd = &self.b;
         self.add_insns(self.block.insns.len() as u64)?;
         let budget_off = offset_of!(ChainCtx, budget) as u64;
@@ -947,6 +968,8 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
         bd.build_unconditional_branch(self.loop_bb.expect("loop header built before the body"))?;
         bd.position_at_end(leave);
+        self.sync()?;
+        self.write_pc(pc, PcWrite::Branch)?;
         self.ret(ExitReason::Branch as u32)
     }
 
@@ -1119,6 +1142,8 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     }
 
     fn body(&mut self) -> R<()> {
+        // A later round of the block's own loop may come here with any shadow it writes dirty.
+        self.dirty.set(self.loop_dirty);
         let ops = &self.block.ops;
         // Basic blocks at the targets of forward skips.
         let mut labels: Vec<Option<BasicBlock<'ctx>>> = vec![None; ops.len() + 1];
@@ -1407,6 +1432,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                     && reason == ExitReason::Branch
                     && matches!(kind, PcWrite::Branch)
                     && self.block.it == 0
+                    && self.it_known == Some(0)
                     && t_after == Some(self.block.thumb);
                 match (t_after, self.it_known) {
                     (Some(th), Some(it)) if reason == ExitReason::Branch && !self_loop => {
@@ -1418,14 +1444,12 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                         let pc = self.b.build_and(v, self.c32(if th { !1 } else { !3 }), "")?;
                         self.shared_exit(th, it, pc, slot)?
                     }
+                    _ if self_loop => self.exit_to_self(v)?,
                     _ => {
-                        // Leaving, or looping to the entry's state (all in CpuState).
                         self.sync()?;
                         self.write_pc(v, kind)?;
                         self.note_pc_write(kind);
-                        if self_loop {
-                            self.exit_to_self()?
-                        } else if reason == ExitReason::Branch {
+                        if reason == ExitReason::Branch {
                             self.add_insns(self.block.insns.len() as u64)?;
                             self.chain(Some(slot))?;
                             self.ret(reason as u32)?

@@ -71,6 +71,9 @@ pub trait Backend: Send + Sync {
     fn process_cpu_s(&self) -> f64 {
         0.0
     }
+    /// The VM is done with the backend: a compilation in progress elsewhere may stop
+    /// at once (its results are not wanted), instead of holding up the VM's exit.
+    fn shutdown(&self) {}
 }
 
 /// The byte `CpuState::pending` holds for `p` (compiled code tests

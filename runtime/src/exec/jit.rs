@@ -190,6 +190,8 @@ struct Done {
 }
 
 struct Worker {
+    /// The backend the thread compiles with (`shutdown` when the worker goes).
+    backend: Arc<dyn Backend>,
     jobs: Option<mpsc::Sender<Vec<Job>>>,
     done: mpsc::Receiver<Done>,
     stop: Arc<std::sync::atomic::AtomicBool>,
@@ -201,6 +203,9 @@ impl Drop for Worker {
     /// while the process exits (its static destructors would run under it).
     fn drop(&mut self) {
         self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        // A batch in flight elsewhere is dropped, not waited for (a compiler process: tens of
+        // milliseconds at the exit of every run). One compiling in this thread has to finish.
+        self.backend.shutdown();
         self.jobs = None;
         if let Some(t) = self.thread.take() {
             let _ = t.join();
@@ -405,7 +410,7 @@ impl Jit {
                 // No thread: nothing is compiled from now on.
                 tracing::warn!("cannot start the JIT compile thread; hot code stays interpreted");
             }
-            self.worker = Some(Worker { jobs: thread.as_ref().map(|_| jtx), done: drx, stop, thread });
+            self.worker = Some(Worker { backend: self.backend.clone(), jobs: thread.as_ref().map(|_| jtx), done: drx, stop, thread });
         }
         self.worker.as_ref().expect("worker just created")
     }

@@ -14,6 +14,7 @@
 
 use std::io::{Read, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use super::backend::{Backend, CompiledCode};
@@ -33,25 +34,33 @@ pub struct RemoteBackend {
     program: std::path::PathBuf,
     args: Vec<String>,
     child: Mutex<Link>,
+    /// The child process, apart from its pipes (which a compile holds while it waits for an
+    /// answer), so that `shutdown` can stop it in the middle of one.
+    process: Mutex<Option<Child>>,
+    /// `shutdown` was called: nothing compiles any more, here or there.
+    closing: AtomicBool,
 }
 
 enum Link {
     NotStarted,
-    Up { child: Child, to: ChildStdin, from: ChildStdout },
+    Up { to: ChildStdin, from: ChildStdout },
     /// The child could not start or failed: everything compiles locally.
     Down,
 }
 
 impl RemoteBackend {
     pub fn new(local: Arc<dyn Backend>, program: std::path::PathBuf, args: Vec<String>) -> Self {
-        RemoteBackend { local, program, args, child: Mutex::new(Link::NotStarted) }
+        RemoteBackend { local, program, args, child: Mutex::new(Link::NotStarted), process: Mutex::new(None), closing: AtomicBool::new(false) }
     }
 
     fn start(&self) -> std::io::Result<Link> {
         let mut child = Command::new(&self.program).args(&self.args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::inherit()).spawn()?;
         let to = child.stdin.take().ok_or_else(|| std::io::Error::other("no pipe to the child"))?;
         let from = child.stdout.take().ok_or_else(|| std::io::Error::other("no pipe from the child"))?;
-        Ok(Link::Up { child, to, from })
+        if let Ok(mut p) = self.process.lock() {
+            *p = Some(child);
+        }
+        Ok(Link::Up { to, from })
     }
 
     /// Sends the request `w` for `n` blocks to the child; Err if the child cannot answer (then
@@ -72,15 +81,31 @@ impl RemoteBackend {
     }
 }
 
+impl RemoteBackend {
+    /// Stops the child (killed if `kill`, else by closing its input) and reaps it; after a
+    /// kill, only if it is already gone (else init reaps it once we exit: its teardown need
+    /// not hold up ours).
+    fn stop_child(&self, link: &mut Link, kill: bool) {
+        // Closing its input ends the child.
+        *link = Link::Down;
+        if let Ok(mut p) = self.process.lock() {
+            if let Some(mut child) = p.take() {
+                if kill {
+                    let _ = child.kill();
+                    let _ = child.try_wait();
+                } else {
+                    let _ = child.wait();
+                }
+            }
+        }
+    }
+}
+
 impl Drop for RemoteBackend {
     fn drop(&mut self) {
+        let closing = self.closing.load(Ordering::Relaxed);
         if let Ok(mut link) = self.child.lock() {
-            if let Link::Up { mut child, to, from } = std::mem::replace(&mut *link, Link::Down) {
-                // Closing its input ends the child; reap it.
-                drop(to);
-                drop(from);
-                let _ = child.wait();
-            }
+            self.stop_child(&mut link, closing);
         }
     }
 }
@@ -98,9 +123,19 @@ impl Backend for RemoteBackend {
         self.local.soft_mmu()
     }
 
+    fn shutdown(&self) {
+        self.closing.store(true, Ordering::Relaxed);
+        // Not through `child`'s lock: a compile may hold it, waiting for the child's answer.
+        if let Ok(mut p) = self.process.lock() {
+            if let Some(c) = p.as_mut() {
+                let _ = c.kill();
+            }
+        }
+    }
+
     fn process_cpu_s(&self) -> f64 {
-        let pid = match self.child.lock().as_deref() {
-            Ok(Link::Up { child, .. }) => child.id(),
+        let pid = match self.process.lock().as_deref() {
+            Ok(Some(child)) => child.id(),
             _ => return 0.0,
         };
         // The child is one thread: its schedstat is the process's.
@@ -112,6 +147,10 @@ impl Backend for RemoteBackend {
     }
 
     fn compile_batch(&self, blocks: &[Block]) -> Vec<Result<CompiledCode, String>> {
+        let closed = || blocks.iter().map(|_| Err("the VM is shutting down".to_string())).collect();
+        if self.closing.load(Ordering::Relaxed) {
+            return closed();
+        }
         let mut link = match self.child.lock() {
             Ok(l) => l,
             Err(_) => return self.local.compile_batch(blocks),
@@ -128,12 +167,11 @@ impl Backend for RemoteBackend {
         }
         match self.remote(&mut link, &w, blocks.len()) {
             Ok(results) => results,
+            // `shutdown` killed the child while it compiled this batch: nobody wants it.
+            Err(_) if self.closing.load(Ordering::Relaxed) => closed(),
             Err(why) => {
                 tracing::warn!("the LLVM compiler process failed ({why}); compiling in this process from now on");
-                if let Link::Up { mut child, .. } = std::mem::replace(&mut *link, Link::Down) {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                }
+                self.stop_child(&mut link, true);
                 self.local.compile_batch(blocks)
             }
         }
@@ -243,6 +281,24 @@ mod tests {
         let mut out = Vec::new();
         assert!(serve(&Echo, &mut input.as_slice(), &mut out).is_err());
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn shutdown_ends_a_compile_waiting_for_the_child_without_compiling_here() {
+        // A child that never answers: the batch waits for it until `shutdown` kills it.
+        let rb = Arc::new(RemoteBackend::new(Arc::new(Echo), "/bin/sleep".into(), vec!["600".into()]));
+        let rb2 = rb.clone();
+        let waiting = std::thread::spawn(move || rb2.compile_batch(&[block(0x4000), block(0x4004)]));
+        while rb.process.lock().unwrap().is_none() {
+            std::thread::yield_now();
+        }
+        rb.shutdown();
+        let r = waiting.join().unwrap();
+        // Not the local backend's answer (which would be Ok): the results are not wanted.
+        assert_eq!(r.len(), 2);
+        assert!(r.iter().all(|x| x.as_ref().is_err_and(|e| e.contains("shutting down"))), "{r:?}");
+        // Nothing compiles after it either.
+        assert!(rb.compile_batch(&[block(0x4008)])[0].is_err());
     }
 
     #[test]

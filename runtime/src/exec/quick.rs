@@ -1302,8 +1302,15 @@ impl Gen<'_> {
                 let c = off_of(Flag::C);
                 self.ld(RAX, a);
                 self.ld(RCX, b);
-                self.ld(RDX, cin);
-                dynasm!(self.a ; .arch x64 ; bt edx, 0 ; adc eax, ecx);
+                // A constant carry in (ADDS, CMN: 0; a few 1) needs no register and no `bt`.
+                match self.pend.get(cin as usize).copied() {
+                    Some(Pend::Const(v)) if v & 1 == 0 => dynasm!(self.a ; .arch x64 ; add eax, ecx),
+                    Some(Pend::Const(_)) => dynasm!(self.a ; .arch x64 ; stc ; adc eax, ecx),
+                    _ => {
+                        self.ld(RDX, cin);
+                        dynasm!(self.a ; .arch x64 ; bt edx, 0 ; adc eax, ecx);
+                    }
+                }
                 let dead = self.dead[i];
                 if dead & F_C == 0 {
                     dynasm!(self.a ; .arch x64 ; setc BYTE [rbx + c]);

@@ -1332,8 +1332,9 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             Op::Exit { reason } => self.exit(reason)?,
             Op::ExitTo { off, kind, reason } => {
                 // Leaving, or looping to the entry's state (all in CpuState). Each exit keeps its own
-                // chaining sequence: one indirect jump per exit is predicted far better than one
-                // shared by the block's exits (sharing it cost gzip 12 % in alternating runs).
+                // chaining sequence: one shared by the block's exits compiled a fifth faster but cost
+                // gzip 12 % in alternating runs, also with the stores in each exit, and also with a
+                // switch back to one indirect jump per exit (docs/bench/session9-2026-11-26.md).
                 self.sync()?;
                 let slot = self.exit_no;
                 if reason == ExitReason::Branch {

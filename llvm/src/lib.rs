@@ -257,7 +257,7 @@ mod tests {
 
     /// ARM code ending `blxeq <thumb target>` (an exit that switches to Thumb, skipped unless EQ)
     /// then a branch in ARM state. Each static exit's chain key has the T and ITSTATE known there
-    /// (lower.rs `chain_to`): the fall-through path never ran the BLX, so its key must say T=0.
+    /// (lower.rs `chain`): the fall-through path never ran the BLX, so its key must say T=0.
     fn blx_then_branch() -> Block {
         let insn = |off| InsnInfo { off, size: 4, it: 0 };
         Block {

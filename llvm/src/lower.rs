@@ -965,13 +965,6 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 unsafe { bd.build_in_bounds_gep(self.i8, table, &[at], "")? }
             }
         };
-        self.chain_to(pc, entry, slot.is_some())
-    }
-
-    /// `chain`'s test and jumps for the next `pc`, trying `entry` (an exit slot if
-    /// `is_slot`, else the chain table's entry for the PC).
-    fn chain_to(&self, pc: IntValue<'ctx>, entry: PointerValue<'ctx>, is_slot: bool) -> R<()> {
-        let bd = &self.b;
         let budget_off = offset_of!(ChainCtx, budget) as u64;
         // The key of the next (PC, T, ITSTATE) in this generation (`backend::chain_key`).
         let t = match self.thumb_known {
@@ -1009,7 +1002,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         let next = bd.build_load(self.i64, at(offset_of!(ChainEntry, slots))?, "")?.into_int_value();
         self.tail_call(code, next)?;
         bd.position_at_end(slow);
-        if !is_slot {
+        if slot.is_none() {
             // The table missed: there is nowhere else to look.
             return Ok(());
         }

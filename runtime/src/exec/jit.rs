@@ -116,9 +116,9 @@ fn alloc_exit_slots_at(pool: &mut Pinned<ExitSlot>, n: usize, inner: u64) -> (us
 }
 
 /// The runs left in a quick block's header (`backend::ExitSlot`): the low half of `slots`, signed.
+/// (Quick code counts it down while it runs, never while the dispatcher looks.)
 fn count(h: &ExitSlot) -> i32 {
-    // SAFETY: quick code decrements the count through a pointer while it runs, never while we do.
-    unsafe { std::ptr::read_volatile(&h.slots) as u32 as i32 }
+    h.slots as u32 as i32
 }
 
 fn set_count(h: &mut ExitSlot, n: i32) {
@@ -592,9 +592,8 @@ impl Jit {
         s.q_entry = entry;
         s.q_chunk = (start, len);
         (s.q_header, s.q_exits) = alloc_exit_slots_at(&mut self.exits, exit_slots(block), (entry + quick.inner) as u64);
-        let h = self.exits.get_mut(s.q_header);
-        set_count(h, left);
-        h.slots |= (id as u64) << 32;
+        // The header's state: the id above the count.
+        self.exits.get_mut(s.q_header).slots = (id as u64) << 32 | left as u32 as u64;
         self.by_entry.insert(entry as u64, id);
         self.stats.quick_compiled += 1;
         self.stats.quick_code_bytes += code.code.len() as u64;

@@ -66,8 +66,8 @@ const S_RET: usize = 0;
 /// (which fills the slot) or returns `Branch`. (The hit path is in each block: an
 /// indirect jump per exit predicts far better than one shared jump.)
 const S_MISS: usize = 1;
-/// Called when the count in the header at rax (`H_*` offsets from it plus 32) reaches zero: lists the
-/// block in `ChainCtx::hot`.
+/// Called when a block's count reaches zero, with rax = its exit slots (the header is below them, at
+/// the `H_*` offsets): lists the block in `ChainCtx::hot`.
 const S_HOT: usize = 2;
 /// The chain budget ran out (a chain took it below zero): gives the unit back and
 /// returns `Branch`.
@@ -119,7 +119,7 @@ const E_KEY: i32 = offset_of!(ChainEntry, key) as i32;
 const E_BASE: i32 = offset_of!(ChainEntry, base) as i32;
 const E_CODE: i32 = offset_of!(ChainEntry, code) as i32;
 const E_SLOTS: i32 = offset_of!(ChainEntry, slots) as i32;
-/// Where an exit-slot array's header keeps the block's inner entry (`backend::SlotHeader`).
+/// Where an exit-slot array's header (`backend::ExitSlot`) keeps the block's inner entry ...
 const H_INNER: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + offset_of!(ChainEntry, code) as i32;
 /// ... the LLVM code that replaces the block, and its exit slots (0: none yet).
 const H_FWD_CODE: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + offset_of!(ChainEntry, key) as i32;

@@ -79,9 +79,7 @@ impl RemoteBackend {
         }
         Ok(results)
     }
-}
 
-impl RemoteBackend {
     /// Stops the child (killed if `kill`, else by closing its input) and reaps it; after a
     /// kill, only if it is already gone (else init reaps it once we exit: its teardown need
     /// not hold up ours).

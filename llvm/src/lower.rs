@@ -26,7 +26,7 @@ use inkwell::{AddressSpace, IntPredicate};
 
 use hspt_runtime::cpu::{CpuState, Exception, ExitReason};
 use hspt_runtime::exec::backend::{pending_byte, ChainCtx, ChainEntry, CHAIN_BITS, EXIT_RETRY};
-use hspt_runtime::ir::{BinOp, Block, Flag, Helper, MemSize, Op, PcWrite, RaiseKind, ShiftKind, Tmp, UnOp};
+use hspt_runtime::ir::{BinOp, Block, Flag, Helper, InsnInfo, MemSize, Member, Op, PcWrite, RaiseKind, ShiftKind, Tmp, UnOp};
 
 type R<T> = Result<T, BuilderError>;
 
@@ -57,9 +57,12 @@ pub struct Lower<'a, 'ctx> {
     mem_base: IntValue<'ctx>,
     tmps: Vec<Option<PointerValue<'ctx>>>,
     retry_bb: Option<BasicBlock<'ctx>>,
-    /// Start of the block's body, after the prologue: a branch back to the
-    /// block's own first instruction loops here instead of leaving the function.
-    loop_bb: Option<BasicBlock<'ctx>>,
+    /// The blocks of a region (`Block::members`; a plain block is a region of one), the start
+    /// of each one's code, and the one being built. A branch to a member's first instruction
+    /// (its own included: a loop) jumps there instead of leaving the function.
+    members: Vec<Member>,
+    member_bbs: Vec<BasicBlock<'ctx>>,
+    m: usize,
     /// Thumb state while it is known at compile time (until a helper call).
     thumb_known: Option<bool>,
     /// ITSTATE while it is known at compile time (until a helper call).
@@ -170,7 +173,9 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             mem_base: ctx.i64_type().const_zero(),
             tmps: vec![None; block.ntmp as usize],
             retry_bb: None,
-            loop_bb: None,
+            members: block.members(),
+            member_bbs: Vec::new(),
+            m: 0,
             thumb_known: Some(block.thumb),
             it_known: Some(block.it),
             soft,
@@ -198,7 +203,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             }
         }
         l.reload()?;
-        l.pc0 = l.load(l.i32, r_off(15))?;
+        let entry_pc0 = l.load(l.i32, r_off(15))?;
         l.mem_base = l.load(l.i64, offset_of!(CpuState, mem_base) as u64)?;
         if soft {
             l.soft_tlb = l.load(l.i64, offset_of!(CpuState, soft_tlb) as u64)?;
@@ -206,18 +211,47 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             l.soft_mask = l.load(l.i64, offset_of!(CpuState, soft_mask) as u64)?;
         }
         // Who is running, for an EXIT_RETRY (backend.rs "chaining"): only a block that can
-        // leave with one (a guest access, or a helper, which reads guest memory) says so.
-        if block.ops.iter().any(|op| matches!(op, Op::Load { .. } | Op::Store { .. } | Op::LoadExcl { .. } | Op::StoreExcl { .. } | Op::Call { .. })) {
+        // leave with one (a guest access, or a helper, which reads guest memory) says so, with
+        // its start PC. In a region with several such members, each says so where it starts.
+        let may_retry = |m: &Member| {
+            block.ops[m.ops.clone()].iter().any(|op| matches!(op, Op::Load { .. } | Op::Store { .. } | Op::LoadExcl { .. } | Op::StoreExcl { .. } | Op::Call { .. }))
+        };
+        let retrying: Vec<bool> = l.members.iter().map(may_retry).collect();
+        let per_member = retrying.iter().filter(|&&r| r).count() > 1;
+        if let Some(k) = retrying.iter().position(|&r| r) {
             let me = l.b.build_ptr_to_int(func.as_global_value().as_pointer_value(), l.i64, "")?;
             l.store_ctx(offset_of!(ChainCtx, cur_code) as u64, me)?;
-            l.store_ctx(offset_of!(ChainCtx, cur_pc0) as u64, l.pc0)?;
+            if !per_member {
+                let pc0 = l.b.build_int_add(entry_pc0, l.c32(l.members[k].delta), "")?;
+                l.store_ctx(offset_of!(ChainCtx, cur_pc0) as u64, pc0)?;
+            }
         }
-        let body = l.new_bb("body");
-        l.b.build_unconditional_branch(body)?;
-        l.b.position_at_end(body);
-        l.loop_bb = Some(body);
-        l.body()?;
+        l.member_bbs = (0..l.members.len()).map(|k| l.new_bb(&format!("member{k}"))).collect();
+        l.b.build_unconditional_branch(l.member_bbs[0])?;
+        for k in 0..l.members.len() {
+            l.m = k;
+            l.b.position_at_end(l.member_bbs[k]);
+            // A member's code starts with CpuState current (every way in synchronises).
+            l.dirty.set(0);
+            l.thumb_known = Some(block.thumb);
+            l.it_known = Some(l.members[k].it);
+            l.pc0 = l.b.build_int_add(entry_pc0, l.c32(l.members[k].delta), "")?;
+            if per_member && retrying[k] {
+                l.store_ctx(offset_of!(ChainCtx, cur_pc0) as u64, l.pc0)?;
+            }
+            l.body()?;
+        }
         Ok(func)
+    }
+
+    /// Instruction `insn` of the member being built.
+    fn insn_info(&self, insn: u16) -> InsnInfo {
+        self.block.insns[self.members[self.m].insns.start + insn as usize]
+    }
+
+    /// The number of instructions of the member being built.
+    fn ninsn(&self) -> u64 {
+        self.members[self.m].insns.len() as u64
     }
 
     // ----- small helpers -----
@@ -367,7 +401,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         self.b.get_insert_block().and_then(|bb| bb.get_terminator()).is_some()
     }
     fn insn_pc(&self, insn: u16) -> R<IntValue<'ctx>> {
-        let off = self.block.insns[insn as usize].off;
+        let off = self.insn_info(insn).off;
         self.b.build_int_add(self.pc0, self.c32(off), "")
     }
     fn ret(&self, code: u32) -> R<()> {
@@ -881,7 +915,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
 
     fn raise(&self, kind: RaiseKind, insn: u16) -> R<()> {
         self.sync()?;
-        let info = self.block.insns[insn as usize];
+        let info = self.insn_info(insn);
         let pc = self.insn_pc(insn)?;
         self.store(r_off(15), pc)?;
         let it_off = offset_of!(CpuState, it) as u64;
@@ -913,18 +947,23 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
 
     fn exit(&self, reason: ExitReason) -> R<()> {
         self.sync()?;
-        self.add_insns(self.block.insns.len() as u64)?;
+        self.add_insns(self.ninsn())?;
         if reason == ExitReason::Branch {
             self.chain(None)?;
         }
         self.ret(reason as u32)
     }
 
-    /// A branch to the block's own start: loops inside the function while the
-    /// chain budget lasts (the dispatcher sees interrupts when it runs out).
-    fn exit_to_self(&self) -> R<()> {
+    /// A branch to the start of member `to` of the region (CpuState is current, the PC written):
+    /// forward, a jump; back (a loop: to this member or an earlier one), a jump while the chain
+    /// budget lasts (the dispatcher sees interrupts when it runs out).
+    fn exit_to_member(&self, to: usize) -> R<()> {
         let bd = &self.b;
-        self.add_insns(self.block.insns.len() as u64)?;
+        self.add_insns(self.ninsn())?;
+        if to > self.m {
+            bd.build_unconditional_branch(self.member_bbs[to])?;
+            return Ok(());
+        }
         let budget_off = offset_of!(ChainCtx, budget) as u64;
         let budget = self.load_ctx(self.i64, budget_off)?;
         let ok = self.icmp(IntPredicate::SGT, budget, self.c64(0))?;
@@ -933,7 +972,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         bd.build_conditional_branch(ok, again, leave)?;
         bd.position_at_end(again);
         self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
-        bd.build_unconditional_branch(self.loop_bb.expect("loop header built before the body"))?;
+        bd.build_unconditional_branch(self.member_bbs[to])?;
         bd.position_at_end(leave);
         self.ret(ExitReason::Branch as u32)
     }
@@ -1050,19 +1089,23 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         (self.thumb_known, self.it_known) = k;
     }
 
+    /// The code of the member being built (`self.m`).
     fn body(&mut self) -> R<()> {
         let ops = &self.block.ops;
-        // Basic blocks at the targets of forward skips.
+        let range = self.members[self.m].ops.clone();
+        let end = range.end;
+        // Basic blocks at the targets of forward skips (indexed by op, in the whole region).
         let mut labels: Vec<Option<BasicBlock<'ctx>>> = vec![None; ops.len() + 1];
-        for (i, op) in ops.iter().enumerate() {
-            if let Op::SkipUnless { n, .. } | Op::SkipUnlessCond { n, .. } = *op {
-                let t = (i + 1 + n as usize).min(ops.len());
+        for i in range.clone() {
+            if let Op::SkipUnless { n, .. } | Op::SkipUnlessCond { n, .. } = ops[i] {
+                let t = (i + 1 + n as usize).min(end);
                 if labels[t].is_none() {
                     labels[t] = Some(self.new_bb(&format!("op{t}")));
                 }
             }
         }
-        for (i, op) in ops.iter().enumerate() {
+        for i in range {
+            let op = &ops[i];
             if let Some(bb) = labels[i] {
                 // Dirty where the paths join: on any of them.
                 let fall = if self.terminated() { 0 } else { self.dirty.get() };
@@ -1080,10 +1123,10 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             }
             self.op(i, *op, &labels)?;
         }
-        if let Some(bb) = labels[ops.len()] {
+        if let Some(bb) = labels[end] {
             let fall = if self.terminated() { 0 } else { self.dirty.get() };
-            self.dirty.set(fall | self.label_dirty[ops.len()]);
-            self.join_known(ops.len());
+            self.dirty.set(fall | self.label_dirty[end]);
+            self.join_known(end);
             if !self.terminated() {
                 self.b.build_unconditional_branch(bb)?;
             }
@@ -1284,7 +1327,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                     let cont = self.new_bb("");
                     self.b.build_conditional_branch(none, cont, raise)?;
                     self.b.position_at_end(raise);
-                    let info = self.block.insns[insn as usize];
+                    let info = self.insn_info(insn);
                     self.store(offset_of!(CpuState, it) as u64, self.c8(info.it))?;
                     self.add_insns(insn as u64)?;
                     self.ret(ExitReason::Exception as u32)?;
@@ -1292,7 +1335,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 }
             }
             Op::SkipUnless { c, n } => {
-                let to = (i + 1 + n as usize).min(self.block.ops.len());
+                let to = (i + 1 + n as usize).min(self.members[self.m].ops.end);
                 self.label_dirty[to] |= self.dirty.get();
                 self.note_skip(to);
                 let target = labels[to].expect("skip label");
@@ -1303,7 +1346,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 self.b.position_at_end(cont);
             }
             Op::SkipUnlessCond { cond, n } => {
-                let to = (i + 1 + n as usize).min(self.block.ops.len());
+                let to = (i + 1 + n as usize).min(self.members[self.m].ops.end);
                 self.label_dirty[to] |= self.dirty.get();
                 self.note_skip(to);
                 let target = labels[to].expect("skip label");
@@ -1323,6 +1366,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             }
             Op::Raise { kind, insn } => self.raise(kind, insn)?,
             Op::Exit { reason } => self.exit(reason)?,
+            Op::Member { .. } => unreachable!("members' ops exclude their markers (Block::members)"),
             Op::ExitTo { off, kind, reason } => {
                 // Leaving, or looping to the entry's state (all in CpuState). Each exit keeps its own
                 // chaining sequence: one shared by the block's exits compiled a fifth faster but cost
@@ -1336,16 +1380,18 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 let v = bd.build_int_add(self.pc0, self.c32(off), "")?;
                 self.write_pc(v, kind)?;
                 self.note_pc_write(kind);
-                let self_loop = off == 0
-                    && reason == ExitReason::Branch
+                // A branch to a member's start (its own: a loop) in the state it is entered in.
+                let delta = self.members[self.m].delta.wrapping_add(off);
+                let member = (reason == ExitReason::Branch
                     && matches!(kind, PcWrite::Branch)
-                    && self.block.it == 0
                     && self.it_known == Some(0)
-                    && self.thumb_known == Some(self.block.thumb);
-                if self_loop {
-                    self.exit_to_self()?
+                    && self.thumb_known == Some(self.block.thumb))
+                .then(|| self.members.iter().position(|m| m.delta == delta && m.it == 0))
+                .flatten();
+                if let Some(to) = member {
+                    self.exit_to_member(to)?
                 } else if reason == ExitReason::Branch {
-                    self.add_insns(self.block.insns.len() as u64)?;
+                    self.add_insns(self.ninsn())?;
                     self.chain(Some(slot))?;
                     self.ret(reason as u32)?
                 } else {

@@ -281,11 +281,82 @@ fn more_blocks_getting_hot_at_once_than_the_hot_list_holds_all_reach_llvm() {
         assert_eq!(cpu.r[0], 100 * BLOCKS as u32, "every pass adds one per block");
         total += 1;
         // The compiles finish on another thread; the dispatcher installs them as it goes.
-        if h.jit_stats().unwrap().compiled as usize > BLOCKS {
+        if h.llvm_pcs().len() > BLOCKS {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+    // Alone or in a region (several of the loop's blocks in one function).
+    let pcs = h.llvm_pcs();
+    assert_eq!(pcs.len(), BLOCKS + 1, "every block of the loop gets LLVM code ({total} runs of the loop)");
+}
+
+/// A loop of four blocks on one page: the hot one is compiled with the others as one region
+/// (`Jit::region_for`), whose branches between them are jumps inside one function. One member
+/// that is not the region's first writes to the UART: the device access leaves the region's code
+/// (EXIT_RETRY) and the interpreter must finish that member's instruction, not another's.
+fn region_loop(quick: Option<u32>) {
+    let code = RAM_BASE + 0x1000;
+    let data = RAM_BASE + 0x8000;
+    let words = [
+        0xe490_2004u32, // loop: ldr r2, [r0], #4
+        0xe083_3002,    //       add r3, r3, r2
+        0xe312_0001,    //       tst r2, #1
+        0x1a00_0001,    //       bne odd
+        0xe284_4001,    //       add r4, r4, #1
+        0xea00_0001,    //       b next
+        0xe285_5001,    // odd:  add r5, r5, #1
+        0xe5c6_7000,    //       strb r7, [r6]   (the UART)
+        0xe251_1001,    // next: subs r1, r1, #1
+        0x1aff_fff5,    //       bne loop
+    ];
+    // Every other value odd: when the first block gets hot, both paths are warm, and in its region.
+    let values: Vec<u32> = (0..64u32).map(|i| if i % 2 == 0 { 2 * i + 1 } else { 2 * i }).collect();
+    let bytes: Vec<u8> = words.iter().flat_map(|w| w.to_le_bytes()).collect();
+    let sink = CapturedConsole::default();
+    let opts = JitOptions { backend: Arc::new(LlvmBackend::default()), threshold: 20, log: true, quick };
+    let mut h = Harness::new(RAM, Box::new(sink.clone()), Some(opts)).expect("board");
+    assert!(h.board.write_phys(code, &bytes));
+    assert!(h.board.write_phys(data, &values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<u8>>()));
+    let end = code + bytes.len() as u32;
+    let loop_pcs = [code, code + 0x10, code + 0x18, code + 0x20];
+    let mut passes = 0;
+    for _ in 0..300 {
+        let mut cpu = CpuState::new();
+        (cpu.r[0], cpu.r[1], cpu.r[6], cpu.r[7]) = (data, 64, UART_BASE, b'o' as u32);
+        cpu.r[15] = code;
+        assert_eq!(h.run(&mut cpu, (code, end), end, 100_000), Some(ExitReason::Branch));
+        passes += 1;
+        assert_eq!(cpu.r[3], values.iter().sum::<u32>(), "pass {passes}: the sum");
+        assert_eq!((cpu.r[4], cpu.r[5]), (32, 32), "pass {passes}: even and odd counts");
+        assert_eq!(cpu.r[0], data + 256);
+        let st = h.jit_stats().unwrap();
+        if st.regions > 0 && loop_pcs.iter().all(|pc| h.llvm_pcs().contains(pc)) {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    // One more pass, all in LLVM code.
+    let mut cpu = CpuState::new();
+    (cpu.r[0], cpu.r[1], cpu.r[6], cpu.r[7]) = (data, 64, UART_BASE, b'o' as u32);
+    cpu.r[15] = code;
+    let retries = h.jit_stats().unwrap().retries;
+    assert_eq!(h.run(&mut cpu, (code, end), end, 100_000), Some(ExitReason::Branch));
+    passes += 1;
+    assert_eq!((cpu.r[3], cpu.r[4], cpu.r[5]), (values.iter().sum::<u32>(), 32, 32));
     let st = h.jit_stats().unwrap();
-    assert_eq!(st.compiled as usize, BLOCKS + 1, "every block of the loop gets LLVM code ({total} runs of the loop)");
+    assert!(st.regions > 0 && st.region_blocks >= 4, "the loop was compiled as a region: {st:?}");
+    assert_eq!(st.retries - retries, 32, "each UART write left the region's code once: {st:?}");
+    h.board.flush();
+    assert_eq!(sink.bytes(), b"o".repeat(32 * passes), "every pass wrote 32 bytes");
+}
+
+#[test]
+fn a_loop_of_several_blocks_runs_as_one_region() {
+    region_loop(None);
+}
+
+#[test]
+fn a_loop_of_several_blocks_runs_as_one_region_after_quick_code() {
+    region_loop(Some(0));
 }

@@ -147,12 +147,25 @@ impl BlockCache {
             self.revalidated += 1;
             true
         } else {
-            let k = key(e.block.pc, e.block.thumb, e.block.it);
-            self.map.remove(&k);
-            self.front[slot(k)] = (0, 0);
-            self.stale += 1;
+            self.discard(id);
             false
         }
+    }
+
+    /// Forgets block `id`: lookups no longer find it (its PC gets a new translation and id).
+    pub fn discard(&mut self, id: BlockId) {
+        let b = &self.entries[id as usize].block;
+        let k = key(b.pc, b.thumb, b.it);
+        if self.map.get(&k) == Some(&id) {
+            self.map.remove(&k);
+            self.front[slot(k)] = (0, 0);
+        }
+        self.stale += 1;
+    }
+
+    /// The block at (physical PC, Thumb, ITSTATE), if one is cached (without `get`'s front-table update).
+    pub fn peek(&self, pa: u32, thumb: bool, it: u8) -> Option<BlockId> {
+        self.map.get(&key(pa, thumb, it)).copied()
     }
 
     /// The guest bytes block `id` was translated from (empty if they were not RAM).

@@ -32,6 +32,11 @@ const VOLATILE_THRESHOLD: u32 = 16;
 const NOT_IN_ARENA: usize = usize::MAX;
 /// Most blocks compiled together in one backend call (background compilation).
 const BATCH: usize = 32;
+/// Regions (`Jit::region_for`): most blocks in one, most guest instructions in one, and the runs a
+/// block needs to join one (a fraction of the threshold: rarely taken paths stay outside).
+const REGION_MEMBERS: usize = 8;
+const REGION_INSNS: usize = 160;
+const REGION_WARM_DIV: i64 = 4;
 /// Interpreted runs of blocks whose quick code is staged before the staging window is sealed.
 const STAGE_WAITS: u32 = 256;
 /// Chained block executions between two visits of the dispatcher (interrupts, timer, console):
@@ -176,6 +181,14 @@ impl<T: Default> Pinned<T> {
     }
 }
 
+/// Blocks compiled as one unit (`Block::region`), entered at the first.
+struct Region {
+    /// The blocks, the first one included (all on the first one's page).
+    members: Vec<BlockId>,
+    /// The region's exit slots (`exit_slots` of the region's block).
+    exit_slots: usize,
+}
+
 struct Job {
     generation: u64,
     id: BlockId,
@@ -236,6 +249,9 @@ pub struct JitStats {
     pub quick_failed: u64,
     pub quick_compile_s: f64,
     pub quick_code_bytes: u64,
+    /// Compiled regions (counted in `compiled` too), and the blocks in them.
+    pub regions: u64,
+    pub region_blocks: u64,
 }
 
 pub(crate) struct Jit {
@@ -287,6 +303,10 @@ pub(crate) struct Jit {
     linked: Vec<BlockId>,
     /// Most blocks per compile batch (HSPT_JIT_BATCH overrides `BATCH`).
     batch: usize,
+    /// Regions sent to the compiler or compiled, by their first block.
+    regions: std::collections::HashMap<BlockId, Region>,
+    /// Most blocks per region (HSPT_JIT_REGION overrides `REGION_MEMBERS`; 1: single blocks).
+    region_members: usize,
     /// `perf`'s map of JIT code (/tmp/perf-PID.map), when HSPT_PERF_MAP is set.
     perf_map: Option<std::fs::File>,
     pub stats: JitStats,
@@ -338,6 +358,8 @@ impl Jit {
             link_pages: Vec::new(),
             linked: Vec::new(),
             batch: std::env::var("HSPT_JIT_BATCH").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(BATCH),
+            regions: std::collections::HashMap::new(),
+            region_members: std::env::var("HSPT_JIT_REGION").ok().and_then(|v| v.parse().ok()).filter(|&n| n > 0).unwrap_or(REGION_MEMBERS),
             perf_map: std::env::var_os("HSPT_PERF_MAP")
                 .and_then(|_| std::fs::File::create(format!("/tmp/perf-{}.map", std::process::id())).ok()),
             stats: JitStats::default(),
@@ -425,7 +447,8 @@ impl Jit {
                     slot.state = State::Compiled;
                     slot.entry = entry;
                     slot.chunk = (start, len);
-                    slot.exits = alloc_exit_slots(&mut self.exits, exit_slots(block), 0);
+                    let region = self.regions.get(&id);
+                    slot.exits = alloc_exit_slots(&mut self.exits, region.map_or_else(|| exit_slots(block), |r| r.exit_slots), 0);
                     if slot.q_entry != 0 {
                         // Links into the quick code now go on to this code: its entry
                         // forwards, and quick code no longer takes the inner entry
@@ -436,11 +459,17 @@ impl Jit {
                         h.code = 0;
                     }
                     self.by_entry.insert(entry as u64, id);
+                    let in_region = self.regions.get(&id).map_or(0, |r| r.members.len());
                     if let Some(f) = self.perf_map.as_mut() {
                         use std::io::Write;
-                        let _ = writeln!(f, "{entry:x} {:x} guest_{:08x}{}", code.code.len(), block.pc, if block.thumb { "_t" } else { "" });
+                        let kind = if in_region > 0 { "region" } else { "guest" };
+                        let _ = writeln!(f, "{entry:x} {:x} {kind}_{:08x}{}", code.code.len(), block.pc, if block.thumb { "_t" } else { "" });
                     }
-                    if let Some(tc) = self.tc.as_deref_mut() {
+                    if in_region > 0 {
+                        self.stats.regions += 1;
+                        self.stats.region_blocks += in_region as u64;
+                    } else if let Some(tc) = self.tc.as_deref_mut() {
+                        // A region's code depends on more than its first block's bytes (the cache's key).
                         tc.compiled(id, block.len, &code);
                     }
                     self.stats.compiled += 1;
@@ -456,6 +485,7 @@ impl Jit {
             },
             Err(why) => {
                 slot.state = State::Failed;
+                self.regions.remove(&id);
                 self.stats.failed += 1;
                 if slot.q_entry != 0 {
                     // The quick code keeps running; it will not count down to zero again.
@@ -517,7 +547,7 @@ impl Jit {
         let unchanged = self.linked.len() <= MAX_CHECKED
             && self.linked.iter().all(|&id| {
                 let want = cache.bytes(id);
-                !named(id) || (!want.is_empty() && board.same_phys(cache.block(id).pc, want))
+                !named(id) || (!want.is_empty() && board.same_phys(cache.block(id).pc, want) && self.region_current(cache, board, id))
             });
         if !unchanged {
             self.flush_chains();
@@ -535,6 +565,7 @@ impl Jit {
     fn forget(&mut self, id: BlockId, pa: u32) {
         let n = self.rewritten.entry(pa).or_insert(0);
         *n = n.saturating_add(1);
+        self.regions.remove(&id);
         let Some(slot) = self.slots.get_mut(id as usize) else { return };
         if slot.state == State::Compiled {
             self.by_entry.remove(&(slot.entry as u64));
@@ -668,14 +699,105 @@ impl Jit {
             self.candidates.clear();
             self.candidates.extend(ranked.iter().map(|&(_, id)| id));
         }
-        let chosen: Vec<BlockId> = self.candidates.drain(..n).collect();
+        let mut chosen: Vec<BlockId> = self.candidates.drain(..n).collect();
         let generation = self.generation;
-        let jobs: Vec<Job> = chosen.iter().map(|&id| Job { generation, id, block: cache.block(id).clone() }).collect();
+        let mut jobs: Vec<Job> = Vec::with_capacity(chosen.len());
+        let mut claimed: Vec<BlockId> = Vec::new();
+        chosen.retain(|&id| {
+            if claimed.contains(&id) {
+                // In a region of this batch already: back to counting its own runs.
+                self.uncandidate(id);
+                return false;
+            }
+            let members = self.region_for(cache, id);
+            let block = if members.len() > 1 {
+                let blocks: Vec<&Block> = members.iter().map(|&m| cache.block(m)).collect();
+                let region = Block::region(&blocks);
+                for &m in &members[1..] {
+                    if self.slots[m as usize].state == State::Candidate {
+                        self.candidates.retain(|&c| c != m);
+                        self.uncandidate(m);
+                    }
+                }
+                claimed.extend_from_slice(&members[1..]);
+                self.regions.insert(id, Region { exit_slots: exit_slots(&region), members });
+                region
+            } else {
+                cache.block(id).clone()
+            };
+            jobs.push(Job { generation, id, block });
+            true
+        });
         let sent = self.worker().jobs.as_ref().is_some_and(|j| j.send(jobs).is_ok());
         for id in chosen {
             self.slots[id as usize].state = if sent { State::Queued } else { State::Failed };
             self.in_flight += sent as usize;
         }
+    }
+
+    /// A candidate that joined a region goes back to counting its runs (it gets hot again only if
+    /// it keeps running outside the region's code).
+    fn uncandidate(&mut self, id: BlockId) {
+        let threshold = self.threshold.min(i32::MAX as u32) as i32;
+        let s = &mut self.slots[id as usize];
+        s.state = State::Cold;
+        s.count = 0;
+        s.seen = 0;
+        if s.q_entry != 0 {
+            set_count(self.exits.get_mut(s.q_header), threshold);
+        }
+    }
+
+    /// The blocks to compile with hot block `id` as one region: it, and the blocks its branches
+    /// lead to (theirs, and so on) that start and end on its page, in its instruction set, with
+    /// ITSTATE 0, and have run at least a quarter of the threshold (or are hot themselves). So a
+    /// loop of several blocks runs inside one function, with direct jumps between its blocks
+    /// instead of chained exits (which store the registers, count, check a slot and jump
+    /// indirectly).
+    fn region_for(&self, cache: &BlockCache, id: BlockId) -> Vec<BlockId> {
+        let mut members = vec![id];
+        if self.region_members <= 1 || self.threshold == 0 {
+            return members;
+        }
+        let head = cache.block(id);
+        let page = head.pc >> 12;
+        let warm = self.threshold as i64 / REGION_WARM_DIV;
+        let mut insns = head.insns.len();
+        let mut k = 0;
+        while k < members.len() && members.len() < self.region_members {
+            let from = cache.block(members[k]);
+            k += 1;
+            for op in &from.ops {
+                let crate::ir::Op::ExitTo { off, kind: crate::ir::PcWrite::Branch, reason: ExitReason::Branch } = *op else { continue };
+                let pa = from.pc.wrapping_add(off);
+                if pa >> 12 != page || pa == head.pc {
+                    continue;
+                }
+                let Some(m) = cache.peek(pa, head.thumb, 0) else { continue };
+                let b = cache.block(m);
+                let s = self.slots.get(m as usize).copied().unwrap_or_default();
+                let runs = if s.q_entry != 0 { self.threshold as i64 - count(self.exits.get(s.q_header)) as i64 } else { s.count as i64 };
+                let hot = matches!(s.state, State::Candidate | State::Queued | State::Compiled);
+                if members.contains(&m)
+                    || b.pc.wrapping_add(b.len.max(1) - 1) >> 12 != page
+                    || cache.bytes(m).is_empty()
+                    || !(hot || runs >= warm)
+                    || insns + b.insns.len() > REGION_INSNS
+                    || members.len() >= self.region_members
+                {
+                    continue;
+                }
+                insns += b.insns.len();
+                members.push(m);
+            }
+        }
+        members
+    }
+
+    /// Whether the other blocks of the region that block `id` heads (if any) still have the guest
+    /// bytes they were translated from (`id`'s own are the dispatcher's to check).
+    fn region_current(&self, cache: &BlockCache, board: &Board, id: BlockId) -> bool {
+        self.regions.get(&id).is_none_or(|r| r.members[1..].iter().all(|&m| board.same_phys(cache.block(m).pc, cache.bytes(m))))
     }
 
     /// Runs block `id` in the tier it has reached, compiling it when it gets hot.
@@ -837,7 +959,10 @@ impl Jit {
                 self.stats.retries += 1;
                 // The block that stopped may be a later one of the chain.
                 let id = *self.by_entry.get(&self.ctx.cur_code).expect("EXIT_RETRY from an installed block");
-                retry_one(cache.block(id), cache.bytes(id), self.ctx.cur_pc0, cpu, board, temps)
+                // In a region: the member that started at cur_pc0 (they are all on one page).
+                let pc0 = self.ctx.cur_pc0;
+                let id = self.regions.get(&id).and_then(|r| r.members.iter().copied().find(|&m| cache.block(m).pc & 0xfff == pc0 & 0xfff)).unwrap_or(id);
+                retry_one(cache.block(id), cache.bytes(id), pc0, cpu, board, temps)
             }
             other => panic!("compiled block 0x{pc0:08x} returned an unknown exit code {other:#x}"),
         }
@@ -955,6 +1080,8 @@ impl super::Vm {
         b.quick_failed = s.quick_failed;
         b.quick_compile_s = s.quick_compile_s;
         b.quick_code_bytes = s.quick_code_bytes;
+        b.jit_regions = s.regions;
+        b.jit_region_blocks = s.region_blocks;
         b.from_cache = j.tc.as_deref().map_or(0, |t| t.hits);
         let mut t = s.compile_times.clone();
         if !t.is_empty() {
@@ -996,6 +1123,20 @@ impl Harness {
 
     pub fn jit_stats(&self) -> Option<&JitStats> {
         self.jit.as_deref().map(|j| &j.stats)
+    }
+
+    /// The physical PCs of the blocks that have LLVM code: compiled alone or in a compiled region.
+    pub fn llvm_pcs(&self) -> std::collections::BTreeSet<u32> {
+        let Some(j) = self.jit.as_deref() else { return Default::default() };
+        let mut pcs = std::collections::BTreeSet::new();
+        for (id, s) in j.slots.iter().enumerate() {
+            if s.state == State::Compiled {
+                let id = [id as BlockId];
+                let members = j.regions.get(&id[0]).map_or(&id[..], |r| &r.members[..]);
+                pcs.extend(members.iter().map(|&m| self.cache.block(m).pc));
+            }
+        }
+        pcs
     }
 
     /// Runs from `cpu.r[15]` until the PC is `stop` (returns Branch), a block exits
@@ -1084,6 +1225,11 @@ pub(crate) fn icache_maintenance(jit: &mut Option<Box<Jit>>, cache: &BlockCache,
 }
 
 /// Frees the compiled code of block `id`, which went stale.
+/// Whether block `id`'s compiled code, if it is a region's, was made from the guest code there now.
+pub(crate) fn region_current(jit: &Option<Box<Jit>>, cache: &BlockCache, board: &Board, id: BlockId) -> bool {
+    jit.as_deref().is_none_or(|j| j.region_current(cache, board, id))
+}
+
 pub(crate) fn forget(jit: &mut Option<Box<Jit>>, id: BlockId, pa: u32) {
     if let Some(j) = jit.as_deref_mut() {
         j.forget(id, pa);

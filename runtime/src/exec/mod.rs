@@ -258,6 +258,12 @@ impl Vm {
                         found = None;
                         // Its code can never run again: give the memory back.
                         jit::forget(&mut self.jit, id, pa);
+                    } else if !jit::region_current(&self.jit, &self.cache, &self.board, id) {
+                        // Its own code is unchanged, but its compiled code is a region's, and
+                        // another block in it has changed: translate it again, as a new block.
+                        self.cache.discard(id);
+                        found = None;
+                        jit::forget(&mut self.jit, id, pa);
                     }
                 }
             }

@@ -487,6 +487,9 @@ pub fn compile(b: &Block) -> Result<QuickCode, String> {
     if b.ntmp as usize > crate::ir::MAX_TMPS {
         return Err("too many temporaries".into());
     }
+    if b.ops.iter().any(|op| matches!(op, Op::Member { .. })) {
+        return Err("a region (only the LLVM backend compiles those)".into());
+    }
     let mut a = Asm::new(0);
     let retry = a.new_dynamic_label();
     let entry = a.new_dynamic_label();
@@ -1507,6 +1510,7 @@ impl Gen<'_> {
                 }
             }
             Op::Exit { reason } => self.exit(reason),
+            Op::Member { .. } => unreachable!("quick::compile refuses regions"),
             Op::ExitTo { off, kind, reason } => {
                 let slot = self.exit_no;
                 if reason == ExitReason::Branch {

@@ -40,6 +40,10 @@ pub struct BlockStats {
     pub quick_failed: u64,
     pub quick_compile_s: f64,
     pub quick_code_bytes: u64,
+    /// Of `jit_compiled`: regions (hot blocks and the warm blocks they branch to on their page, in
+    /// one function), and the blocks in them.
+    pub jit_regions: u64,
+    pub jit_region_blocks: u64,
 }
 
 #[derive(Default, Debug, Clone, Copy, Serialize)]

@@ -292,6 +292,8 @@ pub fn run_block<M: GuestMemory + ?Sized>(cpu: &mut CpuState, mem: &mut M, b: &B
                 cpu.excl_valid = 0;
             }
             Op::ClearExcl => cpu.excl_valid = 0,
+            // Regions are for the LLVM backend only (the JIT never hands one to another engine).
+            Op::Member { .. } => unreachable!("the interpreter was given a region"),
             Op::Call { d, h, a, b: bb, c, insn } => {
                 // Helpers see the precise PC of the calling instruction.
                 let saved_pc = cpu.r[15];

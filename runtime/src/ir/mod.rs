@@ -208,6 +208,12 @@ pub enum Op {
     Exit { reason: ExitReason },
     /// `WritePc` of block start + `off`, then `Exit` (direct branches and fall-through).
     ExitTo { off: u32, kind: PcWrite, reason: ExitReason },
+    /// Only in a region (`Block::region`, for the LLVM backend): the ops up to the next `Member`
+    /// are the block at the region's start PC + `delta` (entered with ITSTATE `it`, in the
+    /// region's instruction set) with `ninsn` instructions. Its `insn` fields, `PcRel` and
+    /// `ExitTo` offsets are its own: relative to its start, and to its own run of `insns`
+    /// (after the earlier members' runs). No engine but the LLVM backend runs regions.
+    Member { delta: u32, ninsn: u16, it: u8 },
 }
 
 impl Op {
@@ -260,7 +266,8 @@ impl Op {
             | Op::SetIt { .. }
             | Op::Raise { .. }
             | Op::Exit { .. }
-            | Op::ExitTo { .. } => {}
+            | Op::ExitTo { .. }
+            | Op::Member { .. } => {}
         }
     }
 
@@ -348,4 +355,52 @@ impl Block {
     pub fn insn_pc(&self, insn: u16) -> u32 {
         self.pc.wrapping_add(self.insns[insn as usize].off)
     }
+
+    /// A region: `members[0]` (its entry) and blocks it branches to, in one unit for the
+    /// LLVM backend, which turns their branches to each other into jumps inside one function
+    /// (`Op::Member`). Every member must be in the first's instruction set; a member other
+    /// than the first is entered with ITSTATE 0.
+    pub fn region(members: &[&Block]) -> Block {
+        let head = members[0];
+        let mut ops = Vec::new();
+        let mut insns = Vec::new();
+        for m in members {
+            ops.push(Op::Member { delta: m.pc.wrapping_sub(head.pc), ninsn: m.insns.len() as u16, it: m.it });
+            ops.extend_from_slice(&m.ops);
+            insns.extend_from_slice(&m.insns);
+        }
+        let ntmp = members.iter().map(|m| m.ntmp).max().unwrap_or(0);
+        Block { pc: head.pc, thumb: head.thumb, it: head.it, ops, insns, ntmp, len: head.len }
+    }
+
+    /// The members of a region (`Block::region`); a plain block is a region of one, itself.
+    pub fn members(&self) -> Vec<Member> {
+        let mut out: Vec<Member> = Vec::new();
+        let mut insn_base = 0usize;
+        for (i, op) in self.ops.iter().enumerate() {
+            if let Op::Member { delta, ninsn, it } = *op {
+                if let Some(last) = out.last_mut() {
+                    last.ops.end = i;
+                }
+                out.push(Member { delta, it, ops: i + 1..self.ops.len(), insns: insn_base..insn_base + ninsn as usize });
+                insn_base += ninsn as usize;
+            }
+        }
+        if out.is_empty() {
+            out.push(Member { delta: 0, it: self.it, ops: 0..self.ops.len(), insns: 0..self.insns.len() });
+        }
+        out
+    }
+}
+
+/// One block of a region (`Block::members`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    /// Its start PC minus the region's.
+    pub delta: u32,
+    /// ITSTATE at its entry.
+    pub it: u8,
+    /// Its ops (after its `Op::Member`) and its instructions, in the region's vectors.
+    pub ops: std::ops::Range<usize>,
+    pub insns: std::ops::Range<usize>,
 }

@@ -332,6 +332,12 @@ fn put_op(w: &mut Writer, op: &Op) -> Result<(), String> {
             w.u8(size as u8);
         }
         Op::ClearExcl => w.u8(26),
+        Op::Member { delta, ninsn, it } => {
+            w.u8(35);
+            w.u32(delta);
+            w.u16(ninsn);
+            w.u8(it);
+        }
         Op::Call { d, h, a, b, c, insn } => {
             let i = helpers::index(h).ok_or_else(|| format!("helper {} is not in the helper table", h.name))?;
             w.u8(27);
@@ -463,6 +469,7 @@ fn get_op(r: &mut Reader<'_>) -> Result<Op, String> {
         32 => Op::Raise { kind: r.pick(&RAISES, "exception")?, insn: r.u16()? },
         33 => Op::Exit { reason: r.pick(&REASONS, "exit reason")? },
         34 => Op::ExitTo { off: r.u32()?, kind: r.pc_write()?, reason: r.pick(&REASONS, "exit reason")? },
+        35 => Op::Member { delta: r.u32()?, ninsn: r.u16()?, it: r.u8()? },
         t => return Err(format!("bad op tag {t}")),
     })
 }
@@ -474,21 +481,30 @@ fn check(b: &Block) -> Result<(), String> {
         return Err(format!("{} temporaries", b.ntmp));
     }
     let tmp = |t: u16| if t < b.ntmp { Ok(()) } else { Err(format!("temporary {t} of {}", b.ntmp)) };
-    let insn = |i: u16| if (i as usize) < b.insns.len() { Ok(()) } else { Err(format!("instruction {i} of {}", b.insns.len())) };
-    for (k, op) in b.ops.iter().enumerate() {
-        match *op {
-            Op::GetReg { r, .. } | Op::SetReg { r, .. } if r > 15 => return Err(format!("register {r}")),
-            Op::GetS { r, .. } | Op::SetS { r, .. } if r > 31 => return Err(format!("register s{r}")),
-            Op::GetD { r, .. } | Op::SetD { r, .. } if r > 31 => return Err(format!("register d{r}")),
-            Op::SkipUnless { n, .. } | Op::SkipUnlessCond { n, .. } if k + 1 + n as usize > b.ops.len() => return Err("skip past the end".into()),
-            Op::Load { insn: i, .. } | Op::Store { insn: i, .. } | Op::LoadExcl { insn: i, .. } | Op::StoreExcl { insn: i, .. } => insn(i)?,
-            Op::Call { insn: i, .. } | Op::Raise { insn: i, .. } => insn(i)?,
-            _ => {}
-        }
-        let mut named: Vec<u16> = op.dests().collect();
-        op.for_each_read(|t| named.push(t));
-        for t in named {
-            tmp(t)?;
+    let members = b.members();
+    if members.last().is_some_and(|m| m.insns.end > b.insns.len()) || (members.len() > 1 && !matches!(b.ops.first(), Some(Op::Member { .. }))) {
+        return Err("region members do not match the block".into());
+    }
+    // Each member of a region (a plain block is one) on its own: its instructions, its skips.
+    for m in &members {
+        let n = m.insns.len();
+        let insn = |i: u16| if (i as usize) < n { Ok(()) } else { Err(format!("instruction {i} of {n}")) };
+        for k in m.ops.clone() {
+            let op = &b.ops[k];
+            match *op {
+                Op::GetReg { r, .. } | Op::SetReg { r, .. } if r > 15 => return Err(format!("register {r}")),
+                Op::GetS { r, .. } | Op::SetS { r, .. } if r > 31 => return Err(format!("register s{r}")),
+                Op::GetD { r, .. } | Op::SetD { r, .. } if r > 31 => return Err(format!("register d{r}")),
+                Op::SkipUnless { n, .. } | Op::SkipUnlessCond { n, .. } if k + 1 + n as usize > m.ops.end => return Err("skip past the end".into()),
+                Op::Load { insn: i, .. } | Op::Store { insn: i, .. } | Op::LoadExcl { insn: i, .. } | Op::StoreExcl { insn: i, .. } => insn(i)?,
+                Op::Call { insn: i, .. } | Op::Raise { insn: i, .. } => insn(i)?,
+                _ => {}
+            }
+            let mut named: Vec<u16> = op.dests().collect();
+            op.for_each_read(|t| named.push(t));
+            for t in named {
+                tmp(t)?;
+            }
         }
     }
     Ok(())

@@ -954,16 +954,13 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         self.ret(reason as u32)
     }
 
-    /// A branch to the start of member `to` of the region (CpuState is current, the PC written):
-    /// forward, a jump; back (a loop: to this member or an earlier one), a jump while the chain
-    /// budget lasts (the dispatcher sees interrupts when it runs out).
+    /// A branch to the start of member `to` of the region (its own start: a loop; CpuState is
+    /// current, the PC written): a jump while the chain budget lasts, as a chained jump to another
+    /// block's code would be. So the dispatcher sees interrupts when it runs out, and with no
+    /// budget (a trace, a debugger) every block returns to the dispatcher, as single blocks do.
     fn exit_to_member(&self, to: usize) -> R<()> {
         let bd = &self.b;
         self.add_insns(self.ninsn())?;
-        if to > self.m {
-            bd.build_unconditional_branch(self.member_bbs[to])?;
-            return Ok(());
-        }
         let budget_off = offset_of!(ChainCtx, budget) as u64;
         let budget = self.load_ctx(self.i64, budget_off)?;
         let ok = self.icmp(IntPredicate::SGT, budget, self.c64(0))?;

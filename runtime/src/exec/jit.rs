@@ -93,6 +93,9 @@ struct Slot {
     q_tried: bool,
     /// Its runs when the candidates were last ranked (`Jit::send_hottest`).
     seen: i64,
+    /// In a region being compiled (not its first block): not a candidate meanwhile (it runs as
+    /// often as the region's first block, and would be compiled again for nothing).
+    region_wait: bool,
 }
 
 /// Memory that never moves (compiled code holds addresses into it): the blocks'
@@ -438,6 +441,7 @@ impl Jit {
     }
 
     fn install(&mut self, id: BlockId, result: Result<CompiledCode, String>, secs: f64, block: &Block) {
+        self.release_members(id);
         self.stats.compile_s += secs;
         self.stats.compile_times.push(secs as f32);
         let slot = &mut self.slots[id as usize];
@@ -565,6 +569,7 @@ impl Jit {
     fn forget(&mut self, id: BlockId, pa: u32) {
         let n = self.rewritten.entry(pa).or_insert(0);
         *n = n.saturating_add(1);
+        self.release_members(id);
         self.regions.remove(&id);
         let Some(slot) = self.slots.get_mut(id as usize) else { return };
         if slot.state == State::Compiled {
@@ -655,7 +660,7 @@ impl Jit {
         for k in 0..n {
             let id = self.ctx.hot[k];
             if let Some(s) = self.slots.get_mut(id as usize) {
-                if s.state == State::Cold && s.q_entry != 0 {
+                if s.state == State::Cold && s.q_entry != 0 && !s.region_wait {
                     s.state = State::Candidate;
                     self.candidates.push(id);
                 }
@@ -705,8 +710,8 @@ impl Jit {
         let mut claimed: Vec<BlockId> = Vec::new();
         chosen.retain(|&id| {
             if claimed.contains(&id) {
-                // In a region of this batch already: back to counting its own runs.
-                self.uncandidate(id);
+                // In a region of this batch already.
+                self.wait_for_region(id);
                 return false;
             }
             let members = self.region_for(cache, id);
@@ -714,9 +719,13 @@ impl Jit {
                 let blocks: Vec<&Block> = members.iter().map(|&m| cache.block(m)).collect();
                 let region = Block::region(&blocks);
                 for &m in &members[1..] {
-                    if self.slots[m as usize].state == State::Candidate {
-                        self.candidates.retain(|&c| c != m);
-                        self.uncandidate(m);
+                    match self.slots[m as usize].state {
+                        State::Candidate => {
+                            self.candidates.retain(|&c| c != m);
+                            self.wait_for_region(m);
+                        }
+                        State::Cold => self.wait_for_region(m),
+                        _ => {}
                     }
                 }
                 claimed.extend_from_slice(&members[1..]);
@@ -735,16 +744,32 @@ impl Jit {
         }
     }
 
-    /// A candidate that joined a region goes back to counting its runs (it gets hot again only if
-    /// it keeps running outside the region's code).
-    fn uncandidate(&mut self, id: BlockId) {
-        let threshold = self.threshold.min(i32::MAX as u32) as i32;
+    /// A block that joined a region being compiled: no candidate until the region is done
+    /// (`release_members`).
+    fn wait_for_region(&mut self, id: BlockId) {
         let s = &mut self.slots[id as usize];
         s.state = State::Cold;
-        s.count = 0;
-        s.seen = 0;
+        s.region_wait = true;
         if s.q_entry != 0 {
-            set_count(self.exits.get_mut(s.q_header), threshold);
+            set_count(self.exits.get_mut(s.q_header), i32::MAX / 2);
+        }
+    }
+
+    /// Region `id`'s compile is over (or its code gone): its other blocks count their runs again
+    /// from zero, and get hot on their own only if they keep running outside the region's code.
+    fn release_members(&mut self, id: BlockId) {
+        let threshold = self.threshold.min(i32::MAX as u32) as i32;
+        let Some(r) = self.regions.get(&id) else { return };
+        for &m in &r.members[1..] {
+            let Some(s) = self.slots.get_mut(m as usize) else { continue };
+            if s.region_wait {
+                s.region_wait = false;
+                s.count = 0;
+                s.seen = 0;
+                if s.q_entry != 0 {
+                    set_count(self.exits.get_mut(s.q_header), threshold);
+                }
+            }
         }
     }
 
@@ -777,7 +802,7 @@ impl Jit {
                 let b = cache.block(m);
                 let s = self.slots.get(m as usize).copied().unwrap_or_default();
                 let runs = if s.q_entry != 0 { self.threshold as i64 - count(self.exits.get(s.q_header)) as i64 } else { s.count as i64 };
-                let hot = matches!(s.state, State::Candidate | State::Queued | State::Compiled);
+                let hot = s.region_wait || matches!(s.state, State::Candidate | State::Queued | State::Compiled);
                 if members.contains(&m)
                     || b.pc.wrapping_add(b.len.max(1) - 1) >> 12 != page
                     || cache.bytes(m).is_empty()
@@ -876,7 +901,7 @@ impl Jit {
                 }
                 self.slots[i].count = slot.count.saturating_add(1);
             }
-            State::Cold if slot.count >= self.threshold && (self.threshold > 0 || self.eager(cache.block(id).pc, slot.count)) => {
+            State::Cold if slot.count >= self.threshold && !slot.region_wait && (self.threshold > 0 || self.eager(cache.block(id).pc, slot.count)) => {
                 let block = cache.block(id);
                 if self.threshold == 0 {
                     let t = Instant::now();

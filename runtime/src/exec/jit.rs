@@ -719,7 +719,7 @@ impl Jit {
                 let blocks: Vec<&Block> = members.iter().map(|&m| cache.block(m)).collect();
                 let region = Block::region(&blocks);
                 for &m in &members[1..] {
-                    match self.slots[m as usize].state {
+                    match self.slots.get(m as usize).map_or(State::Failed, |s| s.state) {
                         State::Candidate => {
                             self.candidates.retain(|&c| c != m);
                             self.wait_for_region(m);
@@ -786,7 +786,7 @@ impl Jit {
         }
         let head = cache.block(id);
         let page = head.pc >> 12;
-        let warm = self.threshold as i64 / REGION_WARM_DIV;
+        let warm = (self.threshold as i64 / REGION_WARM_DIV).max(1);
         let mut insns = head.insns.len();
         let mut k = 0;
         while k < members.len() && members.len() < self.region_members {
@@ -800,7 +800,8 @@ impl Jit {
                 }
                 let Some(m) = cache.peek(pa, head.thumb, 0) else { continue };
                 let b = cache.block(m);
-                let s = self.slots.get(m as usize).copied().unwrap_or_default();
+                // A block that never ran here has no slot yet (and is not warm).
+                let Some(&s) = self.slots.get(m as usize) else { continue };
                 let runs = if s.q_entry != 0 { self.threshold as i64 - count(self.exits.get(s.q_header)) as i64 } else { s.count as i64 };
                 let hot = s.region_wait || matches!(s.state, State::Candidate | State::Queued | State::Compiled);
                 if members.contains(&m)

@@ -37,6 +37,10 @@ const BATCH: usize = 32;
 const REGION_MEMBERS: usize = 8;
 const REGION_INSNS: usize = 160;
 const REGION_WARM_DIV: i64 = 4;
+/// A block released from a region's wait (`Jit::release_members`) gets hot again after this
+/// fraction of the threshold of its own runs: the region's code runs it inside, so only entries
+/// from elsewhere count.
+const REGION_LEFT_DIV: u32 = 8;
 /// Interpreted runs of blocks whose quick code is staged before the staging window is sealed.
 const STAGE_WAITS: u32 = 256;
 /// Chained block executions between two visits of the dispatcher (interrupts, timer, console):
@@ -701,6 +705,8 @@ impl Jit {
                 })
                 .collect();
             ranked.select_nth_unstable_by_key(n - 1, |&(heat, _)| std::cmp::Reverse(heat));
+            // The hottest first: a batch of regions may fill up before the last of the n.
+            ranked[..n].sort_unstable_by_key(|&(heat, _)| std::cmp::Reverse(heat));
             self.candidates.clear();
             self.candidates.extend(ranked.iter().map(|&(_, id)| id));
         }
@@ -708,13 +714,21 @@ impl Jit {
         let generation = self.generation;
         let mut jobs: Vec<Job> = Vec::with_capacity(chosen.len());
         let mut claimed: Vec<BlockId> = Vec::new();
+        // The batch holds `batch` blocks, those in regions included (the results come back when the
+        // whole batch is done: more would keep the hottest code waiting longer).
+        let mut blocks = 0;
         chosen.retain(|&id| {
             if claimed.contains(&id) {
                 // In a region of this batch already.
                 self.wait_for_region(id);
                 return false;
             }
+            if blocks >= self.batch {
+                self.candidates.push(id);
+                return false;
+            }
             let members = self.region_for(cache, id);
+            blocks += members.len();
             let block = if members.len() > 1 {
                 let blocks: Vec<&Block> = members.iter().map(|&m| cache.block(m)).collect();
                 let region = Block::region(&blocks);
@@ -758,16 +772,16 @@ impl Jit {
     /// Region `id`'s compile is over (or its code gone): its other blocks count their runs again
     /// from zero, and get hot on their own only if they keep running outside the region's code.
     fn release_members(&mut self, id: BlockId) {
-        let threshold = self.threshold.min(i32::MAX as u32) as i32;
+        let left = std::env::var("HSPT_REGION_LEFT").ok().and_then(|v| v.parse::<u32>().ok()).unwrap_or(self.threshold / REGION_LEFT_DIV).clamp(1, self.threshold.max(1));
         let Some(r) = self.regions.get(&id) else { return };
         for &m in &r.members[1..] {
             let Some(s) = self.slots.get_mut(m as usize) else { continue };
             if s.region_wait {
                 s.region_wait = false;
-                s.count = 0;
+                s.count = self.threshold - left;
                 s.seen = 0;
                 if s.q_entry != 0 {
-                    set_count(self.exits.get_mut(s.q_header), threshold);
+                    set_count(self.exits.get_mut(s.q_header), left as i32);
                 }
             }
         }

@@ -228,7 +228,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         }
         l.member_bbs = (0..l.members.len()).map(|k| l.new_bb(&format!("member{k}"))).collect();
         l.b.build_unconditional_branch(l.member_bbs[0])?;
-        for k in 0..l.members.len() {
+        for (k, &retries) in retrying.iter().enumerate() {
             l.m = k;
             l.b.position_at_end(l.member_bbs[k]);
             // A member's code starts with CpuState current (every way in synchronises).
@@ -236,7 +236,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             l.thumb_known = Some(block.thumb);
             l.it_known = Some(l.members[k].it);
             l.pc0 = l.b.build_int_add(entry_pc0, l.c32(l.members[k].delta), "")?;
-            if per_member && retrying[k] {
+            if per_member && retries {
                 l.store_ctx(offset_of!(ChainCtx, cur_pc0) as u64, l.pc0)?;
             }
             l.body()?;

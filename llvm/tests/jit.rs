@@ -38,8 +38,6 @@ fn harness(e: Engine) -> (Harness, CapturedConsole) {
     (h, sink)
 }
 
-/// Everything a block may change that the tests compare.
-
 fn load_state(cpu: &mut CpuState, s: &State) {
     cpu.r[..15].copy_from_slice(&s.r);
     cpu.n = (s.apsr >> 31) as u8 & 1;

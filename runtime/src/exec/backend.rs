@@ -191,3 +191,30 @@ pub const CHAIN_GEN_SHIFT: u32 = 41;
 pub fn chain_index(pc: u32) -> usize {
     ((pc >> 1) ^ (pc >> (CHAIN_BITS + 1))) as usize & ((1 << CHAIN_BITS) - 1)
 }
+
+/// Test support: a backend and a block for the executors' tests (jit.rs, remote.rs).
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Backend, CompiledCode};
+    use crate::ir::Block;
+
+    /// A backend whose "code" is the block's PC as bytes (and fails odd PCs).
+    pub(crate) struct Echo;
+    impl Backend for Echo {
+        fn name(&self) -> &'static str {
+            "echo"
+        }
+        fn compile(&self, b: &Block) -> Result<CompiledCode, String> {
+            if b.pc & 1 != 0 {
+                return Err(format!("odd {:#x}", b.pc));
+            }
+            Ok(CompiledCode { code: b.pc.to_le_bytes().to_vec(), entry: 0, align: 16 })
+        }
+    }
+
+    /// A one-instruction ARM block at `pc` that branches to the next instruction.
+    pub(crate) fn block(pc: u32) -> Block {
+        let exit = crate::ir::Op::ExitTo { off: 4, kind: crate::ir::PcWrite::Branch, reason: crate::cpu::ExitReason::Branch };
+        Block { pc, thumb: false, it: 0, ops: vec![exit], insns: vec![crate::ir::InsnInfo { off: 0, size: 4, it: 0 }], ntmp: 0, len: 4 }
+    }
+}

@@ -772,7 +772,7 @@ impl Jit {
     /// Region `id`'s compile is over (or its code gone): its other blocks count their runs again
     /// from zero, and get hot on their own only if they keep running outside the region's code.
     fn release_members(&mut self, id: BlockId) {
-        let left = std::env::var("HSPT_REGION_LEFT").ok().and_then(|v| v.parse::<u32>().ok()).unwrap_or(self.threshold / REGION_LEFT_DIV).clamp(1, self.threshold.max(1));
+        let left = (self.threshold / REGION_LEFT_DIV).clamp(1, self.threshold.max(1));
         let Some(r) = self.regions.get(&id) else { return };
         for &m in &r.members[1..] {
             let Some(s) = self.slots.get_mut(m as usize) else { continue };
@@ -1288,33 +1288,18 @@ pub(crate) fn flush_chains(jit: &mut Option<Box<Jit>>) {
 mod tests {
     use super::*;
     use crate::board::RAM_BASE;
-    use crate::ir::InsnInfo;
-
-    /// A backend that is never asked for code here.
-    struct NoCode;
-    impl Backend for NoCode {
-        fn name(&self) -> &'static str {
-            "none"
-        }
-        fn compile(&self, _: &Block) -> Result<CompiledCode, String> {
-            Err("no code".into())
-        }
-    }
-
-    fn block_at(pa: u32) -> Block {
-        let exit = crate::ir::Op::ExitTo { off: 4, kind: crate::ir::PcWrite::Branch, reason: ExitReason::Branch };
-        Block { pc: pa, thumb: false, it: 0, ops: vec![exit], insns: vec![InsnInfo { off: 0, size: 4, it: 0 }], ntmp: 0, len: 4 }
-    }
+    use crate::exec::backend::testing::{block, Echo};
 
     #[test]
     fn a_region_is_current_only_while_every_member_has_its_bytes() {
-        let opts = JitOptions { backend: Arc::new(NoCode), threshold: 100, log: false, quick: None };
+        // The threshold is never reached: nothing is compiled.
+        let opts = JitOptions { backend: Arc::new(Echo), threshold: 100, log: false, quick: None };
         let mut h = Harness::new(0x10_0000, Box::new(std::io::sink()), Some(opts)).unwrap();
         let (head_pa, member_pa) = (RAM_BASE + 0x1000, RAM_BASE + 0x1040);
         let word = 0xe1a0_0000u32.to_le_bytes(); // mov r0, r0
         assert!(h.board.write_phys(head_pa, &word) && h.board.write_phys(member_pa, &word));
-        let head = h.cache.insert(block_at(head_pa), word.to_vec());
-        let member = h.cache.insert(block_at(member_pa), word.to_vec());
+        let head = h.cache.insert(block(head_pa), word.to_vec());
+        let member = h.cache.insert(block(member_pa), word.to_vec());
         let j = h.jit.as_deref_mut().unwrap();
         assert!(j.region_current(&h.cache, &h.board, head), "a block that heads no region");
         j.regions.insert(head, Region { members: vec![head, member], exit_slots: 2 });

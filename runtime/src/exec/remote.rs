@@ -231,24 +231,7 @@ pub fn serve(backend: &dyn Backend, input: &mut impl Read, output: &mut impl Wri
 mod tests {
     use super::*;
 
-    /// A backend whose "code" is the block's PC as bytes (and fails odd PCs).
-    struct Echo;
-    impl Backend for Echo {
-        fn name(&self) -> &'static str {
-            "echo"
-        }
-        fn compile(&self, b: &Block) -> Result<CompiledCode, String> {
-            if b.pc & 1 != 0 {
-                return Err(format!("odd {:#x}", b.pc));
-            }
-            Ok(CompiledCode { code: b.pc.to_le_bytes().to_vec(), entry: 0, align: 16 })
-        }
-    }
-
-    fn block(pc: u32) -> Block {
-        let exit = crate::ir::Op::ExitTo { off: 4, kind: crate::ir::PcWrite::Branch, reason: crate::cpu::ExitReason::Branch };
-        Block { pc, thumb: false, it: 0, ops: vec![exit], insns: vec![crate::ir::InsnInfo { off: 0, size: 4, it: 0 }], ntmp: 0, len: 4 }
-    }
+    use crate::exec::backend::testing::{block, Echo};
 
     #[test]
     fn serve_answers_each_block_in_order() {

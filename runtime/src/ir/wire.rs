@@ -482,7 +482,8 @@ fn check(b: &Block) -> Result<(), String> {
     }
     let tmp = |t: u16| if t < b.ntmp { Ok(()) } else { Err(format!("temporary {t} of {}", b.ntmp)) };
     let members = b.members();
-    if members.last().is_some_and(|m| m.insns.end > b.insns.len()) || (members.len() > 1 && !matches!(b.ops.first(), Some(Op::Member { .. }))) {
+    let region = b.ops.iter().any(|op| matches!(op, Op::Member { .. }));
+    if members.last().is_some_and(|m| m.insns.end > b.insns.len()) || (region && !matches!(b.ops.first(), Some(Op::Member { .. }))) {
         return Err("region members do not match the block".into());
     }
     // Each member of a region (a plain block is one) on its own: its instructions, its skips.
@@ -616,5 +617,46 @@ mod tests {
         let mut w = Writer::default();
         put_result(&mut w, &Ok(CompiledCode { code: vec![0xc3], entry: 5, align: 16 }));
         assert!(get_result(&mut Reader::new(&w.0)).is_err(), "entry outside the code");
+    }
+
+    /// A region travels whole, and the checks see each member on its own: its instructions and
+    /// skips are its own, and a member marker anywhere but at the start is refused.
+    #[test]
+    fn regions_round_trip_and_their_members_are_checked() {
+        let load = |insn| Op::Load { d: 0, addr: 0, size: MemSize::U32, insn, user: false, align: false };
+        let exit = Op::ExitTo { off: 4, kind: PcWrite::Branch, reason: ExitReason::Branch };
+        let one = |pc, ops: Vec<Op>, n: usize| Block {
+            pc,
+            thumb: false,
+            it: 0,
+            ops,
+            insns: (0..n as u32).map(|k| InsnInfo { off: 4 * k, size: 4, it: 0 }).collect(),
+            ntmp: 1,
+            len: 4 * n as u32,
+        };
+        let a = one(0x1000, vec![Op::Const { d: 0, v: 0 }, load(1), exit], 2);
+        let b = one(0x1040, vec![Op::Const { d: 0, v: 0 }, load(0), exit], 1);
+        let r = Block::region(&[&a, &b]);
+        let mut w = Writer::default();
+        put_block(&mut w, &r).unwrap();
+        let got = get_block(&mut Reader::new(&w.0)).unwrap();
+        let m = got.members();
+        assert_eq!((m.len(), m[1].delta, m[1].insns.clone(), m[1].ops.clone()), (2, 0x40, 2..3, 5..8));
+        // The second member's instruction 1 is past its own one instruction (not the region's three).
+        let mut bad = r.clone();
+        bad.ops[6] = load(1);
+        assert!(check(&bad).unwrap_err().contains("instruction 1 of 1"));
+        // A skip out of its member.
+        let mut bad = r.clone();
+        bad.ops[1] = Op::SkipUnlessCond { cond: 0, n: 3 };
+        assert!(check(&bad).unwrap_err().contains("skip"));
+        // A marker in the middle of a block that does not start with one.
+        let mut bad = a.clone();
+        bad.ops.insert(1, Op::Member { delta: 0, ninsn: 1, it: 0 });
+        assert!(check(&bad).unwrap_err().contains("region"));
+        // Members that claim more instructions than there are.
+        let mut bad = r.clone();
+        bad.ops[4] = Op::Member { delta: 0x40, ninsn: 2, it: 0 };
+        assert!(check(&bad).is_err());
     }
 }

@@ -795,7 +795,9 @@ impl Jit {
     /// indirectly).
     fn region_for(&self, cache: &BlockCache, id: BlockId) -> Vec<BlockId> {
         let mut members = vec![id];
-        if self.region_members <= 1 || self.threshold == 0 {
+        // Not with a translation cache: its entries are single blocks (keyed by one block's bytes), and
+        // a run that writes one back would write back only the few blocks compiled alone.
+        if self.region_members <= 1 || self.threshold == 0 || self.tc.is_some() {
             return members;
         }
         let head = cache.block(id);

@@ -7,7 +7,8 @@
  * faults and manager domains, XN (prefetch abort with IFSR/IFAR), remapping
  * with TLBIMVA/TLBIALL, the TTBR0/TTBR1 split (TTBCR.N), ASID-tagged
  * non-global mappings, the ATS1CPR address translation operation (PAR), cache
- * and branch-predictor maintenance operations, and finally MMU off again.
+ * and branch-predictor maintenance operations, a Thumb instruction whose halves
+ * are on two pages (the second remapped), and finally MMU off again.
  * Fault status is compared as DFSR/IFSR bits [11:10,3:0] (WnR, FS). */
 #include "rt.h"
 
@@ -16,6 +17,7 @@
 static uint32_t l1[4096] __attribute__((aligned(16384)));
 static uint32_t l1b[4096] __attribute__((aligned(16384)));   /* for TTBR1 */
 static uint32_t l2[256] __attribute__((aligned(1024)));
+static uint32_t l2c[256] __attribute__((aligned(1024)));   /* code pages at VA 0xf0000000 */
 
 #define MCR(crn, op1, crm, op2, v) __asm__ volatile("mcr p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 : : "r"(v) : "memory")
 #define MRC(crn, op1, crm, op2) ({ uint32_t _v; __asm__ volatile("mrc p15, " #op1 ", %0, " #crn ", " #crm ", " #op2 : "=r"(_v) : : "memory"); _v; })
@@ -282,6 +284,45 @@ int main(void)
     MCR(c7, 0, c1, 0, 0);                     /* ICIALLUIS */
     MCR(c8, 0, c3, 0, 0);                     /* TLBIALLIS */
     barrier();
+
+    /* A 32-bit Thumb instruction across a page boundary: MOVW r0 at VA 0xf0000ffe, its second
+     * halfword on the next virtual page, which is not the physical page after the first. Code:
+     * NOP; MOVW r0, #imm; BX lr. Then that page is remapped to one with another immediate (TLB
+     * maintenance only: the I-cache is PIPT). The result must follow the mapping, not the
+     * physically next page (a decoy) nor the code seen before the remap. */
+    {
+        volatile uint16_t *pa = (volatile uint16_t *)(SCRATCH + 0x380000);
+        volatile uint16_t *decoy = (volatile uint16_t *)(SCRATCH + 0x381000);
+        volatile uint16_t *pb = (volatile uint16_t *)(SCRATCH + 0x384000);
+        volatile uint16_t *pc = (volatile uint16_t *)(SCRATCH + 0x386000);
+        pa[0xffc / 2] = 0xbf00;                 /* nop */
+        pa[0xffe / 2] = 0xf241;                 /* movw r0, #0x12xx (first halfword) */
+        decoy[0] = 0x2099; decoy[1] = 0x4770;   /* ... #0x1299; bx lr */
+        pb[0] = 0x2034; pb[1] = 0x4770;         /* ... #0x1234; bx lr */
+        pc[0] = 0x2077; pc[1] = 0x4770;         /* ... #0x1277; bx lr */
+        for (uint32_t a = SCRATCH + 0x380000; a < SCRATCH + 0x387000; a += 64) MCR(c7, 0, c10, 1, a);
+        barrier();
+        MCR(c7, 0, c5, 0, 0);
+        memset(l2c, 0, sizeof(l2c));
+        l2c[0] = (SCRATCH + 0x380000) | PG_SMALL | PG_NORMAL | PG_AP(3);
+        l2c[1] = (SCRATCH + 0x384000) | PG_SMALL | PG_NORMAL | PG_AP(3);
+        l1[0xf00] = (uint32_t)l2c | 0x1;
+        tlbiall();
+        uint32_t good = 0;
+        for (int i = 0; i < 8; i++) good += call_at(0xf0000ffc | 1) == 0x1234;
+        for (int i = 0; i < 8; i++) good += call_at(0xf0000ffe | 1) == 0x1234;
+        check_i32("Thumb instruction across pages: runs with its mapped halves", good, 16);
+        l2c[1] = (SCRATCH + 0x386000) | PG_SMALL | PG_NORMAL | PG_AP(3);
+        tlbimva(0xf0001000);
+        MCR(c7, 0, c5, 6, 0);                   /* BPIALL */
+        barrier();
+        good = 0;
+        for (int i = 0; i < 8; i++) good += call_at(0xf0000ffc | 1) == 0x1277;
+        for (int i = 0; i < 8; i++) good += call_at(0xf0000ffe | 1) == 0x1277;
+        check_i32("Thumb instruction across pages: its second page remapped", good, 16);
+        l1[0xf00] = 0;
+        tlbiall();
+    }
 
     /* MMU off: identity again, aliases gone. */
     MCR(c1, 0, c0, 0, sctlr);

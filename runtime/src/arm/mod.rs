@@ -701,6 +701,12 @@ pub fn translate_block_limited<M: GuestMemory + ?Sized>(
             mem.fetch(cpu, at, 4).map(|w| (w, 4))
         } else {
             match mem.fetch(cpu, at, 2) {
+                // A 32-bit instruction whose second halfword is on the next page starts a
+                // block of its own (`Block::crosses_page`): the others stay on one page.
+                Ok(hw1) if is_t32_prefix(hw1 as u16) && at & 0xfff == 0xffe && !t.insns.is_empty() => {
+                    t.end_block_at_current();
+                    break;
+                }
                 Ok(hw1) if is_t32_prefix(hw1 as u16) => {
                     mem.fetch(cpu, at.wrapping_add(2), 2).map(|hw2| ((hw1 << 16) | hw2, 4))
                 }
@@ -848,6 +854,22 @@ mod tests {
         assert_eq!(thumb_expand_imm_c(0x3ab).unwrap(), (0xabab_abab, None));
         assert_eq!(thumb_expand_imm_c(0x4ff).unwrap().0, 0x7f80_0000);
         assert_eq!(thumb_expand_imm_c(0x100), Err(Fail::Unpredictable));
+    }
+
+    /// A 32-bit Thumb instruction whose second halfword is on the next page ends the block
+    /// before it, and is a block of its own, the only kind that crosses a page.
+    #[test]
+    fn a_thumb_instruction_across_pages_is_a_block_of_its_own() {
+        let mut m = super::testutil::FlatMem::new(0x1000, 0x2000);
+        m.write_bytes(0x1ffc, &[0x00, 0xbf, 0x41, 0xf2]); // nop; movw r0, #0x1234 (first halfword)
+        m.write_bytes(0x2000, &[0x34, 0x20, 0x70, 0x47]); // (second halfword); bx lr
+        let mut cpu = CpuState::new();
+        let b = translate_block(&mut m, &mut cpu, 0x1ffc, true, 0).unwrap();
+        assert_eq!((b.len, b.insns.len(), b.crosses_page()), (2, 1, false));
+        let b = translate_block(&mut m, &mut cpu, 0x1ffe, true, 0).unwrap();
+        assert_eq!((b.len, b.insns.len(), b.crosses_page()), (4, 1, true));
+        let b = translate_block(&mut m, &mut cpu, 0x1ff8, false, 0).unwrap();
+        assert!(!b.crosses_page(), "ARM code never crosses: {} bytes", b.len);
     }
 
     #[test]

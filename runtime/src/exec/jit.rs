@@ -872,9 +872,11 @@ impl Jit {
             self.slots.resize(i + 1, Slot::default());
         }
         let slot = self.slots[i];
-        if cpu.mem_base == 0 || self.soft_mmu != (cpu.soft_tlb != 0) {
+        if cpu.mem_base == 0 || self.soft_mmu != (cpu.soft_tlb != 0) || cache.block(id).crosses_page() {
             // No direct-access view, or code made for the other MMU mode (HSPT's
-            // code under the software MMU or the reverse): it cannot run.
+            // code under the software MMU or the reverse): it cannot run. A block
+            // that crosses into the next page is never compiled: its key names only
+            // the first page, and the dispatcher checks its bytes before every run.
             self.stats.runs_interpreted += 1;
             return run_block(cpu, board, cache.block(id), temps);
         }

@@ -251,7 +251,16 @@ impl Vm {
             };
             let mut found = self.cache.get(pa, thumb, it);
             if let Some(id) = found {
-                if !self.cache.is_current(id) {
+                if self.cache.block(id).crosses_page() {
+                    // Its key names the first page only: the bytes are checked at every run
+                    // (all of its runs come here, since it is never compiled).
+                    let len = self.cache.block(id).len;
+                    if fetched_bytes(&mut self.board, cpu, pc, len).as_deref() != Some(self.cache.bytes(id)) {
+                        self.cache.discard(id);
+                        found = None;
+                        jit::forget(&mut self.jit, id, pa);
+                    }
+                } else if !self.cache.is_current(id) {
                     let mut bytes = vec![0u8; self.cache.bytes_len(id)];
                     let readable = self.board.read_phys(pa, &mut bytes);
                     if !(readable && self.cache.revalidate(id, &bytes)) {
@@ -290,7 +299,10 @@ impl Vm {
                         }
                         b.pc = pa;
                         let mut bytes = vec![0u8; b.len as usize];
-                        if !self.board.read_phys(pa, &mut bytes) {
+                        if b.crosses_page() {
+                            // The next page is not the physical page after `pa`.
+                            bytes = fetched_bytes(&mut self.board, cpu, pc, b.len).unwrap_or_default();
+                        } else if !self.board.read_phys(pa, &mut bytes) {
                             bytes.clear(); // crosses out of RAM: never revalidated
                         }
                         if cacheable {
@@ -560,4 +572,17 @@ fn is_side_effect(op: &crate::ir::Op) -> bool {
 
 fn causes_total(c: crate::mem::hspt::FlushCounts) -> u64 {
     c.tlb + c.context_switch + c.recycle + c.host_limit
+}
+
+/// The `len` bytes of Thumb code at `pc` as the guest's instruction fetches see them now
+/// (None if one of them faults): the bytes of a block that crosses into the next page,
+/// whose physical page need not follow the first's.
+fn fetched_bytes(board: &mut Board, cpu: &mut CpuState, pc: u32, len: u32) -> Option<Vec<u8>> {
+    use crate::mem::GuestMemory;
+    let mut v = Vec::with_capacity(len as usize);
+    for off in (0..len).step_by(2) {
+        let h = board.fetch(cpu, pc.wrapping_add(off), 2).ok()?;
+        v.extend_from_slice(&(h as u16).to_le_bytes());
+    }
+    Some(v)
 }

@@ -9,7 +9,8 @@
 //! strict-alignment flag (SCTLR.A) and the block's offset in its page (the
 //! translator folds PC-relative alignment and ends blocks at page boundaries
 //! from it; ELF segments and the kernel keep page offsets, so this costs no
-//! sharing). Compiled code reads the guest PC from `cpu.r[15]`, so one entry
+//! sharing; the one block that crosses a page, a single Thumb instruction across
+//! the boundary, is never cached). Compiled code reads the guest PC from `cpu.r[15]`, so one entry
 //! serves every address with the same key. The key is a 128-bit xxh3 of all
 //! that plus `TRANSLATOR_VERSION`.
 //!
@@ -41,7 +42,9 @@ use super::backend::CompiledCode;
 /// 4: MSR CPSR / CPS end their block as a plain branch unless the dispatcher must look.
 /// 5: the chain key after BX / BLX uses the T bit the write set, not the block's.
 /// 6: a static exit's slot miss tail-calls the shared stub `quick::S_LLVM_MISS`.
-pub const TRANSLATOR_VERSION: u32 = 6;
+/// 7: a Thumb block ends before a 32-bit instruction that crosses into the next page
+///    (profiles of older versions recorded such blocks with the wrong page's bytes).
+pub const TRANSLATOR_VERSION: u32 = 7;
 /// Version of the file layout below.
 pub const FORMAT_VERSION: u32 = 1;
 pub const MAGIC: [u8; 8] = *b"HSPTTC\r\n";
@@ -721,8 +724,8 @@ impl Hook {
     /// A block the JIT tier sees for the first time: records it and returns its
     /// cached code's entry address, if the cache has it.
     pub fn first_seen(&mut self, block: &crate::ir::Block, bytes: &[u8], strict_align: bool, id: u32) -> Option<usize> {
-        if bytes.is_empty() || bytes.len() != block.len as usize {
-            return None; // not readable as RAM: never cached
+        if bytes.is_empty() || bytes.len() != block.len as usize || block.crosses_page() {
+            return None; // not readable as RAM, or its key would not name all of its code: never cached
         }
         let isa = Isa::new(block.pc, block.thumb, block.it, strict_align);
         let key = block_key(isa, bytes);

@@ -352,6 +352,15 @@ pub struct Block {
 }
 
 impl Block {
+    /// Whether the block's bytes run onto the next page: only a block of one Thumb
+    /// instruction whose second halfword is there (the translator ends every other
+    /// block before such an instruction). Its physical address names only the first
+    /// page, so such a block is checked against the guest's bytes at every run and
+    /// never compiled or cached (exec/mod.rs).
+    pub fn crosses_page(&self) -> bool {
+        (self.pc & 0xfff) + self.len > 0x1000
+    }
+
     pub fn insn_pc(&self, insn: u16) -> u32 {
         self.pc.wrapping_add(self.insns[insn as usize].off)
     }

@@ -907,6 +907,20 @@ mod tests {
         let _ = std::fs::remove_dir_all(&d);
     }
 
+    /// A block that crosses into the next page is neither profiled nor looked up: its
+    /// bytes there are on a page its key does not name.
+    #[test]
+    fn blocks_across_pages_are_never_profiled_or_cached() {
+        let mut h = Hook::new(CacheSetup { cache: None, keep_compiled: false, profile: true });
+        let mut b = crate::ir::Block { pc: 0x4000_0ffc, thumb: true, it: 0, ops: Vec::new(), insns: Vec::new(), ntmp: 0, len: 2 };
+        assert!(h.first_seen(&b, &[0, 0xbf], false, 0).is_none());
+        assert_eq!(h.take_profile().len(), 1, "a block inside its page is profiled");
+        b.pc = 0x4000_0ffe;
+        b.len = 4;
+        assert!(h.first_seen(&b, &[0x41, 0xf2, 0x34, 0x20], false, 1).is_none());
+        assert!(h.take_profile().is_empty(), "a block across pages is not");
+    }
+
     #[test]
     fn profiles_round_trip() {
         let d = tmpdir("profile");

@@ -27,6 +27,9 @@ pub struct LlvmBackend {
     /// Code for the software MMU (`--mmu soft`): guest accesses through the soft
     /// TLB instead of at `mem_base + addr` (lower.rs `soft_host_addr`).
     pub soft_mmu: bool,
+    /// Code that counts its runs and forwards to newer code (`hspt aot`'s: the JIT
+    /// compiles the hot blocks of a translation cache again, see lower.rs `counting_entry`).
+    pub count_runs: bool,
 }
 
 /// The pass pipeline: what pays on blocks of straight-line guest code (promote the
@@ -40,7 +43,7 @@ impl Default for LlvmBackend {
             Ok(p) if !p.is_empty() => Box::leak(p.into_boxed_str()),
             _ => DEFAULT_PIPELINE,
         };
-        LlvmBackend { pipeline, dump: std::env::var_os("HSPT_DUMP_LLVM").is_some(), soft_mmu: false }
+        LlvmBackend { pipeline, dump: std::env::var_os("HSPT_DUMP_LLVM").is_some(), soft_mmu: false, count_runs: false }
     }
 }
 
@@ -125,7 +128,7 @@ impl LlvmBackend {
         with_machine(|tm| {
             let ctx = Context::create();
             let module = ctx.create_module("block");
-            lower::Lower::build(&ctx, &module, block, self.soft_mmu).map_err(|e| e.to_string())?;
+            lower::Lower::build(&ctx, &module, block, self.soft_mmu, self.count_runs).map_err(|e| e.to_string())?;
             module.verify().map_err(|e| e.to_string())?;
             module.run_passes(self.pipeline, tm, PassBuilderOptions::create()).map_err(|e| e.to_string())?;
             Ok(module.print_to_string().to_string())
@@ -163,7 +166,7 @@ impl Backend for LlvmBackend {
             module.set_triple(&tm.get_triple());
             module.set_data_layout(&tm.get_target_data().get_data_layout());
             lower::check_helpers(block)?;
-            lower::Lower::build(&ctx, &module, block, self.soft_mmu).map_err(|e| format!("lowering: {e}"))?;
+            lower::Lower::build(&ctx, &module, block, self.soft_mmu, self.count_runs).map_err(|e| format!("lowering: {e}"))?;
             let t1 = std::time::Instant::now();
             module.verify().map_err(|e| format!("invalid LLVM IR: {e}"))?;
             let t2 = std::time::Instant::now();
@@ -206,7 +209,7 @@ impl Backend for LlvmBackend {
             for (i, block) in blocks.iter().enumerate() {
                 lower::check_helpers(block)?;
                 let name = format!("{}_{i}", lower::FN_NAME);
-                let f = lower::Lower::build_named(&ctx, &module, block, &name, self.soft_mmu).map_err(|e| format!("lowering: {e}"))?;
+                let f = lower::Lower::build_named(&ctx, &module, block, &name, self.soft_mmu, self.count_runs).map_err(|e| format!("lowering: {e}"))?;
                 f.set_section(Some(&format!(".text.{name}")));
                 names.push(name);
             }

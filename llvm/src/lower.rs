@@ -128,13 +128,14 @@ fn r_off(r: usize) -> u64 {
 
 impl<'a, 'ctx> Lower<'a, 'ctx> {
     /// Builds the function for `block` in `module`.
-    pub fn build(ctx: &'ctx Context, module: &'a Module<'ctx>, block: &'a Block, soft: bool) -> R<FunctionValue<'ctx>> {
-        Self::build_named(ctx, module, block, FN_NAME, soft)
+    pub fn build(ctx: &'ctx Context, module: &'a Module<'ctx>, block: &'a Block, soft: bool, count: bool) -> R<FunctionValue<'ctx>> {
+        Self::build_named(ctx, module, block, FN_NAME, soft, count)
     }
 
     /// Builds the function for `block` in `module` under the symbol `name`.
-    /// `soft`: reach guest memory through the software TLB (`--mmu soft`).
-    pub fn build_named(ctx: &'ctx Context, module: &'a Module<'ctx>, block: &'a Block, name: &str, soft: bool) -> R<FunctionValue<'ctx>> {
+    /// `soft`: reach guest memory through the software TLB (`--mmu soft`). `count`: the
+    /// block counts its runs and forwards to newer code (`counting_entry`).
+    pub fn build_named(ctx: &'ctx Context, module: &'a Module<'ctx>, block: &'a Block, name: &str, soft: bool, count: bool) -> R<FunctionValue<'ctx>> {
         let i32t = ctx.i32_type();
         let ptr = ctx.ptr_type(AddressSpace::default());
         let fty = i32t.fn_type(&[ptr.into(), ptr.into(), ptr.into()], false);
@@ -202,6 +203,9 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 l.shadow[i] = Some(l.b.build_alloca(ty, "")?);
             }
         }
+        if count {
+            l.counting_entry()?;
+        }
         l.reload()?;
         let entry_pc0 = l.load(l.i32, r_off(15))?;
         l.mem_base = l.load(l.i64, offset_of!(CpuState, mem_base) as u64)?;
@@ -242,6 +246,53 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             l.body()?;
         }
         Ok(func)
+    }
+
+    /// The entry of code that a later tier replaces (the translation cache's AOT code,
+    /// `LlvmBackend::count_runs`), with the protocol of quick code's entry (its exit
+    /// slots' header, `backend::ExitSlot`): once the header names newer code, go there;
+    /// else count this run down, and at zero list the block in `ChainCtx::hot` for the
+    /// dispatcher to send to the JIT. Leaves the builder in the block that goes on.
+    fn counting_entry(&mut self) -> R<()> {
+        let hdr = -(std::mem::size_of::<ChainEntry>() as i64);
+        let at = |l: &Self, off: i64| -> R<PointerValue<'ctx>> {
+            // SAFETY (of the generated code): the runtime gives every block a header before its slots.
+            unsafe { l.b.build_gep(l.i8, l.slots_ptr, &[l.i64.const_int((hdr + off) as u64, true)], "") }
+        };
+        let fwd = self.b.build_load(self.i64, at(self, offset_of!(ChainEntry, key) as i64)?, "")?.into_int_value();
+        let (go, stay) = (self.new_bb("forward"), self.new_bb("count"));
+        let has = self.icmp(IntPredicate::NE, fwd, self.c64(0))?;
+        self.b.build_conditional_branch(has, go, stay)?;
+        self.b.position_at_end(go);
+        let fwd_slots = self.b.build_load(self.i64, at(self, offset_of!(ChainEntry, base) as i64)?, "")?.into_int_value();
+        self.tail_call(fwd, fwd_slots)?;
+        self.b.position_at_end(stay);
+        let count_p = at(self, offset_of!(ChainEntry, slots) as i64)?;
+        let n = self.b.build_load(self.i32, count_p, "")?.into_int_value();
+        let n = self.b.build_int_sub(n, self.c32(1), "")?;
+        self.b.build_store(count_p, n)?;
+        let (hot, list, full, cont) = (self.new_bb("hot"), self.new_bb("list"), self.new_bb("full"), self.new_bb("counted"));
+        let zero = self.icmp(IntPredicate::EQ, n, self.c32(0))?;
+        self.b.build_conditional_branch(zero, hot, cont)?;
+        self.b.position_at_end(hot);
+        let hot_n = self.load_ctx(self.i32, offset_of!(ChainCtx, hot_n) as u64)?;
+        let room = self.icmp(IntPredicate::ULT, hot_n, self.c32(hspt_runtime::exec::quick::HOT_MAX))?;
+        self.b.build_conditional_branch(room, list, full)?;
+        self.b.position_at_end(list);
+        let id = self.b.build_load(self.i32, at(self, offset_of!(ChainEntry, slots) as i64 + 4)?, "")?.into_int_value();
+        let idx = self.b.build_int_z_extend(hot_n, self.i64, "")?;
+        let byte = self.b.build_int_add(self.b.build_int_mul(idx, self.c64(4), "")?, self.c64(offset_of!(ChainCtx, hot) as u64), "")?;
+        // SAFETY (of the generated code): hot_n < HOT_MAX, the length of `hot`.
+        let slot = unsafe { self.b.build_gep(self.i8, self.ctx_ptr, &[byte], "")? };
+        self.b.build_store(slot, id)?;
+        self.store_ctx(offset_of!(ChainCtx, hot_n) as u64, self.b.build_int_add(hot_n, self.c32(1), "")?)?;
+        self.b.build_unconditional_branch(cont)?;
+        self.b.position_at_end(full);
+        // The list is full until the dispatcher takes it: count down again and ask later.
+        self.b.build_store(count_p, self.c32(hspt_runtime::exec::quick::HOT_RETRY as u32))?;
+        self.b.build_unconditional_branch(cont)?;
+        self.b.position_at_end(cont);
+        Ok(())
     }
 
     /// Instruction `insn` of the member being built.

@@ -133,7 +133,9 @@ pub fn run(o: &AotOptions) -> Result<Summary, String> {
     }
 
     let t1 = Instant::now();
-    let backend = hspt_llvm::LlvmBackend::default();
+    // Cached code counts its runs: the JIT compiles the blocks that get hot again, as the
+    // quick tier's (so a cache made for a short compile does not hold the VM to its code).
+    let backend = hspt_llvm::LlvmBackend { count_runs: true, ..hspt_llvm::LlvmBackend::default() };
     let fingerprint = tcache::fingerprint(&backend);
     let bar = if o.progress {
         let b = indicatif::ProgressBar::new(list.len() as u64);

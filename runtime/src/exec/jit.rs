@@ -86,7 +86,9 @@ struct Slot {
     exits: usize,
     /// The chain generation in which it was entered from the dispatcher (and listed in `Jit::linked`).
     linked_gen: u32,
-    /// Its quick code (`quick.rs`; 0: none): entry, chunk, exit slots.
+    /// Its quick code (`quick.rs`; 0: none): entry, chunk, exit slots. Or the code the
+    /// translation cache has for it, the same first tier below the JIT's (chunk
+    /// `NOT_IN_ARENA`).
     q_entry: usize,
     q_chunk: (usize, usize),
     q_exits: usize,
@@ -259,6 +261,8 @@ pub struct JitStats {
     /// Compiled regions (counted in `compiled` too), and the blocks in them.
     pub regions: u64,
     pub region_blocks: u64,
+    /// Compiled blocks that had translation-cache code (counted in `compiled` too).
+    pub cache_promoted: u64,
 }
 
 pub(crate) struct Jit {
@@ -457,6 +461,9 @@ impl Jit {
                     slot.chunk = (start, len);
                     let region = self.regions.get(&id);
                     slot.exits = alloc_exit_slots(&mut self.exits, region.map_or_else(|| exit_slots(block), |r| r.exit_slots), 0);
+                    if slot.q_entry != 0 && slot.q_chunk.0 == NOT_IN_ARENA {
+                        self.stats.cache_promoted += 1;
+                    }
                     if slot.q_entry != 0 {
                         // Links into the quick code now go on to this code: its entry
                         // forwards, and quick code no longer takes the inner entry
@@ -585,7 +592,9 @@ impl Jit {
         }
         if slot.q_entry != 0 {
             self.by_entry.remove(&(slot.q_entry as u64));
-            self.arena.free(slot.q_chunk.0, slot.q_chunk.1);
+            if slot.q_chunk.0 != NOT_IN_ARENA {
+                self.arena.free(slot.q_chunk.0, slot.q_chunk.1);
+            }
             slot.q_entry = 0;
         }
         if slot.state == State::Candidate {
@@ -880,11 +889,16 @@ impl Jit {
             self.stats.runs_interpreted += 1;
             return run_block(cpu, board, cache.block(id), temps);
         }
-        if slot.state == State::Cold && slot.count == 0 {
+        if slot.state == State::Cold && slot.count == 0 && slot.q_entry == 0 {
             if let Some(entry) = self.tc.as_deref_mut().and_then(|tc| tc.first_seen(cache.block(id), cache.bytes(id), cpu.cp15.sctlr & 2 != 0, id)) {
-                // Code from the translation cache (tcache.rs), mapped executable.
-                let exits = alloc_exit_slots(&mut self.exits, exit_slots(cache.block(id)), 0);
-                self.slots[i] = Slot { state: State::Compiled, entry, chunk: (NOT_IN_ARENA, 0), exits, ..Slot::default() };
+                // Code from the translation cache (tcache.rs), mapped executable: the block's
+                // first tier, as quick code is. `hspt aot`'s code counts its runs in the header
+                // as quick code does, and forwards to the JIT's code once that replaces it
+                // (code the JIT wrote back does neither: it is already the JIT's).
+                let (header, exits) = alloc_exit_slots_at(&mut self.exits, exit_slots(cache.block(id)), 0);
+                let left = if self.threshold == 0 || self.threshold == u32::MAX { i32::MIN / 2 } else { self.threshold.min(i32::MAX as u32) as i32 };
+                self.exits.get_mut(header).slots = (id as u64) << 32 | left as u32 as u64;
+                self.slots[i] = Slot { q_entry: entry, q_chunk: (NOT_IN_ARENA, 0), q_header: header, q_exits: exits, q_tried: true, ..Slot::default() };
                 self.by_entry.insert(entry as u64, id);
                 return self.run_compiled(cache, id, entry, exits, cpu, board, temps, chain);
             }
@@ -1126,6 +1140,7 @@ impl super::Vm {
         b.quick_code_bytes = s.quick_code_bytes;
         b.jit_regions = s.regions;
         b.jit_region_blocks = s.region_blocks;
+        b.jit_cache_promoted = s.cache_promoted;
         b.from_cache = j.tc.as_deref().map_or(0, |t| t.hits);
         let mut t = s.compile_times.clone();
         if !t.is_empty() {

@@ -47,7 +47,7 @@ use crate::ir::{interp, BinOp, Block, Flag, MemSize, Op, PcWrite, RaiseKind, Shi
 pub const HOT_MAX: u32 = 64;
 
 /// Runs after which a block that found `ChainCtx::hot` full tries to list itself again.
-const HOT_RETRY: i32 = 64;
+pub const HOT_RETRY: i32 = 64;
 
 /// Compiled code runs only under `jit_entry::hspt_jit_enter`, which saves and
 /// restores every callee-saved register itself (its fault landing relies on that

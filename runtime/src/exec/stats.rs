@@ -44,6 +44,9 @@ pub struct BlockStats {
     /// one function), and the blocks in them.
     pub jit_regions: u64,
     pub jit_region_blocks: u64,
+    /// Of `jit_compiled`: blocks that had the translation cache's code, compiled again because
+    /// they got hot (`hspt aot`'s code counts its runs).
+    pub jit_cache_promoted: u64,
 }
 
 #[derive(Default, Debug, Clone, Copy, Serialize)]

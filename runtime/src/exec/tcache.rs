@@ -44,7 +44,8 @@ use super::backend::CompiledCode;
 /// 6: a static exit's slot miss tail-calls the shared stub `quick::S_LLVM_MISS`.
 /// 7: a Thumb block ends before a 32-bit instruction that crosses into the next page
 ///    (profiles of older versions recorded such blocks with the wrong page's bytes).
-pub const TRANSLATOR_VERSION: u32 = 7;
+/// 8: `hspt aot`'s code counts its runs and forwards to newer code in its exit slots' header.
+pub const TRANSLATOR_VERSION: u32 = 8;
 /// Version of the file layout below.
 pub const FORMAT_VERSION: u32 = 1;
 pub const MAGIC: [u8; 8] = *b"HSPTTC\r\n";

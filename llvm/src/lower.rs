@@ -256,7 +256,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     fn counting_entry(&mut self) -> R<()> {
         let hdr = -(std::mem::size_of::<ChainEntry>() as i64);
         let at = |l: &Self, off: i64| -> R<PointerValue<'ctx>> {
-            // SAFETY (of the generated code): the runtime gives every block a header before its slots.
+            // SAFETY: (LLVM IR semantics, not Rust) the runtime gives every block a header before its slots.
             unsafe { l.b.build_gep(l.i8, l.slots_ptr, &[l.i64.const_int((hdr + off) as u64, true)], "") }
         };
         let fwd = self.b.build_load(self.i64, at(self, offset_of!(ChainEntry, key) as i64)?, "")?.into_int_value();
@@ -282,7 +282,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         let id = self.b.build_load(self.i32, at(self, offset_of!(ChainEntry, slots) as i64 + 4)?, "")?.into_int_value();
         let idx = self.b.build_int_z_extend(hot_n, self.i64, "")?;
         let byte = self.b.build_int_add(self.b.build_int_mul(idx, self.c64(4), "")?, self.c64(offset_of!(ChainCtx, hot) as u64), "")?;
-        // SAFETY (of the generated code): hot_n < HOT_MAX, the length of `hot`.
+        // SAFETY: (LLVM IR semantics, not Rust) hot_n < HOT_MAX, the length of `hot`.
         let slot = unsafe { self.b.build_gep(self.i8, self.ctx_ptr, &[byte], "")? };
         self.b.build_store(slot, id)?;
         self.store_ctx(offset_of!(ChainCtx, hot_n) as u64, self.b.build_int_add(hot_n, self.c32(1), "")?)?;

@@ -804,9 +804,10 @@ impl Jit {
     /// indirectly).
     fn region_for(&self, cache: &BlockCache, id: BlockId) -> Vec<BlockId> {
         let mut members = vec![id];
-        // Not with a translation cache: its entries are single blocks (keyed by one block's bytes), and
-        // a run that writes one back would write back only the few blocks compiled alone.
-        if self.region_members <= 1 || self.threshold == 0 || self.tc.is_some() {
+        // Not in a run that writes its code back to a translation cache: the cache's entries are
+        // single blocks (keyed by one block's bytes), so it would write back only the few blocks
+        // compiled alone. (Reading one is fine: its hot blocks are compiled again, as regions.)
+        if self.region_members <= 1 || self.threshold == 0 || self.tc.as_deref().is_some_and(|t| t.writes_back()) {
             return members;
         }
         let head = cache.block(id);

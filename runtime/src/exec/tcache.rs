@@ -717,6 +717,11 @@ impl Hook {
         self.cache.as_ref().map(|c| c.code_range())
     }
 
+    /// Whether the JIT's code is kept for writing back (`--cache-write`).
+    pub fn writes_back(&self) -> bool {
+        self.keep_compiled
+    }
+
     /// Block ids were reused (the block cache was cleared).
     pub fn reset_ids(&mut self) {
         self.keys.clear();

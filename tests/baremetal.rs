@@ -125,3 +125,20 @@ fn bare_metal_guests_pass_and_match_qemu() {
     let f = failures.into_inner().unwrap();
     assert!(f.is_empty(), "{} of {} runs failed:\n{}", f.len(), jobs.len(), f.join("\n\n"));
 }
+
+/// The mmu guest runs a Thumb instruction across a page boundary 32 times (from the block before
+/// it and at it, before and after its second page is remapped): each run is counted, in both tiers.
+#[test]
+fn page_crossing_instructions_run_as_checked_blocks() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("guest-images/baremetal/build");
+    let stats = std::env::temp_dir().join(format!("hspt-crossing-{}.json", std::process::id()));
+    for tier in ["interp", "auto"] {
+        let (code, out, err) = run_hspt(&dir.join("mmu-thumb.elf"), &["--tier", tier, "--stats", stats.to_str().unwrap()]);
+        assert_eq!(code, 0, "mmu-thumb under --tier {tier}: {err}");
+        assert!(out.contains("PASS mmu"), "mmu-thumb under --tier {tier}:\n{out}");
+        let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&stats).expect("--stats")).unwrap();
+        let n = s["blocks"]["page_crossing_runs"].as_u64().unwrap();
+        assert!(n >= 32, "--tier {tier}: {n} runs of page-crossing blocks, the guest makes 32");
+    }
+    let _ = std::fs::remove_file(&stats);
+}

@@ -324,6 +324,9 @@ impl Vm {
                     }
                 },
             };
+            if self.cache.block(block).crosses_page() {
+                self.stats.blocks.page_crossing_runs += 1;
+            }
             if let Some(t) = self.config.trace.as_mut() {
                 trace::line(t, cpu);
             }

@@ -47,6 +47,9 @@ pub struct BlockStats {
     /// Of `jit_compiled`: blocks that had the translation cache's code, compiled again because
     /// they got hot (`hspt aot`'s code counts its runs).
     pub jit_cache_promoted: u64,
+    /// Runs of blocks of one Thumb instruction across a page boundary (`Block::crosses_page`):
+    /// each is checked against the guest's bytes and interpreted, never compiled.
+    pub page_crossing_runs: u64,
 }
 
 #[derive(Default, Debug, Clone, Copy, Serialize)]

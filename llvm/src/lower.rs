@@ -254,20 +254,20 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     /// else count this run down, and at zero list the block in `ChainCtx::hot` for the
     /// dispatcher to send to the JIT. Leaves the builder in the block that goes on.
     fn counting_entry(&mut self) -> R<()> {
-        let hdr = -(std::mem::size_of::<ChainEntry>() as i64);
-        let at = |l: &Self, off: i64| -> R<PointerValue<'ctx>> {
+        use hspt_runtime::exec::backend::{H_COUNT, H_FWD_CODE, H_FWD_SLOTS, H_ID};
+        let at = |l: &Self, off: i32| -> R<PointerValue<'ctx>> {
             // SAFETY: (LLVM IR semantics, not Rust) the runtime gives every block a header before its slots.
-            unsafe { l.b.build_gep(l.i8, l.slots_ptr, &[l.i64.const_int((hdr + off) as u64, true)], "") }
+            unsafe { l.b.build_gep(l.i8, l.slots_ptr, &[l.i64.const_int(off as i64 as u64, true)], "") }
         };
-        let fwd = self.b.build_load(self.i64, at(self, offset_of!(ChainEntry, key) as i64)?, "")?.into_int_value();
+        let fwd = self.b.build_load(self.i64, at(self, H_FWD_CODE)?, "")?.into_int_value();
         let (go, stay) = (self.new_bb("forward"), self.new_bb("count"));
         let has = self.icmp(IntPredicate::NE, fwd, self.c64(0))?;
         self.b.build_conditional_branch(has, go, stay)?;
         self.b.position_at_end(go);
-        let fwd_slots = self.b.build_load(self.i64, at(self, offset_of!(ChainEntry, base) as i64)?, "")?.into_int_value();
+        let fwd_slots = self.b.build_load(self.i64, at(self, H_FWD_SLOTS)?, "")?.into_int_value();
         self.tail_call(fwd, fwd_slots)?;
         self.b.position_at_end(stay);
-        let count_p = at(self, offset_of!(ChainEntry, slots) as i64)?;
+        let count_p = at(self, H_COUNT)?;
         let n = self.b.build_load(self.i32, count_p, "")?.into_int_value();
         let n = self.b.build_int_sub(n, self.c32(1), "")?;
         self.b.build_store(count_p, n)?;
@@ -279,7 +279,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         let room = self.icmp(IntPredicate::ULT, hot_n, self.c32(hspt_runtime::exec::quick::HOT_MAX))?;
         self.b.build_conditional_branch(room, list, full)?;
         self.b.position_at_end(list);
-        let id = self.b.build_load(self.i32, at(self, offset_of!(ChainEntry, slots) as i64 + 4)?, "")?.into_int_value();
+        let id = self.b.build_load(self.i32, at(self, H_ID)?, "")?.into_int_value();
         let idx = self.b.build_int_z_extend(hot_n, self.i64, "")?;
         let byte = self.b.build_int_add(self.b.build_int_mul(idx, self.c64(4), "")?, self.c64(offset_of!(ChainCtx, hot) as u64), "")?;
         // SAFETY: (LLVM IR semantics, not Rust) hot_n < HOT_MAX, the length of `hot`.

@@ -135,6 +135,16 @@ pub struct ChainEntry {
 ///   signed, counting below zero after) and the block's id (high 32 bits).
 pub type ExitSlot = ChainEntry;
 
+/// Where, from a block's exit slots, its header keeps (see `ExitSlot`) the inner entry, ...
+pub const H_INNER: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + std::mem::offset_of!(ChainEntry, code) as i32;
+/// ... the newer code that replaces the block and its exit slots (0: none yet), ...
+pub const H_FWD_CODE: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + std::mem::offset_of!(ChainEntry, key) as i32;
+pub const H_FWD_SLOTS: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + std::mem::offset_of!(ChainEntry, base) as i32;
+/// ... the runs left (i32) and the block's id (u32). Quick code and `hspt aot`'s code
+/// (llvm/src/lower.rs `counting_entry`) use them.
+pub const H_COUNT: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + std::mem::offset_of!(ChainEntry, slots) as i32;
+pub const H_ID: i32 = H_COUNT + 4;
+
 /// Exit slots block `b` uses: one per `Op::ExitTo` with `ExitReason::Branch`,
 /// numbered in op order (the backend uses the same numbering).
 pub fn exit_slots(b: &Block) -> usize {

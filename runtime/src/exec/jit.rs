@@ -1228,10 +1228,7 @@ impl Harness {
                         Ok(mut b) => {
                             b.pc = pa;
                             // The bytes it was made from, as the VM keeps them (a retry decodes from them).
-                            let mut bytes = vec![0u8; b.len as usize];
-                            if !self.board.read_phys(pa, &mut bytes) {
-                                bytes.clear();
-                            }
+                            let bytes = super::code_bytes(&mut self.board, cpu, pc, &b);
                             self.cache.insert(b, bytes)
                         }
                         Err(f) => return Some(self.prefetch_abort(cpu, f)),

@@ -298,13 +298,7 @@ impl Vm {
                             }
                         }
                         b.pc = pa;
-                        let mut bytes = vec![0u8; b.len as usize];
-                        if b.crosses_page() {
-                            // The next page is not the physical page after `pa`.
-                            bytes = fetched_bytes(&mut self.board, cpu, pc, b.len).unwrap_or_default();
-                        } else if !self.board.read_phys(pa, &mut bytes) {
-                            bytes.clear(); // crosses out of RAM: never revalidated
-                        }
+                        let bytes = code_bytes(&mut self.board, cpu, pc, &b);
                         if cacheable {
                             self.cache.insert(b, bytes)
                         } else {
@@ -575,6 +569,22 @@ fn is_side_effect(op: &crate::ir::Op) -> bool {
 
 fn causes_total(c: crate::mem::hspt::FlushCounts) -> u64 {
     c.tlb + c.context_switch + c.recycle + c.host_limit
+}
+
+/// The guest bytes block `b` (at virtual `pc`, physical `b.pc`) was translated from, as the
+/// block map keeps them: read from RAM at its physical address, or, for a block that crosses
+/// into the next page, fetched through the MMU (empty if not all of them are RAM: such a block
+/// is never revalidated).
+pub(crate) fn code_bytes(board: &mut Board, cpu: &mut CpuState, pc: u32, b: &crate::ir::Block) -> Vec<u8> {
+    if b.crosses_page() {
+        // The next page is not the physical page after the first.
+        return fetched_bytes(board, cpu, pc, b.len).unwrap_or_default();
+    }
+    let mut bytes = vec![0u8; b.len as usize];
+    if !board.read_phys(b.pc, &mut bytes) {
+        bytes.clear();
+    }
+    bytes
 }
 
 /// The `len` bytes of Thumb code at `pc` as the guest's instruction fetches see them now

@@ -39,7 +39,7 @@ use std::mem::offset_of;
 use dynasmrt::x64::X64Relocation;
 use dynasmrt::{dynasm, DynamicLabel, DynasmApi, DynasmLabelApi, VecAssembler};
 
-use super::backend::{pending_byte, ChainCtx, ChainEntry, CompiledCode, CHAIN_BITS, EXIT_RETRY};
+use super::backend::{pending_byte, ChainCtx, ChainEntry, CompiledCode, CHAIN_BITS, EXIT_RETRY, H_COUNT, H_FWD_CODE, H_FWD_SLOTS, H_ID, H_INNER};
 use crate::cpu::{CpuState, Exception, ExitReason};
 use crate::ir::{interp, BinOp, Block, Flag, MemSize, Op, PcWrite, RaiseKind, ShiftKind, UnOp};
 
@@ -119,14 +119,6 @@ const E_KEY: i32 = offset_of!(ChainEntry, key) as i32;
 const E_BASE: i32 = offset_of!(ChainEntry, base) as i32;
 const E_CODE: i32 = offset_of!(ChainEntry, code) as i32;
 const E_SLOTS: i32 = offset_of!(ChainEntry, slots) as i32;
-/// Where an exit-slot array's header (`backend::ExitSlot`) keeps the block's inner entry ...
-const H_INNER: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + offset_of!(ChainEntry, code) as i32;
-/// ... the LLVM code that replaces the block, and its exit slots (0: none yet).
-const H_FWD_CODE: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + offset_of!(ChainEntry, key) as i32;
-const H_FWD_SLOTS: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + offset_of!(ChainEntry, base) as i32;
-/// ... the runs left (i32) and the block's id (u32).
-const H_COUNT: i32 = -(std::mem::size_of::<ChainEntry>() as i32) + offset_of!(ChainEntry, slots) as i32;
-const H_ID: i32 = H_COUNT + 4;
 
 // ----- the interpreter's functions, callable from quick code -----
 

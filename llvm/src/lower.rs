@@ -63,6 +63,12 @@ pub struct Lower<'a, 'ctx> {
     members: Vec<Member>,
     member_bbs: Vec<BasicBlock<'ctx>>,
     m: usize,
+    /// `cpu.insns` and `ChainCtx::budget` as of the last member jump (allocas loaded at entry,
+    /// promoted to SSA): a loop round adds and decrements in registers and only stores the
+    /// results, so the rounds do not form a chain through memory (a load-modify-store of each
+    /// per round). Nothing else writes either field while the code runs (helpers do not).
+    insns_var: Option<PointerValue<'ctx>>,
+    budget_var: Option<PointerValue<'ctx>>,
     /// Thumb state while it is known at compile time (until a helper call).
     thumb_known: Option<bool>,
     /// ITSTATE while it is known at compile time (until a helper call).
@@ -177,6 +183,8 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             members: block.members(),
             member_bbs: Vec::new(),
             m: 0,
+            insns_var: None,
+            budget_var: None,
             thumb_known: Some(block.thumb),
             it_known: Some(block.it),
             soft,
@@ -207,6 +215,12 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             l.counting_entry()?;
         }
         l.reload()?;
+        let iv = l.b.build_alloca(l.i64, "insns")?;
+        l.b.build_store(iv, l.load(l.i64, offset_of!(CpuState, insns) as u64)?)?;
+        l.insns_var = Some(iv);
+        let bv = l.b.build_alloca(l.i64, "budget")?;
+        l.b.build_store(bv, l.load_ctx(l.i64, offset_of!(ChainCtx, budget) as u64)?)?;
+        l.budget_var = Some(bv);
         let entry_pc0 = l.load(l.i32, r_off(15))?;
         l.mem_base = l.load(l.i64, offset_of!(CpuState, mem_base) as u64)?;
         if soft {
@@ -459,14 +473,23 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         self.b.build_return(Some(&self.c32(code)))?;
         Ok(())
     }
+    /// `cpu.pc_off` = instruction `insn`'s offset in the member (its PC for an EXIT_RETRY:
+    /// `ChainCtx::cur_pc0` + this): an immediate, where the PC itself would take a register
+    /// or an address computation.
+    fn store_pc_off(&self, insn: u16) -> R<()> {
+        self.store(offset_of!(CpuState, pc_off) as u64, self.c32(self.insn_info(insn).off))
+    }
+    /// Stores `cpu.insns` = the count at the last member jump + `n` (on the way out).
     fn add_insns(&self, n: u64) -> R<()> {
         if n == 0 {
             return Ok(());
         }
-        let off = offset_of!(CpuState, insns) as u64;
-        let v = self.load(self.i64, off)?;
+        let v = self.b.build_load(self.i64, self.insns_var.expect("insns var"), "")?.into_int_value();
         let v = self.b.build_int_add(v, self.c64(n), "")?;
-        self.store(off, v)
+        self.store(offset_of!(CpuState, insns) as u64, v)
+    }
+    fn budget(&self) -> R<IntValue<'ctx>> {
+        Ok(self.b.build_load(self.i64, self.budget_var.expect("budget var"), "")?.into_int_value())
     }
     fn retry_bb(&mut self) -> R<BasicBlock<'ctx>> {
         if let Some(bb) = self.retry_bb {
@@ -807,8 +830,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     fn pre_access(&mut self, addr: Tmp, insn: u16, align: Option<u32>, user: bool) -> R<IntValue<'ctx>> {
         // A fault (or EXIT_RETRY) leaves the block here: CpuState must be current.
         self.sync()?;
-        let pc = self.insn_pc(insn)?;
-        self.store(r_off(15), pc)?;
+        self.store_pc_off(insn)?;
         let a = self.t32(addr)?;
         if let Some(n) = align {
             if n > 1 {
@@ -1013,13 +1035,20 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         let bd = &self.b;
         self.add_insns(self.ninsn())?;
         let budget_off = offset_of!(ChainCtx, budget) as u64;
-        let budget = self.load_ctx(self.i64, budget_off)?;
+        let budget = self.budget()?;
         let ok = self.icmp(IntPredicate::SGT, budget, self.c64(0))?;
         let again = self.new_bb("loop");
         let leave = self.new_bb("loop_exit");
         bd.build_conditional_branch(ok, again, leave)?;
         bd.position_at_end(again);
-        self.store_ctx(budget_off, bd.build_int_sub(budget, self.c64(1), "")?)?;
+        // The counts go on in registers; the stores keep CpuState and ChainCtx current for a
+        // fault in the next round (EXIT_RETRY: the dispatcher adds the member's own part).
+        let n = bd.build_load(self.i64, self.insns_var.expect("insns var"), "")?.into_int_value();
+        let n = bd.build_int_add(n, self.c64(self.ninsn()), "")?;
+        bd.build_store(self.insns_var.expect("insns var"), n)?;
+        let b = bd.build_int_sub(budget, self.c64(1), "")?;
+        bd.build_store(self.budget_var.expect("budget var"), b)?;
+        self.store_ctx(budget_off, b)?;
         bd.build_unconditional_branch(self.member_bbs[to])?;
         bd.position_at_end(leave);
         self.ret(ExitReason::Branch as u32)
@@ -1077,7 +1106,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         };
         let ek = bd.build_load(self.i64, at(offset_of!(ChainEntry, key))?, "")?.into_int_value();
         let eb = bd.build_load(self.i64, at(offset_of!(ChainEntry, base))?, "")?.into_int_value();
-        let budget = self.load_ctx(self.i64, budget_off)?;
+        let budget = self.budget()?;
         let hit = bd.build_and(self.icmp(IntPredicate::EQ, ek, key)?, self.icmp(IntPredicate::EQ, eb, self.mem_base)?, "")?;
         let hit = bd.build_and(hit, self.icmp(IntPredicate::SGT, budget, self.c64(0))?, "")?;
         let fast = self.new_bb("chain_hit");
@@ -1360,6 +1389,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 self.sync()?;
                 let pc = self.insn_pc(insn)?;
                 self.store(r_off(15), pc)?;
+                self.store_pc_off(insn)?;
                 let args = [self.t64(a)?, self.t64(b)?, self.t64(c)?];
                 // Through the helper table (no host address in the code; checked by check_helpers).
                 let r = self.call_helper(h, args)?;

@@ -174,6 +174,11 @@ pub struct CpuState {
     /// MSR/CPS that unmasks IRQs go on without the dispatcher when nothing is pending.
     pub irq_line: u8,
     pub _pad0: u8,
+    /// Compiled code's record of the guest access (or helper call) it is making: the
+    /// instruction's offset from the start of the block that is running (`ChainCtx::cur_pc0`).
+    /// The code stores this immediate instead of computing the instruction's PC into r15; the
+    /// dispatcher forms r15 from it when the code leaves with EXIT_RETRY (backend.rs).
+    pub pc_off: u32,
     /// Host address added to a guest address for a direct access (the current
     /// view's shadow region); 0 when the software path must be used.
     pub mem_base: u64,
@@ -311,6 +316,7 @@ impl CpuState {
             mode: Mode::Svc as u8,
             irq_line: 0,
             _pad0: 0,
+            pc_off: 0,
             mem_base: 0,
             d: [0; 32],
             fpscr: 0,

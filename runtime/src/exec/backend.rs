@@ -9,7 +9,10 @@
 //!   value from it (position independent), like the interpreter.
 //! - Guest state lives in `CpuState`; every IR write of guest state is stored
 //!   there in program order. Before each guest memory access (and helper call)
-//!   the block stores `cpu.r[15]` = the address of the instruction making it.
+//!   the block stores `cpu.pc_off` = the offset of the instruction making it from
+//!   `ChainCtx::cur_pc0` (an immediate: the dispatcher forms the PC of an
+//!   EXIT_RETRY from the two); before a helper call also `cpu.r[15]` = that
+//!   instruction's address, which helpers may read.
 //! - A guest access is one host load or store at `cpu.mem_base + zext(addr)`
 //!   (under the software MMU, `Backend::soft_mmu`: at `addr + addend` of a hit in
 //!   the soft TLB, mem/softmmu.rs; a miss calls its fill helper, and an access the
@@ -28,8 +31,8 @@
 use crate::cpu::Exception;
 use crate::ir::Block;
 
-/// The block stopped before the guest instruction whose address is in
-/// `cpu.r[15]`, which the interpreter must execute (it made a device access, or
+/// The block stopped before the guest instruction at `cur_pc0 + cpu.pc_off`
+/// (the dispatcher puts it in `cpu.r[15]`), which the interpreter must execute (it made a device access, or
 /// faults). Every instruction before it has completed; `cpu.insns` and ITSTATE
 /// are not yet updated (the dispatcher derives them from the block's `insns`).
 pub const EXIT_RETRY: u32 = 0x100;
@@ -170,13 +173,14 @@ pub struct ChainCtx {
     /// block's entry and slots, or a null entry (then the block returns to the
     /// dispatcher), and spends the budget on a hit.
     pub lookup: u64,
+    /// The addresses of the code quick blocks share (`quick::stubs`); LLVM's code uses
+    /// `quick::S_LLVM_MISS` too. (Near the start: quick code reaches them with an 8-bit
+    /// displacement.)
+    pub stubs: [u64; super::quick::NSTUB],
     /// Quick code that got hot (`quick.rs`): how many ids `hot` lists; the
     /// dispatcher takes them to the LLVM tier.
     pub hot_n: u32,
     pub hot: [u32; super::quick::HOT_MAX as usize],
-    /// The addresses of the code quick blocks share (`quick::stubs`); LLVM's code uses
-    /// `quick::S_LLVM_MISS` too.
-    pub stubs: [u64; super::quick::NSTUB],
 }
 
 /// What `chain_lookup` returns (in RAX:RDX).

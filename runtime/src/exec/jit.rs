@@ -1020,6 +1020,8 @@ impl Jit {
                 let id = *self.by_entry.get(&self.ctx.cur_code).expect("EXIT_RETRY from an installed block");
                 // In a region: the member that started at cur_pc0 (they are all on one page).
                 let pc0 = self.ctx.cur_pc0;
+                // The code records the instruction as its offset from there (backend.rs).
+                cpu.r[15] = pc0.wrapping_add(cpu.pc_off);
                 let id = self.regions.get(&id).and_then(|r| r.members.iter().copied().find(|&m| cache.block(m).pc & 0xfff == pc0 & 0xfff)).unwrap_or(id);
                 retry_one(cache.block(id), cache.bytes(id), pc0, cpu, board, temps)
             }

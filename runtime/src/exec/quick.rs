@@ -89,6 +89,7 @@ fn off_of(f: Flag) -> i32 {
     crate::cpu::flag_offset(f) as i32
 }
 const PC: i32 = (offset_of!(CpuState, r) + 60) as i32;
+const PC_OFF: i32 = offset_of!(CpuState, pc_off) as i32;
 const T: i32 = offset_of!(CpuState, t) as i32;
 const IT: i32 = offset_of!(CpuState, it) as i32;
 const MODE: i32 = offset_of!(CpuState, mode) as i32;
@@ -111,6 +112,19 @@ const CTX_STUBS: i32 = offset_of!(ChainCtx, stubs) as i32;
 const fn stub(k: usize) -> i32 {
     CTX_STUBS + 8 * k as i32
 }
+/// `stub(k)` as an 8-bit displacement.
+const fn stub_b(k: usize) -> i8 {
+    stub(k) as i8
+}
+const _: () = assert!(stub(NSTUB - 1) < 128);
+// Fields quick code addresses with an 8-bit displacement (`[BYTE reg + X as i8]`).
+const _: () = assert!(
+    PC < 128 && PC_OFF < 128 && T < 128 && IT < 128 && MODE < 128 && MEM_BASE < 128
+        && offset_of!(CpuState, n) < 128 && offset_of!(CpuState, z) < 128 && offset_of!(CpuState, c) < 128
+        && offset_of!(CpuState, v) < 128 && offset_of!(CpuState, q) < 128 && offset_of!(CpuState, ge) < 128
+        && BUDGET < 128 && KEY_GEN < 128 && TABLE < 128 && CUR_CODE < 128 && CUR_PC0 < 128
+        && H_INNER >= -128 && H_COUNT >= -128 && H_FWD_CODE >= -128 && H_FWD_SLOTS >= -128
+);
 // The inline chain-table lookup scales the index by 32 (`shl 5`) and hashes as `backend::chain_index`.
 const _: () = assert!(std::mem::size_of::<ChainEntry>() == 32);
 const HOT_N: i32 = offset_of!(ChainCtx, hot_n) as i32;
@@ -155,7 +169,7 @@ struct Gen<'a> {
     /// ITSTATE while known at compile time (until a helper call, or where paths join
     /// after a `SetIt`).
     it_now: Option<u8>,
-    /// The instruction whose PC `CpuState` holds, while known (stores of it are skipped).
+    /// The instruction whose offset `cpu.pc_off` holds, while known (stores of it are skipped).
     pc_now: Option<u16>,
     /// The temporary the previous op left in rax, and whether its slot still lacks it.
     rax: Option<(u16, bool)>,
@@ -407,7 +421,7 @@ fn build_stubs() -> Result<(Vec<u8>, [usize; NSTUB]), String> {
         ; call QWORD [rbp + LOOKUP]
         ; test rax, rax
         ; jz >out
-        ; mov rcx, QWORD [rdx + H_INNER]
+        ; mov rcx, QWORD [BYTE rdx + H_INNER as i8]
         ; test rcx, rcx
         ; jz =>tail
         // Quick code: into its inner entry, keeping the frame.
@@ -433,7 +447,7 @@ fn build_stubs() -> Result<(Vec<u8>, [usize; NSTUB]), String> {
         ; ret
         ; .align 16
         ; =>labels[S_SPENT]
-        ; add QWORD [rbp + BUDGET], 1
+        ; inc QWORD [BYTE rbp + BUDGET as i8]
         ; mov eax, ExitReason::Branch as i32
         ; jmp =>ret
         ; .align 16
@@ -448,7 +462,7 @@ fn build_stubs() -> Result<(Vec<u8>, [usize; NSTUB]), String> {
         ; full:
         // The list is full until the dispatcher takes it: count down again and ask later (left at zero,
         // the count would go negative and the block would never be listed, so never reach LLVM).
-        ; mov DWORD [rax + H_COUNT], HOT_RETRY
+        ; mov DWORD [BYTE rax + H_COUNT as i8], HOT_RETRY
         ; ret
     );
     let mut at = [0usize; NSTUB];
@@ -555,13 +569,22 @@ impl Gen<'_> {
             }
             Pend::Reg(g) => self.load_cpu32(r, r_off(g as usize)),
             Pend::Const(v) => {
-                if v as i64 == v as i32 as i64 {
+                if v >> 32 == 0 {
+                    // A 32-bit move zero-extends (and is the shortest form).
+                    dynasm!(self.a ; .arch x64 ; mov Rd(r), v as i32);
+                } else if v as i64 == v as i32 as i64 {
                     dynasm!(self.a ; .arch x64 ; mov Rq(r), v as i32);
                 } else {
                     dynasm!(self.a ; .arch x64 ; mov Rq(r), QWORD v as i64);
                 }
             }
-            Pend::PcRel(off) => dynasm!(self.a ; .arch x64 ; lea Rd(r), [r14 + off as i32]),
+            Pend::PcRel(off) => {
+                if short(off as i32) {
+                    dynasm!(self.a ; .arch x64 ; lea Rd(r), [BYTE r14 + off as i8]);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; lea Rd(r), [r14 + off as i32]);
+                }
+            }
         }
     }
 
@@ -680,34 +703,33 @@ impl Gen<'_> {
         dynasm!(self.a
             ; .arch x64
             ; =>entry
-            ; mov rcx, QWORD [rdx + H_FWD_CODE]
+            ; mov rcx, QWORD [BYTE rdx + H_FWD_CODE as i8]
             ; test rcx, rcx
             ; jnz ->forward
             ; sub rsp, FRAME
             ; mov rbx, rdi
             ; mov rbp, rsi
-            ; mov r13, QWORD [rbx + MEM_BASE]
-            ; jmp >framed
+            ; mov r13, QWORD [BYTE rbx + MEM_BASE as i8]
+            // On into the inner entry.
             ; =>inner
-            ; framed:
             ; mov r12, rdx
-            ; mov r14d, DWORD [rbx + PC]
+            ; mov r14d, DWORD [BYTE rbx + PC as i8]
         );
         if self.b.ops.iter().any(may_retry) {
             dynasm!(self.a
                 ; .arch x64
                 ; lea rax, [=>entry]
-                ; mov QWORD [rbp + CUR_CODE], rax
-                ; mov DWORD [rbp + CUR_PC0], r14d
+                ; mov QWORD [BYTE rbp + CUR_CODE as i8], rax
+                ; mov DWORD [BYTE rbp + CUR_PC0 as i8], r14d
             );
         }
         dynasm!(self.a
             ; .arch x64
             ; =>body
-            ; sub DWORD [r12 + H_COUNT], 1
-            ; jnz >counted
+            ; dec DWORD [BYTE r12 + H_COUNT as i8]
+            ; jnz BYTE >counted
             ; mov rax, r12
-            ; call QWORD [rbp + stub(S_HOT)]
+            ; call QWORD [BYTE rbp + stub_b(S_HOT)]
             ; counted:
         );
     }
@@ -719,10 +741,10 @@ impl Gen<'_> {
             ; .arch x64
             ; =>retry
             ; mov eax, EXIT_RETRY as i32
-            ; jmp QWORD [rbp + stub(S_RET)]
+            ; jmp QWORD [BYTE rbp + stub_b(S_RET)]
             // The arguments are still in place at the entry.
             ; ->forward:
-            ; mov rdx, QWORD [rdx + H_FWD_SLOTS]
+            ; mov rdx, QWORD [BYTE rdx + H_FWD_SLOTS as i8]
             ; jmp rcx
         );
     }
@@ -733,29 +755,51 @@ impl Gen<'_> {
         let (n, z, v) = (off_of(Flag::N), off_of(Flag::Z), off_of(Flag::V));
         let live = sets & !dead;
         if live & F_V != 0 {
-            dynasm!(self.a ; .arch x64 ; seto BYTE [rbx + v]);
+            dynasm!(self.a ; .arch x64 ; seto BYTE [BYTE rbx + v as i8]);
         }
         if live & F_N != 0 {
-            dynasm!(self.a ; .arch x64 ; sets BYTE [rbx + n]);
+            dynasm!(self.a ; .arch x64 ; sets BYTE [BYTE rbx + n as i8]);
         }
         if live & F_Z != 0 {
-            dynasm!(self.a ; .arch x64 ; sete BYTE [rbx + z]);
+            dynasm!(self.a ; .arch x64 ; sete BYTE [BYTE rbx + z as i8]);
         }
     }
 
     /// Leaves with exit code `code`.
     fn ret_code(&mut self, code: u32) {
-        dynasm!(self.a ; .arch x64 ; mov eax, code as i32 ; jmp QWORD [rbp + stub(S_RET)]);
+        if code == 0 {
+            dynasm!(self.a ; .arch x64 ; xor eax, eax);
+        } else {
+            dynasm!(self.a ; .arch x64 ; mov eax, code as i32);
+        }
+        dynasm!(self.a ; .arch x64 ; jmp QWORD [BYTE rbp + stub_b(S_RET)]);
     }
 
     fn add_insns(&mut self, n: u64) {
         if n > 0 {
-            dynasm!(self.a ; .arch x64 ; add QWORD [rbx + INSNS], n as i32);
+            if n < 128 {
+                // `add QWORD [rbx + INSNS], imm8` (REX.W 83 /0 disp32 ib): dynasm picks the
+                // imm32 form for a memory operand whatever the immediate's size.
+                let d = INSNS.to_le_bytes();
+                let bytes = [0x48, 0x83, 0x83, d[0], d[1], d[2], d[3], n as u8];
+                dynasm!(self.a ; .arch x64 ; .bytes bytes.iter());
+            } else {
+                dynasm!(self.a ; .arch x64 ; add QWORD [rbx + INSNS], n as i32);
+            }
         }
     }
 
-    /// r11d = the PC of instruction `insn`; stored as the guest PC (rax untouched).
+    /// `cpu.pc_off` = instruction `insn`'s offset in the block: where an EXIT_RETRY
+    /// stopped (the dispatcher adds `ChainCtx::cur_pc0`; backend.rs).
+    fn store_pc_off(&mut self, insn: u16) {
+        let off = self.b.insns[insn as usize].off as i32;
+        dynasm!(self.a ; .arch x64 ; mov DWORD [BYTE rbx + PC_OFF as i8], off);
+    }
+
+    /// r11d = the PC of instruction `insn`; stored as the guest PC and its offset as
+    /// `cpu.pc_off` (rax untouched).
     fn store_insn_pc(&mut self, insn: u16) {
+        self.store_pc_off(insn);
         let off = self.b.insns[insn as usize].off as i32;
         if short(off) {
             dynasm!(self.a ; .arch x64 ; lea r11d, [BYTE r14 + off as i8]);
@@ -861,23 +905,23 @@ impl Gen<'_> {
             return;
         }
         match cond >> 1 {
-            0 => dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + z], 0 ; setne al),
-            1 => dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + c], 0 ; setne al),
-            2 => dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + n], 0 ; setne al),
-            3 => dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + v], 0 ; setne al),
+            0 => dynasm!(self.a ; .arch x64 ; cmp BYTE [BYTE rbx + z as i8], 0 ; setne al),
+            1 => dynasm!(self.a ; .arch x64 ; cmp BYTE [BYTE rbx + c as i8], 0 ; setne al),
+            2 => dynasm!(self.a ; .arch x64 ; cmp BYTE [BYTE rbx + n as i8], 0 ; setne al),
+            3 => dynasm!(self.a ; .arch x64 ; cmp BYTE [BYTE rbx + v as i8], 0 ; setne al),
             4 => dynasm!(self.a ; .arch x64
-                ; cmp BYTE [rbx + c], 0 ; setne al
-                ; cmp BYTE [rbx + z], 0 ; sete cl
+                ; cmp BYTE [BYTE rbx + c as i8], 0 ; setne al
+                ; cmp BYTE [BYTE rbx + z as i8], 0 ; sete cl
                 ; and al, cl),
             5 => dynasm!(self.a ; .arch x64
-                ; cmp BYTE [rbx + n], 0 ; setne al
-                ; cmp BYTE [rbx + v], 0 ; setne cl
+                ; cmp BYTE [BYTE rbx + n as i8], 0 ; setne al
+                ; cmp BYTE [BYTE rbx + v as i8], 0 ; setne cl
                 ; cmp al, cl ; sete al),
             _ => dynasm!(self.a ; .arch x64
-                ; cmp BYTE [rbx + n], 0 ; setne al
-                ; cmp BYTE [rbx + v], 0 ; setne cl
+                ; cmp BYTE [BYTE rbx + n as i8], 0 ; setne al
+                ; cmp BYTE [BYTE rbx + v as i8], 0 ; setne cl
                 ; cmp al, cl ; sete al
-                ; cmp BYTE [rbx + z], 0 ; sete cl
+                ; cmp BYTE [BYTE rbx + z as i8], 0 ; sete cl
                 ; and al, cl),
         }
         if cond & 1 != 0 {
@@ -897,7 +941,7 @@ impl Gen<'_> {
                 None => dynasm!(self.a ; .arch x64
                     ; mov edx, !3i32
                     ; mov ecx, !1i32
-                    ; cmp BYTE [rbx + T], 0
+                    ; cmp BYTE [BYTE rbx + T as i8], 0
                     ; cmovne edx, ecx
                     ; and eax, edx),
             },
@@ -905,7 +949,7 @@ impl Gen<'_> {
                 dynasm!(self.a ; .arch x64
                     ; mov ecx, eax
                     ; and ecx, 1
-                    ; mov BYTE [rbx + T], cl
+                    ; mov BYTE [BYTE rbx + T as i8], cl
                     ; mov edx, !3i32
                     ; mov esi, !1i32
                     ; test ecx, ecx
@@ -915,11 +959,11 @@ impl Gen<'_> {
             }
             PcWrite::SetThumb(th) => {
                 let m = if th { !1i32 } else { !3i32 };
-                dynasm!(self.a ; .arch x64 ; mov BYTE [rbx + T], th as i8 ; and eax, m);
+                dynasm!(self.a ; .arch x64 ; mov BYTE [BYTE rbx + T as i8], th as i8 ; and eax, m);
                 self.thumb = Some(th);
             }
         }
-        dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + PC], eax);
+        dynasm!(self.a ; .arch x64 ; mov DWORD [BYTE rbx + PC as i8], eax);
     }
 
     /// Chains to the next block (`backend.rs` "chaining"): through exit slot `slot`
@@ -933,17 +977,21 @@ impl Gen<'_> {
         match slot {
             Some(k) => {
                 let at = k * std::mem::size_of::<ChainEntry>() as i32;
-                dynasm!(self.a ; .arch x64 ; lea rcx, [r12 + at]);
+                if short(at) {
+                    dynasm!(self.a ; .arch x64 ; lea rcx, [BYTE r12 + at as i8]);
+                } else {
+                    dynasm!(self.a ; .arch x64 ; lea rcx, [r12 + at]);
+                }
             }
             None => dynasm!(self.a ; .arch x64
-                ; mov ecx, DWORD [rbx + PC]
+                ; mov ecx, DWORD [BYTE rbx + PC as i8]
                 ; mov edx, ecx
                 ; shr ecx, 1
                 ; shr edx, (CHAIN_BITS + 1) as i8
                 ; xor ecx, edx
                 ; and ecx, ((1u32 << CHAIN_BITS) - 1) as i32
                 ; shl rcx, 5
-                ; add rcx, QWORD [rbp + TABLE]),
+                ; add rcx, QWORD [BYTE rbp + TABLE as i8]),
         }
         // rax = the key of the next (PC, T, ITSTATE) in this generation (`backend::chain_key`).
         // `key_hi`: eax holds the PC (zero-extended) and these are the key's T and ITSTATE bits.
@@ -954,40 +1002,40 @@ impl Gen<'_> {
                 dynasm!(self.a ; .arch x64 ; mov rdx, QWORD hi as i64 ; or rax, rdx);
             }
         } else {
-            dynasm!(self.a ; .arch x64 ; mov eax, DWORD [rbx + PC]);
+            dynasm!(self.a ; .arch x64 ; mov eax, DWORD [BYTE rbx + PC as i8]);
             match self.thumb {
                 Some(true) => dynasm!(self.a ; .arch x64 ; mov rdx, QWORD 1i64 << 32 ; or rax, rdx),
                 Some(false) => {}
-                None => dynasm!(self.a ; .arch x64 ; movzx edx, BYTE [rbx + T] ; and edx, 1 ; shl rdx, 32 ; or rax, rdx),
+                None => dynasm!(self.a ; .arch x64 ; movzx edx, BYTE [BYTE rbx + T as i8] ; and edx, 1 ; shl rdx, 32 ; or rax, rdx),
             }
-            dynasm!(self.a ; .arch x64 ; movzx edx, BYTE [rbx + IT] ; shl rdx, 33 ; or rax, rdx);
+            dynasm!(self.a ; .arch x64 ; movzx edx, BYTE [BYTE rbx + IT as i8] ; shl rdx, 33 ; or rax, rdx);
         }
         // A table miss leaves; a slot miss may still hit in the table.
         let missed = if slot.is_some() { miss } else { out };
         dynasm!(self.a ; .arch x64
-            ; or rax, QWORD [rbp + KEY_GEN]
-            ; cmp rax, QWORD [rcx + E_KEY]
-            ; jne =>missed
-            ; cmp r13, QWORD [rcx + E_BASE]
-            ; jne =>missed
-            ; sub QWORD [rbp + BUDGET], 1
-            ; jl >spent
-            ; mov rdx, QWORD [rcx + E_SLOTS]
-            ; mov rax, QWORD [rdx + H_INNER]
+            ; or rax, QWORD [BYTE rbp + KEY_GEN as i8]
+            ; cmp rax, QWORD [BYTE rcx + E_KEY as i8]
+            ; jne BYTE =>missed
+            ; cmp r13, QWORD [BYTE rcx + E_BASE as i8]
+            ; jne BYTE =>missed
+            ; dec QWORD [BYTE rbp + BUDGET as i8]
+            ; jl BYTE >spent
+            ; mov rdx, QWORD [BYTE rcx + E_SLOTS as i8]
+            ; mov rax, QWORD [BYTE rdx + H_INNER as i8]
             ; test rax, rax
-            ; jz >plain
+            ; jz BYTE >plain
             // Quick code: into its inner entry, keeping the frame.
             ; jmp rax
             ; plain:
-            ; mov rax, QWORD [rcx + E_CODE]
+            ; mov rax, QWORD [BYTE rcx + E_CODE as i8]
             ; mov rdi, rbx
             ; mov rsi, rbp
             ; add rsp, FRAME
             ; jmp rax
         );
-        dynasm!(self.a ; .arch x64 ; spent: ; jmp QWORD [rbp + stub(S_SPENT)]);
+        dynasm!(self.a ; .arch x64 ; spent: ; jmp QWORD [BYTE rbp + stub_b(S_SPENT)]);
         if slot.is_some() {
-            dynasm!(self.a ; .arch x64 ; =>miss ; jmp QWORD [rbp + stub(S_MISS)]);
+            dynasm!(self.a ; .arch x64 ; =>miss ; jmp QWORD [BYTE rbp + stub_b(S_MISS)]);
         }
         dynasm!(self.a ; .arch x64 ; =>out);
         self.ret_code(ExitReason::Branch as u32);
@@ -1007,7 +1055,7 @@ impl Gen<'_> {
     /// privileged mode): those leave with EXIT_RETRY.
     fn pre_access(&mut self, addr: u16, insn: u16, align: Option<u32>, user: bool) {
         if self.pc_now != Some(insn) {
-            self.store_insn_pc(insn);
+            self.store_pc_off(insn);
             self.pc_now = Some(insn);
         }
         let retry = self.retry;
@@ -1016,7 +1064,7 @@ impl Gen<'_> {
             dynasm!(self.a ; .arch x64 ; test ecx, (n - 1) as i32 ; jnz =>retry);
         }
         if user {
-            dynasm!(self.a ; .arch x64 ; cmp BYTE [rbx + MODE], MODE_USR ; jne =>retry);
+            dynasm!(self.a ; .arch x64 ; cmp BYTE [BYTE rbx + MODE as i8], MODE_USR ; jne =>retry);
         }
     }
 
@@ -1215,7 +1263,7 @@ impl Gen<'_> {
                     }
                     None => {
                         let fo = off_of(f);
-                        dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [rbx + fo]);
+                        dynasm!(self.a ; .arch x64 ; movzx eax, BYTE [BYTE rbx + fo as i8]);
                     }
                 }
                 self.st(d);
@@ -1224,9 +1272,9 @@ impl Gen<'_> {
                 let fo = off_of(f);
                 self.ld(RAX, s);
                 match f {
-                    Flag::Q => dynasm!(self.a ; .arch x64 ; test al, al ; setne al ; or BYTE [rbx + fo], al),
-                    Flag::Ge => dynasm!(self.a ; .arch x64 ; and al, 0xf ; mov BYTE [rbx + fo], al),
-                    _ => dynasm!(self.a ; .arch x64 ; and al, 1 ; mov BYTE [rbx + fo], al),
+                    Flag::Q => dynasm!(self.a ; .arch x64 ; test al, al ; setne al ; or BYTE [BYTE rbx + fo as i8], al),
+                    Flag::Ge => dynasm!(self.a ; .arch x64 ; and al, 0xf ; mov BYTE [BYTE rbx + fo as i8], al),
+                    _ => dynasm!(self.a ; .arch x64 ; and al, 1 ; mov BYTE [BYTE rbx + fo as i8], al),
                 }
             }
             Op::SetNZ { s } => {
@@ -1239,7 +1287,7 @@ impl Gen<'_> {
                 dynasm!(self.a ; .arch x64 ; xor eax, eax);
                 for (f, sh) in [(Flag::N, 31i8), (Flag::Z, 30), (Flag::C, 29), (Flag::V, 28)] {
                     let fo = off_of(f);
-                    dynasm!(self.a ; .arch x64 ; movzx ecx, BYTE [rbx + fo] ; shl ecx, sh ; or eax, ecx);
+                    dynasm!(self.a ; .arch x64 ; movzx ecx, BYTE [BYTE rbx + fo as i8] ; shl ecx, sh ; or eax, ecx);
                 }
                 self.st(d);
             }
@@ -1247,7 +1295,7 @@ impl Gen<'_> {
                 self.ld(RAX, s);
                 for (f, sh) in [(Flag::N, 31i8), (Flag::Z, 30), (Flag::C, 29), (Flag::V, 28)] {
                     let fo = off_of(f);
-                    dynasm!(self.a ; .arch x64 ; mov ecx, eax ; shr ecx, sh ; and ecx, 1 ; mov BYTE [rbx + fo], cl);
+                    dynasm!(self.a ; .arch x64 ; mov ecx, eax ; shr ecx, sh ; and ecx, 1 ; mov BYTE [BYTE rbx + fo as i8], cl);
                 }
             }
             Op::Cond { d, cond } => {
@@ -1308,7 +1356,7 @@ impl Gen<'_> {
                 }
                 let dead = self.dead[i];
                 if dead & F_C == 0 {
-                    dynasm!(self.a ; .arch x64 ; setc BYTE [rbx + c]);
+                    dynasm!(self.a ; .arch x64 ; setc BYTE [BYTE rbx + c as i8]);
                 }
                 self.store_flags(F_N | F_Z | F_V, dead);
                 self.st(d);
@@ -1321,7 +1369,7 @@ impl Gen<'_> {
                 dynasm!(self.a ; .arch x64 ; sub eax, ecx);
                 let dead = self.dead[i];
                 if dead & F_C == 0 {
-                    dynasm!(self.a ; .arch x64 ; setae BYTE [rbx + c]);
+                    dynasm!(self.a ; .arch x64 ; setae BYTE [BYTE rbx + c as i8]);
                 }
                 self.store_flags(F_N | F_Z | F_V, dead);
                 self.st(d);
@@ -1436,7 +1484,7 @@ impl Gen<'_> {
                     dynasm!(self.a ; .arch x64
                         ; cmp BYTE [rbx + PENDING], none
                         ; je =>cont
-                        ; mov BYTE [rbx + IT], it);
+                        ; mov BYTE [BYTE rbx + IT as i8], it);
                     self.add_insns(insn as u64);
                     self.ret_code(ExitReason::Exception as u32);
                     dynasm!(self.a ; .arch x64 ; =>cont);
@@ -1467,13 +1515,13 @@ impl Gen<'_> {
                 self.write_pc(kind);
             }
             Op::SetIt { v } => {
-                dynasm!(self.a ; .arch x64 ; mov BYTE [rbx + IT], v as i8);
+                dynasm!(self.a ; .arch x64 ; mov BYTE [BYTE rbx + IT as i8], v as i8);
                 self.it_now = Some(v);
             }
             Op::Raise { kind, insn } => {
                 let info = self.b.insns[insn as usize];
                 self.store_insn_pc(insn);
-                dynasm!(self.a ; .arch x64 ; mov BYTE [rbx + IT], info.it as i8);
+                dynasm!(self.a ; .arch x64 ; mov BYTE [BYTE rbx + IT as i8], info.it as i8);
                 self.add_insns(insn as u64);
                 match kind {
                     RaiseKind::Undefined => {
@@ -1493,7 +1541,7 @@ impl Gen<'_> {
                             ; mov BYTE [rbx + PENDING], p
                             ; add r11d, sz
                             ; mov DWORD [rbx + PENDING_RET], r11d
-                            ; mov BYTE [rbx + IT], it2);
+                            ; mov BYTE [BYTE rbx + IT as i8], it2);
                         self.ret_code(ExitReason::Exception as u32);
                     }
                     RaiseKind::Hvc => self.ret_code(ExitReason::Hvc as u32),
@@ -1521,7 +1569,7 @@ impl Gen<'_> {
                 let align = if self.b.thumb { 2 } else { 4 };
                 let aligned = (self.b.pc | off) & (align - 1) == 0;
                 if matches!(kind, PcWrite::Branch) && self.thumb == Some(self.b.thumb) && aligned {
-                    dynasm!(self.a ; .arch x64 ; mov DWORD [rbx + PC], eax);
+                    dynasm!(self.a ; .arch x64 ; mov DWORD [BYTE rbx + PC as i8], eax);
                 } else {
                     self.write_pc(kind);
                 }
@@ -1530,11 +1578,11 @@ impl Gen<'_> {
                     // Loops inside the function while the chain budget lasts.
                     let body = self.body;
                     dynasm!(self.a ; .arch x64
-                        ; sub QWORD [rbp + BUDGET], 1
-                        ; jl >spent
+                        ; dec QWORD [BYTE rbp + BUDGET as i8]
+                        ; jl BYTE >spent
                         ; jmp =>body
                         ; spent:
-                        ; jmp QWORD [rbp + stub(S_SPENT)]);
+                        ; jmp QWORD [BYTE rbp + stub_b(S_SPENT)]);
                 } else if reason == ExitReason::Branch {
                     // eax holds the new PC (`write_pc`): the key's other parts may be known.
                     let hi = match (self.thumb, self.it_now) {

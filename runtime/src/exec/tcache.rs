@@ -45,7 +45,9 @@ use super::backend::CompiledCode;
 /// 7: a Thumb block ends before a 32-bit instruction that crosses into the next page
 ///    (profiles of older versions recorded such blocks with the wrong page's bytes).
 /// 8: `hspt aot`'s code counts its runs and forwards to newer code in its exit slots' header.
-pub const TRANSLATOR_VERSION: u32 = 8;
+/// 9: guest accesses record their instruction as `cpu.pc_off` instead of r15; loop rounds
+///    of a region count instructions and budget in registers.
+pub const TRANSLATOR_VERSION: u32 = 9;
 /// Version of the file layout below.
 pub const FORMAT_VERSION: u32 = 1;
 pub const MAGIC: [u8; 8] = *b"HSPTTC\r\n";

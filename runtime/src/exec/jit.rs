@@ -852,21 +852,28 @@ impl Jit {
         self.regions.get(&id).is_none_or(|r| r.members[1..].iter().all(|&m| board.same_phys(cache.block(m).pc, cache.bytes(m))))
     }
 
+    /// After the block cache was cleared (ids start again): forgets everything keyed by id.
+    fn sync_generation(&mut self, cache: &BlockCache) {
+        if cache.generation() == self.generation {
+            return;
+        }
+        self.generation = cache.generation();
+        self.slots.clear();
+        self.by_entry.clear();
+        self.candidates.clear();
+        // An old region under a reused id would give a new block its members and exit slots.
+        self.regions.clear();
+        // No id names the old code any more, and none of it runs.
+        self.arena.reset();
+        self.exits.reset();
+        if let Some(tc) = self.tc.as_deref_mut() {
+            tc.reset_ids();
+        }
+    }
+
     /// Runs block `id` in the tier it has reached, compiling it when it gets hot.
     pub fn run(&mut self, cache: &BlockCache, id: BlockId, cpu: &mut CpuState, board: &mut Board, temps: &mut Temps, chain: bool) -> ExitReason {
-        if cache.generation() != self.generation {
-            // The block cache was cleared: ids start again.
-            self.generation = cache.generation();
-            self.slots.clear();
-            self.by_entry.clear();
-            self.candidates.clear();
-            // No id names the old code any more, and none of it runs.
-            self.arena.reset();
-            self.exits.reset();
-            if let Some(tc) = self.tc.as_deref_mut() {
-                tc.reset_ids();
-            }
-        }
+        self.sync_generation(cache);
         let token = (cache.generation(), board.views_repurposed());
         if token != self.token {
             self.token = token;
@@ -1330,5 +1337,26 @@ mod tests {
         // As the dispatcher does at revalidation: the head is translated again, under a new id.
         h.cache.discard(head);
         assert_eq!(h.cache.peek(head_pa, false, 0), None);
+    }
+
+    #[test]
+    fn a_cleared_block_cache_leaves_no_region_under_a_reused_id() {
+        let opts = JitOptions { backend: Arc::new(Echo), threshold: 100, log: false, quick: None };
+        let mut h = Harness::new(0x10_0000, Box::new(std::io::sink()), Some(opts)).unwrap();
+        let (head_pa, member_pa) = (RAM_BASE + 0x1000, RAM_BASE + 0x1040);
+        let word = 0xe1a0_0000u32.to_le_bytes(); // mov r0, r0
+        assert!(h.board.write_phys(head_pa, &word) && h.board.write_phys(member_pa, &word));
+        let head = h.cache.insert(block(head_pa), word.to_vec());
+        let member = h.cache.insert(block(member_pa), word.to_vec());
+        let j = h.jit.as_deref_mut().unwrap();
+        j.sync_generation(&h.cache);
+        j.regions.insert(head, Region { members: vec![head, member], exit_slots: 2 });
+        // A reset (or an SCTLR.A change, or gdb) clears the block cache: ids are handed out again.
+        h.forget_code();
+        let other = h.cache.insert(block(member_pa), word.to_vec());
+        assert_eq!(other, head, "the cache reuses the id");
+        let j = h.jit.as_deref_mut().unwrap();
+        j.sync_generation(&h.cache);
+        assert!(j.regions.get(&other).is_none(), "the old region's members and exit slots would be the new block's");
     }
 }

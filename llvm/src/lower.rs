@@ -69,6 +69,8 @@ pub struct Lower<'a, 'ctx> {
     /// per round). Nothing else writes either field while the code runs (helpers do not).
     insns_var: Option<PointerValue<'ctx>>,
     budget_var: Option<PointerValue<'ctx>>,
+    /// Loop rounds leave CpuState to the exit (a region with no guest access or helper call).
+    defer_sync: bool,
     /// Thumb state while it is known at compile time (until a helper call).
     thumb_known: Option<bool>,
     /// ITSTATE while it is known at compile time (until a helper call).
@@ -91,6 +93,10 @@ pub struct Lower<'a, 'ctx> {
 
 /// Shadowed guest state: r0–r14 (indices 0–14) and the flags N, Z, C, V (15–18).
 const NSH: usize = 19;
+/// Bits of `Lower::dirty` past the shadows: `cpu.insns` and `ChainCtx::budget` differ from
+/// their variables (`insns_var`, `budget_var`) after a loop round.
+const D_INSNS: u32 = 1 << NSH;
+const D_BUDGET: u32 = 1 << (NSH + 1);
 
 /// The shadowed flags, from index 15.
 const SH_FLAGS: [Flag; 4] = [Flag::N, Flag::Z, Flag::C, Flag::V];
@@ -116,6 +122,18 @@ fn shadow_uses(op: &Op) -> u32 {
         Op::SetNZ { .. } => 3 << 15,
         Op::GetNZCV { .. } | Op::SetNZCV { .. } | Op::AddFlags { .. } | Op::SubFlags { .. } => NZCV,
         Op::Cond { cond, .. } | Op::SkipUnlessCond { cond, .. } if cond < 0xe => NZCV,
+        _ => 0,
+    }
+}
+
+/// The shadows `op` writes (a bit per index).
+fn shadow_writes(op: &Op) -> u32 {
+    const NZCV: u32 = 0xf << 15;
+    match *op {
+        Op::SetReg { r, .. } if r < 15 => 1 << r,
+        Op::SetFlag { f, .. } => sh_flag(f).map_or(0, |i| 1 << i),
+        Op::SetNZ { .. } => 3 << 15,
+        Op::SetNZCV { .. } | Op::AddFlags { .. } | Op::SubFlags { .. } => NZCV,
         _ => 0,
     }
 }
@@ -185,6 +203,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             m: 0,
             insns_var: None,
             budget_var: None,
+            defer_sync: false,
             thumb_known: Some(block.thumb),
             it_known: Some(block.it),
             soft,
@@ -244,13 +263,32 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 l.store_ctx(offset_of!(ChainCtx, cur_pc0) as u64, pc0)?;
             }
         }
+        // In a region that makes no guest access and calls no helper, loop rounds do not
+        // synchronise CpuState at the jump back (exit_to_member): a member a jump may lead to
+        // starts with everything the region writes dirty, and with the round's instruction count
+        // and budget to store, at the exit. So such a loop stores nothing per round. (With
+        // accesses, the stores would only move to the first access, and with a region's worth
+        // of dirty state instead of the path's.)
+        l.defer_sync = retrying.iter().all(|&r| !r);
+        let written = block.ops.iter().fold(0u32, |m, op| m | shadow_writes(op)) | D_INSNS | D_BUDGET;
+        let mut target = vec![false; l.members.len()];
+        for m in &l.members {
+            for op in &block.ops[m.ops.clone()] {
+                if let Op::ExitTo { off, kind: PcWrite::Branch, reason: ExitReason::Branch } = *op {
+                    let delta = m.delta.wrapping_add(off);
+                    if let Some(j) = l.members.iter().position(|n| n.delta == delta && n.it == 0) {
+                        target[j] = true;
+                    }
+                }
+            }
+        }
         l.member_bbs = (0..l.members.len()).map(|k| l.new_bb(&format!("member{k}"))).collect();
         l.b.build_unconditional_branch(l.member_bbs[0])?;
         for (k, &retries) in retrying.iter().enumerate() {
             l.m = k;
             l.b.position_at_end(l.member_bbs[k]);
-            // A member's code starts with CpuState current (every way in synchronises).
-            l.dirty.set(0);
+            // A member's code starts with CpuState current, but for what a loop round left.
+            l.dirty.set(if target[k] && l.defer_sync { written } else { 0 });
             l.thumb_known = Some(block.thumb);
             l.it_known = Some(l.members[k].it);
             l.pc0 = l.b.build_int_add(entry_pc0, l.c32(l.members[k].delta), "")?;
@@ -385,6 +423,13 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                     self.store(sh_off(i), v)?;
                 }
             }
+        }
+        if d & D_INSNS != 0 {
+            let v = self.b.build_load(self.i64, self.insns_var.expect("insns var"), "")?.into_int_value();
+            self.store(offset_of!(CpuState, insns) as u64, v)?;
+        }
+        if d & D_BUDGET != 0 {
+            self.store_ctx(offset_of!(ChainCtx, budget) as u64, self.budget()?)?;
         }
         self.dirty.set(0);
         Ok(())
@@ -1031,26 +1076,38 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     /// current, the PC written): a jump while the chain budget lasts, as a chained jump to another
     /// block's code would be. So the dispatcher sees interrupts when it runs out, and with no
     /// budget (a trace, a debugger) every block returns to the dispatcher, as single blocks do.
-    fn exit_to_member(&self, to: usize) -> R<()> {
+    fn exit_to_member(&self, to: usize, pc: IntValue<'ctx>) -> R<()> {
         let bd = &self.b;
-        self.add_insns(self.ninsn())?;
-        let budget_off = offset_of!(ChainCtx, budget) as u64;
+        if !self.defer_sync {
+            // CpuState current for a fault in the next round.
+            self.sync()?;
+            self.write_pc(pc, PcWrite::Branch)?;
+        }
         let budget = self.budget()?;
         let ok = self.icmp(IntPredicate::SGT, budget, self.c64(0))?;
         let again = self.new_bb("loop");
         let leave = self.new_bb("loop_exit");
         bd.build_conditional_branch(ok, again, leave)?;
         bd.position_at_end(again);
-        // The counts go on in registers; the stores keep CpuState and ChainCtx current for a
-        // fault in the next round (EXIT_RETRY: the dispatcher adds the member's own part).
+        // The round's state, count and budget stay in registers (the member's start counts them
+        // dirty): CpuState gets them before the next guest access, helper call or exit.
         let n = bd.build_load(self.i64, self.insns_var.expect("insns var"), "")?.into_int_value();
         let n = bd.build_int_add(n, self.c64(self.ninsn()), "")?;
         bd.build_store(self.insns_var.expect("insns var"), n)?;
         let b = bd.build_int_sub(budget, self.c64(1), "")?;
         bd.build_store(self.budget_var.expect("budget var"), b)?;
-        self.store_ctx(budget_off, b)?;
+        if !self.defer_sync {
+            // Stored, not counted dirty: the member's start takes CpuState as current.
+            self.store(offset_of!(CpuState, insns) as u64, n)?;
+            self.store_ctx(offset_of!(ChainCtx, budget) as u64, b)?;
+        }
         bd.build_unconditional_branch(self.member_bbs[to])?;
         bd.position_at_end(leave);
+        if self.defer_sync {
+            self.sync()?;
+            self.write_pc(pc, PcWrite::Branch)?;
+        }
+        self.add_insns(self.ninsn())?;
         self.ret(ExitReason::Branch as u32)
     }
 
@@ -1450,14 +1507,11 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 // chaining sequence: one shared by the block's exits compiled a fifth faster but cost
                 // gzip 12 % in alternating runs, also with the stores in each exit, and also with a
                 // switch back to one indirect jump per exit (docs/bench/session9-2026-11-26.md).
-                self.sync()?;
                 let slot = self.exit_no;
                 if reason == ExitReason::Branch {
                     self.exit_no += 1;
                 }
                 let v = bd.build_int_add(self.pc0, self.c32(off), "")?;
-                self.write_pc(v, kind)?;
-                self.note_pc_write(kind);
                 // A branch to a member's start (its own: a loop) in the state it is entered in.
                 let delta = self.members[self.m].delta.wrapping_add(off);
                 let member = (reason == ExitReason::Branch
@@ -1467,8 +1521,13 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 .then(|| self.members.iter().position(|m| m.delta == delta && m.it == 0))
                 .flatten();
                 if let Some(to) = member {
-                    self.exit_to_member(to)?
-                } else if reason == ExitReason::Branch {
+                    // Synchronises and writes the PC only on the way out.
+                    return self.exit_to_member(to, v);
+                }
+                self.sync()?;
+                self.write_pc(v, kind)?;
+                self.note_pc_write(kind);
+                if reason == ExitReason::Branch {
                     self.add_insns(self.ninsn())?;
                     self.chain(Some(slot))?;
                     self.ret(reason as u32)?

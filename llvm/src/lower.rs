@@ -524,7 +524,8 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     fn store_pc_off(&self, insn: u16) -> R<()> {
         self.store(offset_of!(CpuState, pc_off) as u64, self.c32(self.insn_info(insn).off))
     }
-    /// Stores `cpu.insns` = the count at the last member jump + `n` (on the way out).
+    /// Stores `cpu.insns` = the count at the last member jump + `n` (on the way out; not
+    /// cumulative: a second call on the same path replaces the first).
     fn add_insns(&self, n: u64) -> R<()> {
         if n == 0 {
             return Ok(());
@@ -1038,7 +1039,9 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         self.store(r_off(15), pc)?;
         let it_off = offset_of!(CpuState, it) as u64;
         self.store(it_off, self.c8(info.it))?;
-        self.add_insns(insn as u64)?;
+        // The instructions before this one retired; an SVC retires too (add_insns sets the
+        // count from the loop's variable: one call per path).
+        self.add_insns(insn as u64 + (kind == RaiseKind::Svc) as u64)?;
         let pend = offset_of!(CpuState, pending) as u64;
         let pret = offset_of!(CpuState, pending_return) as u64;
         match kind {
@@ -1051,7 +1054,6 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 self.ret(ExitReason::Exception as u32)
             }
             RaiseKind::Svc => {
-                self.add_insns(1)?;
                 self.store(pend, self.c8(pending_byte(Some(Exception::Svc))))?;
                 self.store(pret, self.b.build_int_add(pc, self.c32(info.size as u32), "")?)?;
                 self.store(it_off, self.c8(hspt_runtime::arm::it_advance(info.it)))?;

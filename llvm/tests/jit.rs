@@ -196,6 +196,20 @@ fn alignment_faults_and_exclusives() {
 }
 
 #[test]
+fn exceptions_raised_after_other_instructions_count_every_retired_one() {
+    // add r1, r1, #1; add r2, r2, #1; add r3, r3, #1; svc #0x100 (4 retired), and the same with
+    // udf at the end (3 retired: the undefined instruction does not retire).
+    for last in [0xef00_0100u32, 0xe7f0_00f0] {
+        let words = [0xe2811001, 0xe2822001, 0xe2833001, last];
+        let [a, b, q] = run_arm(&words, |_| {});
+        assert_eq!(a.1, Some(ExitReason::Exception));
+        assert_eq!(a.0.insns, if last >> 24 == 0xef { 4 } else { 3 }, "interpreter");
+        assert_eq!(a, b, "LLVM code");
+        assert_eq!(a, q, "quick code");
+    }
+}
+
+#[test]
 fn loops_and_conditional_code() {
     // mov r0, #0; mov r1, #100; loop: add r0, r0, r1; subs r1, r1, #1; bne loop; movs r2, r0, lsl #3; addcs r3, r3, #1
     let words = [0xe3a00000, 0xe3a01064, 0xe0800001, 0xe2511001, 0x1afffffc, 0xe1b02180, 0x22833001];

@@ -116,14 +116,14 @@ fn merge_known(a: Known, b: Known) -> Known {
 /// The shadows `op` reads or writes (a bit per index).
 fn shadow_uses(op: &Op) -> u32 {
     const NZCV: u32 = 0xf << 15;
-    match *op {
-        Op::GetReg { r, .. } | Op::SetReg { r, .. } if r < 15 => 1 << r,
-        Op::GetFlag { f, .. } | Op::SetFlag { f, .. } => sh_flag(f).map_or(0, |i| 1 << i),
-        Op::SetNZ { .. } => 3 << 15,
-        Op::GetNZCV { .. } | Op::SetNZCV { .. } | Op::AddFlags { .. } | Op::SubFlags { .. } => NZCV,
-        Op::Cond { cond, .. } | Op::SkipUnlessCond { cond, .. } if cond < 0xe => NZCV,
-        _ => 0,
-    }
+    shadow_writes(op)
+        | match *op {
+            Op::GetReg { r, .. } if r < 15 => 1 << r,
+            Op::GetFlag { f, .. } => sh_flag(f).map_or(0, |i| 1 << i),
+            Op::GetNZCV { .. } => NZCV,
+            Op::Cond { cond, .. } | Op::SkipUnlessCond { cond, .. } if cond < 0xe => NZCV,
+            _ => 0,
+        }
 }
 
 /// The shadows `op` writes (a bit per index).
@@ -272,11 +272,10 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
         l.defer_sync = retrying.iter().all(|&r| !r);
         let written = block.ops.iter().fold(0u32, |m, op| m | shadow_writes(op)) | D_INSNS | D_BUDGET;
         let mut target = vec![false; l.members.len()];
-        for m in &l.members {
-            for op in &block.ops[m.ops.clone()] {
+        for m in 0..l.members.len() {
+            for op in &block.ops[l.members[m].ops.clone()] {
                 if let Op::ExitTo { off, kind: PcWrite::Branch, reason: ExitReason::Branch } = *op {
-                    let delta = m.delta.wrapping_add(off);
-                    if let Some(j) = l.members.iter().position(|n| n.delta == delta && n.it == 0) {
+                    if let Some(j) = l.member_at(m, off) {
                         target[j] = true;
                     }
                 }
@@ -350,6 +349,12 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     /// Instruction `insn` of the member being built.
     fn insn_info(&self, insn: u16) -> InsnInfo {
         self.block.insns[self.members[self.m].insns.start + insn as usize]
+    }
+
+    /// The member (entered with ITSTATE 0) that starts at offset `off` from member `from`'s start.
+    fn member_at(&self, from: usize, off: u32) -> Option<usize> {
+        let delta = self.members[from].delta.wrapping_add(off);
+        self.members.iter().position(|m| m.delta == delta && m.it == 0)
     }
 
     /// The number of instructions of the member being built.
@@ -1515,12 +1520,11 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 }
                 let v = bd.build_int_add(self.pc0, self.c32(off), "")?;
                 // A branch to a member's start (its own: a loop) in the state it is entered in.
-                let delta = self.members[self.m].delta.wrapping_add(off);
                 let member = (reason == ExitReason::Branch
                     && matches!(kind, PcWrite::Branch)
                     && self.it_known == Some(0)
                     && self.thumb_known == Some(self.block.thumb))
-                .then(|| self.members.iter().position(|m| m.delta == delta && m.it == 0))
+                .then(|| self.member_at(self.m, off))
                 .flatten();
                 if let Some(to) = member {
                     // Synchronises and writes the PC only on the way out.

@@ -1316,44 +1316,45 @@ mod tests {
     use crate::board::RAM_BASE;
     use crate::exec::backend::testing::{block, Echo};
 
-    #[test]
-    fn a_region_is_current_only_while_every_member_has_its_bytes() {
-        // The threshold is never reached: nothing is compiled.
+    /// A JIT whose threshold is never reached (nothing is compiled) and two one-instruction
+    /// blocks, `mov r0, r0` at `HEAD_PA` and `MEMBER_PA`, in its block cache.
+    fn two_blocks() -> (Harness, BlockId, BlockId) {
         let opts = JitOptions { backend: Arc::new(Echo), threshold: 100, log: false, quick: None };
         let mut h = Harness::new(0x10_0000, Box::new(std::io::sink()), Some(opts)).unwrap();
-        let (head_pa, member_pa) = (RAM_BASE + 0x1000, RAM_BASE + 0x1040);
-        let word = 0xe1a0_0000u32.to_le_bytes(); // mov r0, r0
-        assert!(h.board.write_phys(head_pa, &word) && h.board.write_phys(member_pa, &word));
-        let head = h.cache.insert(block(head_pa), word.to_vec());
-        let member = h.cache.insert(block(member_pa), word.to_vec());
+        assert!(h.board.write_phys(HEAD_PA, &MOV) && h.board.write_phys(MEMBER_PA, &MOV));
+        let head = h.cache.insert(block(HEAD_PA), MOV.to_vec());
+        let member = h.cache.insert(block(MEMBER_PA), MOV.to_vec());
+        (h, head, member)
+    }
+    const HEAD_PA: u32 = RAM_BASE + 0x1000;
+    const MEMBER_PA: u32 = RAM_BASE + 0x1040;
+    const MOV: [u8; 4] = 0xe1a0_0000u32.to_le_bytes(); // mov r0, r0
+
+    #[test]
+    fn a_region_is_current_only_while_every_member_has_its_bytes() {
+        let (mut h, head, member) = two_blocks();
         let j = h.jit.as_deref_mut().unwrap();
         assert!(j.region_current(&h.cache, &h.board, head), "a block that heads no region");
         j.regions.insert(head, Region { members: vec![head, member], exit_slots: 2 });
         assert!(j.region_current(&h.cache, &h.board, head), "unchanged members");
         // The member's code changes (the head's does not): the region's code is stale.
-        assert!(h.board.write_phys(member_pa + 3, &[0xe0]));
+        assert!(h.board.write_phys(MEMBER_PA + 3, &[0xe0]));
         let j = h.jit.as_deref().unwrap();
         assert!(!j.region_current(&h.cache, &h.board, head), "a member changed");
         // As the dispatcher does at revalidation: the head is translated again, under a new id.
         h.cache.discard(head);
-        assert_eq!(h.cache.peek(head_pa, false, 0), None);
+        assert_eq!(h.cache.peek(HEAD_PA, false, 0), None);
     }
 
     #[test]
     fn a_cleared_block_cache_leaves_no_region_under_a_reused_id() {
-        let opts = JitOptions { backend: Arc::new(Echo), threshold: 100, log: false, quick: None };
-        let mut h = Harness::new(0x10_0000, Box::new(std::io::sink()), Some(opts)).unwrap();
-        let (head_pa, member_pa) = (RAM_BASE + 0x1000, RAM_BASE + 0x1040);
-        let word = 0xe1a0_0000u32.to_le_bytes(); // mov r0, r0
-        assert!(h.board.write_phys(head_pa, &word) && h.board.write_phys(member_pa, &word));
-        let head = h.cache.insert(block(head_pa), word.to_vec());
-        let member = h.cache.insert(block(member_pa), word.to_vec());
+        let (mut h, head, member) = two_blocks();
         let j = h.jit.as_deref_mut().unwrap();
         j.sync_generation(&h.cache);
         j.regions.insert(head, Region { members: vec![head, member], exit_slots: 2 });
         // A reset (or an SCTLR.A change, or gdb) clears the block cache: ids are handed out again.
         h.forget_code();
-        let other = h.cache.insert(block(member_pa), word.to_vec());
+        let other = h.cache.insert(block(MEMBER_PA), MOV.to_vec());
         assert_eq!(other, head, "the cache reuses the id");
         let j = h.jit.as_deref_mut().unwrap();
         j.sync_generation(&h.cache);

@@ -314,18 +314,36 @@ mod tests {
         assert_eq!(ir.matches("4294967296").count(), 1, "{ir}");
     }
 
-    /// `loop: subs r1, r1, #1; bne loop` (ARM), as the runtime translates it: a loop that
-    /// makes no guest access.
-    fn countdown_loop() -> Block {
+    /// The block of ARM instructions `words`, as the runtime translates it.
+    fn translated(words: &[u32]) -> Block {
         use hspt_runtime::board::RAM_BASE;
         let pc = RAM_BASE + 0x1000;
         let mut h = hspt_runtime::exec::jit::Harness::new(1 << 20, Box::new(std::io::sink()), None).unwrap();
-        let words = [0xe251_1001u32, 0x1aff_fffd];
         assert!(h.board.write_phys(pc, &words.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>()));
         let mut cpu = hspt_runtime::cpu::CpuState::new();
         let b = hspt_runtime::arm::translate_block(&mut h.board, &mut cpu, pc, false, 0).unwrap();
-        assert_eq!(b.insns.len(), 2, "one block: {b:?}");
+        assert_eq!(b.insns.len(), words.len(), "one block: {b:?}");
         b
+    }
+
+    /// `loop: subs r1, r1, #1; bne loop`: a loop that makes no guest access.
+    fn countdown_loop() -> Block {
+        translated(&[0xe251_1001, 0x1aff_fffd])
+    }
+
+    #[test]
+    fn the_accesses_of_one_instruction_store_its_pc_offset_once() {
+        // push {r4-r7}; ldr r0, [r1]; bx lr: five accesses of two instructions.
+        let ir = super::LlvmBackend::default().llvm_ir(&translated(&[0xe92d_00f0, 0xe591_0000, 0xe12f_ff1e])).unwrap();
+        let off = std::mem::offset_of!(hspt_runtime::cpu::CpuState, pc_off);
+        let field = ir
+            .lines()
+            .find_map(|l| l.trim().strip_suffix(&format!("= getelementptr inbounds i8, ptr %0, i64 {off}")).map(|v| v.trim().to_string()))
+            .expect("the pc_off field is addressed");
+        let stores = ir.lines().filter(|l| l.trim().starts_with("store i32") && l.contains(&format!("ptr {field},"))).count();
+        assert_eq!(stores, 2, "{ir}");
+        assert_eq!(ir.matches("store volatile").count(), 4, "{ir}");
+        assert_eq!(ir.matches("load volatile").count(), 1, "{ir}");
     }
 
     /// The basic blocks of the function in `ir` that lie on a cycle, with their text.

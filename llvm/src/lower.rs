@@ -85,6 +85,9 @@ pub struct Lower<'a, 'ctx> {
     shadow: [Option<PointerValue<'ctx>>; NSH],
     /// Shadows changed since `CpuState` last got them, on the path being built (a bit per index).
     dirty: Cell<u32>,
+    /// What `cpu.pc_off` holds on the path being built, if known: the accesses of one instruction
+    /// (LDM, STM, PUSH, POP) store it once. (Guest stores never reach CpuState.)
+    pc_off_known: Cell<Option<u32>>,
     /// Shadows dirty on some skip to op i (indexed by the op the skip goes to).
     label_dirty: Vec<u32>,
     /// What is known of T and ITSTATE on the skips to op i, merged (None: no skip goes there yet).
@@ -212,6 +215,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
             soft_mask: ctx.i64_type().const_zero(),
             shadow: [None; NSH],
             dirty: Cell::new(0),
+            pc_off_known: Cell::new(None),
             label_dirty: vec![0; block.ops.len() + 1],
             label_known: vec![None; block.ops.len() + 1],
         };
@@ -527,7 +531,13 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
     /// `ChainCtx::cur_pc0` + this): an immediate, where the PC itself would take a register
     /// or an address computation.
     fn store_pc_off(&self, insn: u16) -> R<()> {
-        self.store(offset_of!(CpuState, pc_off) as u64, self.c32(self.insn_info(insn).off))
+        let off = self.insn_info(insn).off;
+        // (Soft-MMU accesses may call the TLB fill helper between two of them: no assumption there.)
+        if !self.soft && self.pc_off_known.get() == Some(off) {
+            return Ok(());
+        }
+        self.pc_off_known.set(Some(off));
+        self.store(offset_of!(CpuState, pc_off) as u64, self.c32(off))
     }
     /// Stores `cpu.insns` = the count at the last member jump + `n` (on the way out; not
     /// cumulative: a second call on the same path replaces the first).
@@ -1245,8 +1255,13 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 }
             }
         }
+        self.pc_off_known.set(None);
         for i in range {
             let op = &ops[i];
+            if labels[i].is_some() || self.terminated() {
+                // Paths join (or a new one starts): what the other paths stored is not known.
+                self.pc_off_known.set(None);
+            }
             if let Some(bb) = labels[i] {
                 // Dirty where the paths join: on any of them.
                 let fall = if self.terminated() { 0 } else { self.dirty.get() };
@@ -1457,6 +1472,7 @@ impl<'a, 'ctx> Lower<'a, 'ctx> {
                 let args = [self.t64(a)?, self.t64(b)?, self.t64(c)?];
                 // Through the helper table (no host address in the code; checked by check_helpers).
                 let r = self.call_helper(h, args)?;
+                self.pc_off_known.set(None);
                 self.set64(d, r)?;
                 self.reload()?;
                 // Helpers may change anything, the instruction set state included.

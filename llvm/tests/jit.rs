@@ -210,6 +210,36 @@ fn exceptions_raised_after_other_instructions_count_every_retired_one() {
 }
 
 #[test]
+fn a_compiled_crossing_block_entered_by_a_chained_jump_checks_its_second_page() {
+    // Thumb: nop at the end of a page, then movw r0, #0x1234 with its second halfword on the
+    // next page. After a first run, that halfword changes behind the code's back (no cache
+    // maintenance, as when another mapping of the page comes in): the nop's block jumps to the
+    // crossing block's code directly (chained), and its check must send it back, at its start,
+    // without running the stale movw. (The VM's dispatcher then checks the bytes and translates
+    // it again; this harness has no such check, so the block stays where it is.)
+    let code = RAM_BASE + 0x1ffc;
+    let words: [u16; 3] = [0xbf00, 0xf241, 0x2034];
+    for e in [Engine::Llvm, Engine::Quick, Engine::Interp] {
+        let (mut h, _) = harness(e);
+        assert!(h.board.write_phys(code, &words.iter().flat_map(|w| w.to_le_bytes()).collect::<Vec<u8>>()));
+        let mut cpu = CpuState::new();
+        let end = code + 6;
+        for round in 0..2 {
+            cpu.r[0] = 0;
+            cpu.r[15] = code;
+            cpu.t = 1;
+            let r = h.run(&mut cpu, (code, end), end, 16);
+            if round == 0 {
+                assert_eq!((r, cpu.r[0]), (Some(ExitReason::Branch), 0x1234), "{e:?}: first run");
+                assert!(h.board.write_phys(code + 4, &0x2077u16.to_le_bytes()), "movw r0, #0x1277");
+            } else {
+                assert_eq!((r, cpu.r[0], cpu.r[15]), (None, 0, code + 2), "{e:?}: the stale movw ran, or the block did not stop at its start");
+            }
+        }
+    }
+}
+
+#[test]
 fn loops_and_conditional_code() {
     // mov r0, #0; mov r1, #100; loop: add r0, r0, r1; subs r1, r1, #1; bne loop; movs r2, r0, lsl #3; addcs r3, r3, #1
     let words = [0xe3a00000, 0xe3a01064, 0xe0800001, 0xe2511001, 0x1afffffc, 0xe1b02180, 0x22833001];

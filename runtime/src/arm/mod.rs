@@ -707,9 +707,12 @@ pub fn translate_block_limited<M: GuestMemory + ?Sized>(
                     t.end_block_at_current();
                     break;
                 }
-                Ok(hw1) if is_t32_prefix(hw1 as u16) => {
-                    mem.fetch(cpu, at.wrapping_add(2), 2).map(|hw2| ((hw1 << 16) | hw2, 4))
-                }
+                Ok(hw1) if is_t32_prefix(hw1 as u16) => mem.fetch(cpu, at.wrapping_add(2), 2).map(|hw2| {
+                    if at & 0xfff == 0xffe {
+                        t.code_guard(hw2 as u16);
+                    }
+                    ((hw1 << 16) | hw2, 4)
+                }),
                 Ok(hw1) => Ok((hw1, 2)),
                 Err(e) => Err(e),
             }
@@ -738,6 +741,25 @@ pub fn translate_block_limited<M: GuestMemory + ?Sized>(
 }
 
 impl Translator {
+    /// The start of a block whose first instruction's second halfword, `hw2`, is on the next
+    /// page (`Block::crosses_page`), which the block's physical address does not name: the
+    /// block goes on only if that halfword, read through the current mapping, is still `hw2`;
+    /// else it leaves to the dispatcher (not chained), which checks a crossing block's bytes
+    /// before each run and translates it again. So a compiled crossing block stays right when
+    /// a chained jump enters it under another mapping of the second page. A data read of code
+    /// that the fetch could read never faults (the same permissions); the interpreter runs it
+    /// too, right after the dispatcher's check.
+    fn code_guard(&mut self, hw2: u16) {
+        let a = self.tmp();
+        self.push(Op::PcRel { d: a, off: 2 });
+        let h = self.tmp();
+        self.push(Op::Load { d: h, addr: a, size: MemSize::U16, insn: 0, user: false, align: false });
+        let x = self.tmp();
+        self.push(Op::BinImm { d: x, op: BinOp::Xor, a: h, imm: hw2 as u32 });
+        self.push(Op::SkipUnless { c: x, n: 1 });
+        self.push(Op::ExitTo { off: 0, kind: PcWrite::Branch, reason: ExitReason::SysChange });
+    }
+
     /// Ends the block before the instruction at `self.pc` (not yet translated).
     fn end_block_at_current(&mut self) {
         if self.thumb && self.it_dirty {
@@ -870,6 +892,30 @@ mod tests {
         assert_eq!((b.len, b.insns.len(), b.crosses_page()), (4, 1, true));
         let b = translate_block(&mut m, &mut cpu, 0x1ff8, false, 0).unwrap();
         assert!(!b.crosses_page(), "ARM code never crosses: {} bytes", b.len);
+    }
+
+    /// The crossing block reads its second halfword (as data, through the mapping of the moment)
+    /// before it runs: if that changed since the translation, it leaves at its own start, not
+    /// chained, for the dispatcher to translate it again, and runs nothing.
+    #[test]
+    fn a_crossing_block_leaves_untouched_when_its_second_halfword_changed() {
+        let mut m = super::testutil::FlatMem::new(0x1000, 0x2000);
+        m.write_bytes(0x1ffc, &[0x00, 0xbf, 0x41, 0xf2]); // nop; movw r0, #0x1234 (first halfword)
+        m.write_bytes(0x2000, &[0x34, 0x20, 0x70, 0x47]); // (second halfword); bx lr
+        let mut cpu = CpuState::new();
+        let b = translate_block(&mut m, &mut cpu, 0x1ffe, true, 0).unwrap();
+        let mut temps = crate::ir::interp::Temps::default();
+        let run = |m: &mut super::testutil::FlatMem, cpu: &mut CpuState, temps: &mut crate::ir::interp::Temps| {
+            cpu.r[0] = 7;
+            cpu.r[15] = 0x1ffe;
+            cpu.t = 1;
+            crate::ir::interp::run_block(cpu, m, &b, temps)
+        };
+        assert_eq!(run(&mut m, &mut cpu, &mut temps), ExitReason::Branch);
+        assert_eq!((cpu.r[0], cpu.r[15]), (0x1234, 0x2002), "unchanged: the MOVW ran");
+        m.write_bytes(0x2000, &[0x77, 0x20]); // movw r0, #0x1277 now
+        assert_eq!(run(&mut m, &mut cpu, &mut temps), ExitReason::SysChange);
+        assert_eq!((cpu.r[0], cpu.r[15]), (7, 0x1ffe), "changed: nothing ran, the PC is the block's");
     }
 
     #[test]

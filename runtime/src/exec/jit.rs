@@ -935,11 +935,12 @@ impl Jit {
             self.slots.resize(i + 1, Slot::default());
         }
         let slot = self.slots[i];
-        if cpu.mem_base == 0 || self.soft_mmu != (cpu.soft_tlb != 0) || cache.block(id).crosses_page() {
+        if cpu.mem_base == 0 || self.soft_mmu != (cpu.soft_tlb != 0) {
             // No direct-access view, or code made for the other MMU mode (HSPT's
-            // code under the software MMU or the reverse): it cannot run. A block
-            // that crosses into the next page is never compiled: its key names only
-            // the first page, and the dispatcher checks its bytes before every run.
+            // code under the software MMU or the reverse): it cannot run. (A block
+            // that crosses into the next page is compiled: its key names only the
+            // first page, but the dispatcher checks its bytes before every run, and
+            // its code checks the second page's halfword itself: `code_guard`.)
             self.stats.runs_interpreted += 1;
             return run_block(cpu, board, cache.block(id), temps);
         }

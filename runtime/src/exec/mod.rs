@@ -259,6 +259,9 @@ impl Vm {
                         self.cache.discard(id);
                         found = None;
                         jit::forget(&mut self.jit, id, pa);
+                        // Its code may be compiled and linked to (chained jumps that its guard
+                        // sent back here): no link may lead to the memory given back.
+                        jit::flush_chains(&mut self.jit);
                     }
                 } else if !self.cache.is_current(id) {
                     let mut bytes = vec![0u8; self.cache.bytes_len(id)];

@@ -355,8 +355,10 @@ impl Block {
     /// Whether the block's bytes run onto the next page: only a block of one Thumb
     /// instruction whose second halfword is there (the translator ends every other
     /// block before such an instruction). Its physical address names only the first
-    /// page, so such a block is checked against the guest's bytes at every run and
-    /// never compiled or cached (exec/mod.rs).
+    /// page, so such a block is checked against the guest's bytes at every run from the
+    /// dispatcher (exec/mod.rs), starts with a check of the second halfword that leaves
+    /// on a change (arm `Translator::code_guard`: for chained jumps into its compiled
+    /// code), and is never cached.
     pub fn crosses_page(&self) -> bool {
         (self.pc & 0xfff) + self.len > 0x1000
     }

@@ -878,13 +878,19 @@ mod tests {
         assert_eq!(thumb_expand_imm_c(0x100), Err(Fail::Unpredictable));
     }
 
+    /// Thumb code at 0x1ffc: nop; movw r0, #0x1234 across the page boundary at 0x2000; bx lr.
+    fn crossing_code() -> super::testutil::FlatMem {
+        let mut m = super::testutil::FlatMem::new(0x1000, 0x2000);
+        m.write_bytes(0x1ffc, &[0x00, 0xbf, 0x41, 0xf2]); // nop; movw r0, #0x1234 (first halfword)
+        m.write_bytes(0x2000, &[0x34, 0x20, 0x70, 0x47]); // (second halfword); bx lr
+        m
+    }
+
     /// A 32-bit Thumb instruction whose second halfword is on the next page ends the block
     /// before it, and is a block of its own, the only kind that crosses a page.
     #[test]
     fn a_thumb_instruction_across_pages_is_a_block_of_its_own() {
-        let mut m = super::testutil::FlatMem::new(0x1000, 0x2000);
-        m.write_bytes(0x1ffc, &[0x00, 0xbf, 0x41, 0xf2]); // nop; movw r0, #0x1234 (first halfword)
-        m.write_bytes(0x2000, &[0x34, 0x20, 0x70, 0x47]); // (second halfword); bx lr
+        let mut m = crossing_code();
         let mut cpu = CpuState::new();
         let b = translate_block(&mut m, &mut cpu, 0x1ffc, true, 0).unwrap();
         assert_eq!((b.len, b.insns.len(), b.crosses_page()), (2, 1, false));
@@ -899,9 +905,7 @@ mod tests {
     /// chained, for the dispatcher to translate it again, and runs nothing.
     #[test]
     fn a_crossing_block_leaves_untouched_when_its_second_halfword_changed() {
-        let mut m = super::testutil::FlatMem::new(0x1000, 0x2000);
-        m.write_bytes(0x1ffc, &[0x00, 0xbf, 0x41, 0xf2]); // nop; movw r0, #0x1234 (first halfword)
-        m.write_bytes(0x2000, &[0x34, 0x20, 0x70, 0x47]); // (second halfword); bx lr
+        let mut m = crossing_code();
         let mut cpu = CpuState::new();
         let b = translate_block(&mut m, &mut cpu, 0x1ffe, true, 0).unwrap();
         let mut temps = crate::ir::interp::Temps::default();

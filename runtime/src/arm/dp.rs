@@ -792,6 +792,30 @@ mod tests {
     }
 
     #[test]
+    fn immediate_subtractions_are_sub_flags() {
+        use crate::ir::Op;
+        // cmp r0, #5; subs r0, r1, #1; rsbs r0, r1, #0; Thumb cmp r0, #0; subs r0, r1, r2 (register)
+        for (insn, thumb, size) in [(0xe3500005, false, 4), (0xe2510001, false, 4), (0xe2710000, false, 4), (0x2800, true, 2), (0xe0510002, false, 4)] {
+            let ops = crate::arm::check_insn(insn, thumb, size, 0).unwrap();
+            assert!(ops.iter().any(|o| matches!(o, Op::SubFlags { .. })), "{insn:#x}: {ops:?}");
+            assert!(!ops.iter().any(|o| matches!(o, Op::AddFlags { .. })), "{insn:#x}: {ops:?}");
+        }
+        // Their flags: cmp 5 - 5, 3 - 5 (borrow), 0x80000000 - 1 (overflow); rsbs 0 - r1.
+        let c = arm(&[0xe3500005], &[5], 0);
+        assert_eq!(nzcv(&c), (0, 1, 1, 0));
+        let c = arm(&[0xe3500005], &[3], 0b0010);
+        assert_eq!(nzcv(&c), (1, 0, 0, 0));
+        let c = arm(&[0xe2510001], &[0, 0x8000_0000], 0);
+        assert_eq!((c.r[0], nzcv(&c)), (0x7fff_ffff, (0, 0, 1, 1)));
+        let c = arm(&[0xe2710000], &[0, 0], 0);
+        assert_eq!((c.r[0], nzcv(&c)), (0, (0, 1, 1, 0)));
+        let c = arm(&[0xe2710000], &[0, 1], 0b0010);
+        assert_eq!((c.r[0], nzcv(&c)), (0xffff_ffff, (1, 0, 0, 0)));
+        let c = arm(&[0xe2710000], &[0, 0x8000_0000], 0);
+        assert_eq!((c.r[0], nzcv(&c)), (0x8000_0000, (1, 0, 0, 1)));
+    }
+
+    #[test]
     fn arm_carry_in_ops() {
         // adcs r0, r1, r2 with C = 1
         let c = arm(&[0xe0b10002], &[0, 0xffff_fffe, 1], 0b0010);

@@ -368,11 +368,22 @@ impl Translator {
         d
     }
     /// d = a + b + cin, setting NZCV.
+    /// With a carry in of 1 and one operand inverted (SUBS, CMP, RSBS; an immediate operand
+    /// is inverted already) it is a subtraction: `Op::SubFlags`, which the backends compile
+    /// to one subtract that sets the flags.
     pub fn add_flags(&mut self, a: Tmp, b: Tmp, cin: Tmp) -> Tmp {
-        if let (Known::Not(x), Known::Const(1)) = (self.known(b), self.known(cin)) {
-            let d = self.tmp();
-            self.push(Op::SubFlags { d, a, b: x });
-            return d;
+        if let Known::Const(1) = self.known(cin) {
+            let sub = match (self.known(a), self.known(b)) {
+                (_, Known::Not(x)) => Some((a, x)),
+                (Known::Not(x), _) => Some((b, x)),
+                (_, Known::Const(c)) => Some((a, self.konst(!c))),
+                _ => None,
+            };
+            if let Some((a, b)) = sub {
+                let d = self.tmp();
+                self.push(Op::SubFlags { d, a, b });
+                return d;
+            }
         }
         let d = self.tmp();
         self.push(Op::AddFlags { d, a, b, cin });

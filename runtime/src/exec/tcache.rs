@@ -47,7 +47,8 @@ use super::backend::CompiledCode;
 /// 8: `hspt aot`'s code counts its runs and forwards to newer code in its exit slots' header.
 /// 9: guest accesses record their instruction as `cpu.pc_off` instead of r15; loop rounds
 ///    of a region count instructions and budget in registers.
-pub const TRANSLATOR_VERSION: u32 = 9;
+/// 10: SUBS, CMP and RSBS with an immediate operand are `Op::SubFlags`.
+pub const TRANSLATOR_VERSION: u32 = 10;
 /// Version of the file layout below.
 pub const FORMAT_VERSION: u32 = 1;
 pub const MAGIC: [u8; 8] = *b"HSPTTC\r\n";

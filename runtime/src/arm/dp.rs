@@ -800,19 +800,20 @@ mod tests {
             assert!(ops.iter().any(|o| matches!(o, Op::SubFlags { .. })), "{insn:#x}: {ops:?}");
             assert!(!ops.iter().any(|o| matches!(o, Op::AddFlags { .. })), "{insn:#x}: {ops:?}");
         }
-        // Their flags: cmp 5 - 5, 3 - 5 (borrow), 0x80000000 - 1 (overflow); rsbs 0 - r1.
-        let c = arm(&[0xe3500005], &[5], 0);
-        assert_eq!(nzcv(&c), (0, 1, 1, 0));
-        let c = arm(&[0xe3500005], &[3], 0b0010);
-        assert_eq!(nzcv(&c), (1, 0, 0, 0));
-        let c = arm(&[0xe2510001], &[0, 0x8000_0000], 0);
-        assert_eq!((c.r[0], nzcv(&c)), (0x7fff_ffff, (0, 0, 1, 1)));
-        let c = arm(&[0xe2710000], &[0, 0], 0);
-        assert_eq!((c.r[0], nzcv(&c)), (0, (0, 1, 1, 0)));
-        let c = arm(&[0xe2710000], &[0, 1], 0b0010);
-        assert_eq!((c.r[0], nzcv(&c)), (0xffff_ffff, (1, 0, 0, 0)));
-        let c = arm(&[0xe2710000], &[0, 0x8000_0000], 0);
-        assert_eq!((c.r[0], nzcv(&c)), (0x8000_0000, (1, 0, 0, 1)));
+        // Their results and flags: cmp 5 - 5, 3 - 5 (borrow); subs 0x80000000 - 1 (overflow);
+        // rsbs 0 - 0, 0 - 1 (borrow), 0 - 0x80000000 (overflow). (insn, r0/r1, NZCV in, r0 out, NZCV out)
+        let cases: [(u32, [u32; 2], u8, u32, (u8, u8, u8, u8)); 6] = [
+            (0xe3500005, [5, 0], 0, 5, (0, 1, 1, 0)),
+            (0xe3500005, [3, 0], 0b0010, 3, (1, 0, 0, 0)),
+            (0xe2510001, [0, 0x8000_0000], 0, 0x7fff_ffff, (0, 0, 1, 1)),
+            (0xe2710000, [0, 0], 0, 0, (0, 1, 1, 0)),
+            (0xe2710000, [0, 1], 0b0010, 0xffff_ffff, (1, 0, 0, 0)),
+            (0xe2710000, [0, 0x8000_0000], 0, 0x8000_0000, (1, 0, 0, 1)),
+        ];
+        for (insn, regs, flags, r0, want) in cases {
+            let c = arm(&[insn], &regs, flags);
+            assert_eq!((c.r[0], nzcv(&c)), (r0, want), "{insn:#x} with {regs:x?}");
+        }
     }
 
     #[test]
